@@ -1,0 +1,35 @@
+# The two commands (see README): `make serve` and `make test`. Each installs what is missing.
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/tools/bin:$(PATH)
+export XDG_RUNTIME_DIR ?= /tmp
+
+.PHONY: setup build serve test test-native test-e2e bench clean
+
+setup:
+	@./scripts/setup.sh
+
+## Release build of the page into dist/ (UI wasm + engine worker wasm).
+build: setup
+	trunk build
+
+## Build and serve the app on http://127.0.0.1:8080/
+serve: build
+	@echo "Pinhole at http://127.0.0.1:8080/"
+	python3 -m http.server 8080 --bind 127.0.0.1 --directory dist
+
+## Every test: native (cargo) and end-to-end (headless Chromium).
+test: setup
+	./scripts/test.sh
+
+test-native:
+	cargo test --locked
+
+test-e2e: build
+	cd tests/e2e && node --test --test-concurrency=1 *.test.mjs
+
+## Inference speed per preset and backend in headless Chromium, as JSON.
+bench: build
+	node tests/e2e/bench.mjs
+
+clean:
+	rm -rf dist target

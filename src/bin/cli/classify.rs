@@ -1,0 +1,54 @@
+use std::path::PathBuf;
+
+use clap::Args;
+use pinhole::data::images_to_tensor;
+use pinhole::model::top_k;
+use pinhole::vision::preprocess;
+
+use super::{Backend, load_model};
+
+#[derive(Args)]
+pub struct ClassifyArgs {
+    /// Weights file (see weights/).
+    #[arg(long)]
+    weights: PathBuf,
+    #[arg(long, value_enum, default_value_t = Backend::Flex)]
+    backend: Backend,
+    /// Image files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+pub fn run(args: ClassifyArgs) -> Result<(), String> {
+    let device = args.backend.device()?;
+    let model = load_model(&args.weights, &device)?;
+    let mut failures = 0;
+    for path in &args.files {
+        let name = path.display().to_string();
+        let input = std::fs::read(path)
+            .map_err(|e| format!("cannot read {name}: {e}"))
+            .and_then(|bytes| preprocess(&bytes, &name).map_err(|e| e.to_string()));
+        let input = match input {
+            Ok(input) => input,
+            Err(message) => {
+                eprintln!("error: {message}");
+                failures += 1;
+                continue;
+            }
+        };
+        let logits = model
+            .forward(images_to_tensor([&*input.pixels], &device))
+            .into_data()
+            .to_vec::<f32>()
+            .map_err(|e| format!("{name}: unexpected logits: {e:?}"))?;
+        let top: Vec<String> = top_k(&logits, 5)
+            .iter()
+            .map(|p| format!("{} {:.1}%", p.class_name, p.probability * 100.0))
+            .collect();
+        println!("{name}: {}", top.join(", "));
+    }
+    match failures {
+        0 => Ok(()),
+        n => Err(format!("{n} of {} files could not be classified", args.files.len())),
+    }
+}

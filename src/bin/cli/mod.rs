@@ -1,0 +1,66 @@
+//! `pinhole eval` and `pinhole classify`.
+
+mod classify;
+mod eval;
+mod records;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use burn::tensor::Device;
+use clap::{Parser, Subcommand, ValueEnum};
+use pinhole::model::{Classifier, load_weights};
+
+#[derive(Parser)]
+#[command(name = "pinhole", version, about = "Pinhole's CIFAR-10 CNN on the command line")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Accuracy, per-class precision/recall/F1 and the confusion matrix on CIFAR-10 records.
+    Eval(eval::EvalArgs),
+    /// Top-5 classes of image files (PNG, JPEG, WebP, GIF, BMP).
+    Classify(classify::ClassifyArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Backend {
+    /// Burn's pure-Rust CPU backend (multi-threaded).
+    Flex,
+    /// Burn's wgpu backend (Vulkan/Metal/DX12; on CPU-only Linux, Mesa's lavapipe).
+    Wgpu,
+}
+
+impl Backend {
+    pub fn device(self) -> Result<Device, String> {
+        match self {
+            Backend::Flex => Ok(Device::flex()),
+            Backend::Wgpu => Device::wgpu_options()
+                .init()
+                .map_err(|e| format!("wgpu backend unavailable: {e}")),
+        }
+    }
+}
+
+pub fn load_model(path: &PathBuf, device: &Device) -> Result<Classifier, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    load_weights(&bytes, &path.display().to_string(), device).map_err(|e| e.to_string())
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Eval(args) => eval::run(args),
+        Command::Classify(args) => classify::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! CIFAR-10 data: records in the official binary layout and batches of them as tensors.
+
+mod batch;
+mod cifar;
+
+pub use batch::{images_to_tensor, labels_to_tensor};
+pub use cifar::{
+    CLASS_NAMES, CifarRecord, IMAGE_BYTES, IMAGE_SIDE, NUM_CLASSES, RECORD_BYTES, RecordError,
+    load_records_file, parse_records,
+};

@@ -1,0 +1,78 @@
+//! Backend choice: WebGPU when the browser has it and it computes what the CPU computes,
+//! otherwise Burn's `flex` CPU backend in WebAssembly.
+
+use burn::module::Module;
+use burn::tensor::{Device, Distribution, Tensor};
+
+use super::fetch::js_error;
+use crate::model::{Classifier, Preset};
+
+/// Seed of every network the engine initialises itself, so that an untrained model and the
+/// self-test are identical on every backend.
+pub const INIT_SEED: u64 = 20_261_123;
+
+/// The CPU device (always available).
+pub fn cpu() -> Device {
+    Device::flex()
+}
+
+/// Acquires the WebGPU device and checks it: one forward pass of the `fast` network on a fixed
+/// input must match the CPU's logits. Returns the device or why it cannot be used.
+pub async fn init_webgpu() -> Result<Device, String> {
+    if !has_navigator_gpu() {
+        return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
+    }
+    let device = Device::wgpu_options()
+        .init_async()
+        .await
+        .map_err(|e| format!("no WebGPU adapter: {e}"))?;
+    self_test(&device).await?;
+    Ok(device)
+}
+
+async fn self_test(gpu: &Device) -> Result<(), String> {
+    let cpu = cpu();
+    cpu.seed(INIT_SEED);
+    let model = Classifier::new(Preset::Fast, &cpu);
+    let input = Tensor::<4>::random([2, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &cpu);
+    let expected = model.forward(input.clone()).into_data();
+    let got = model
+        .to_device(gpu)
+        .forward(input.to_device(gpu))
+        .into_data_async()
+        .await
+        .map_err(|e| format!("WebGPU self-test could not read its result: {e:?}"))?;
+    let (expected, got) = (floats(&expected)?, floats(&got)?);
+    let max_diff = expected
+        .iter()
+        .zip(&got)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    // 1e-3 is far above f32 reordering noise and far below a wrong kernel's error.
+    if got.len() != expected.len() || !(max_diff <= 1e-3) {
+        return Err(format!(
+            "WebGPU self-test failed: its logits differ from the CPU's by {max_diff:e} (limit 1e-3)"
+        ));
+    }
+    Ok(())
+}
+
+fn floats(data: &burn::tensor::TensorData) -> Result<Vec<f32>, String> {
+    data.to_vec::<f32>().map_err(|e| format!("self-test read unexpected data: {e:?}"))
+}
+
+fn has_navigator_gpu() -> bool {
+    let global = js_sys::global();
+    js_sys::Reflect::get(&global, &"navigator".into())
+        .and_then(|nav| js_sys::Reflect::get(&nav, &"gpu".into()))
+        .map(|gpu| !gpu.is_undefined() && !gpu.is_null())
+        .unwrap_or_else(|e| {
+            web_sys::console::warn_1(&js_error(&e).into());
+            false
+        })
+}
+
+/// A short description of the WebGPU adapter for the page.
+pub fn webgpu_detail() -> String {
+    "Burn wgpu on the browser's WebGPU".into()
+}

@@ -1,0 +1,287 @@
+//! The engine's request loop and the state it keeps between requests.
+
+use burn::module::Module;
+use burn::tensor::{Device, Distribution, Tensor};
+use futures::StreamExt;
+use futures::channel::mpsc::UnboundedReceiver;
+
+use super::backend::{self, INIT_SEED};
+use super::fetch::fetch_bytes;
+use super::shipped::ShippedIndex;
+use super::{now_ms, post};
+use crate::data::images_to_tensor;
+use crate::model::{Classifier, Preset, load_weights, top_k};
+use crate::protocol::{BackendKind, BackendStatus, BenchmarkResult, Event, ModelInfo, Request};
+use crate::vision::preprocess;
+
+struct Engine {
+    device: Device,
+    status: BackendStatus,
+    /// The WebGPU device once acquired and self-tested; `Err` holds why it is unusable.
+    webgpu: Option<Result<Device, String>>,
+    shipped: ShippedIndex,
+    preset: Preset,
+    /// The weights file and its bytes, kept so a backend switch can rebuild the model.
+    weights: Option<(String, Vec<u8>)>,
+    model: Classifier,
+}
+
+pub async fn run(mut requests: UnboundedReceiver<Request>) {
+    // Everything waits for `Start`, which says which backend to try first.
+    let mut engine = loop {
+        match requests.next().await {
+            Some(Request::Start { backend, notice }) => break Engine::start(backend, notice).await,
+            Some(other) => post(&Event::Error {
+                message: format!("engine not started yet; ignored {other:?}"),
+            }),
+            None => return,
+        }
+    };
+    while let Some(request) = requests.next().await {
+        engine.handle(request).await;
+    }
+}
+
+impl Engine {
+    async fn start(requested: Option<BackendKind>, notice: Option<String>) -> Self {
+        let cpu = backend::cpu();
+        let mut engine = Engine {
+            device: cpu.clone(),
+            status: BackendStatus {
+                kind: BackendKind::Cpu,
+                detail: "Burn flex (WebAssembly SIMD)".into(),
+                notice: notice.clone(),
+                webgpu_available: false,
+            },
+            webgpu: None,
+            shipped: ShippedIndex::default(),
+            preset: Preset::Fast,
+            weights: None,
+            model: Classifier::new(Preset::Fast, &cpu),
+        };
+        if requested != Some(BackendKind::Cpu) {
+            post(&Event::Busy {
+                message: "Checking WebGPU…".into(),
+            });
+            engine.use_backend(BackendKind::WebGpu).await;
+        }
+        if notice.is_some() {
+            // A notice from the UI (e.g. the previous engine crashed) wins over ours.
+            engine.status.notice = notice;
+        }
+        post(&Event::Backend {
+            status: engine.status.clone(),
+        });
+        engine.shipped = match ShippedIndex::fetch().await {
+            Ok(index) => index,
+            Err(e) => {
+                post(&Event::Error {
+                    message: format!("Could not read the list of shipped weights: {e}"),
+                });
+                ShippedIndex::default()
+            }
+        };
+        let preset = engine.shipped.default_preset();
+        engine.select_model(preset).await;
+        engine
+    }
+
+    async fn handle(&mut self, request: Request) {
+        match request {
+            Request::Start { .. } => post(&Event::Error {
+                message: "engine already started".into(),
+            }),
+            Request::SwitchBackend { backend } => {
+                self.use_backend(backend).await;
+                self.rebuild_model();
+                post(&Event::Backend {
+                    status: self.status.clone(),
+                });
+                self.post_model();
+            }
+            Request::SelectModel { preset } => self.select_model(preset).await,
+            Request::Classify { id, name, bytes } => {
+                let event = match self.classify(&name, &bytes).await {
+                    Ok(event) => event(id),
+                    Err(message) => Event::ClassifyFailed { id, name, message },
+                };
+                post(&event);
+            }
+            Request::Benchmark {
+                presets,
+                batch,
+                runs,
+            } => match self.benchmark(&presets, batch.max(1), runs.max(1)).await {
+                Ok(results) => post(&Event::Benchmark { results }),
+                Err(message) => post(&Event::Error { message }),
+            },
+        }
+    }
+
+    /// Moves to `kind`, falling back to the CPU (with the reason as the notice) if WebGPU fails.
+    async fn use_backend(&mut self, kind: BackendKind) {
+        match kind {
+            BackendKind::Cpu => {
+                self.device = backend::cpu();
+                self.status.kind = BackendKind::Cpu;
+                self.status.detail = "Burn flex (WebAssembly SIMD)".into();
+                self.status.notice = None;
+            }
+            BackendKind::WebGpu => {
+                if self.webgpu.is_none() {
+                    self.webgpu = Some(backend::init_webgpu().await);
+                }
+                match self.webgpu.as_ref().expect("just set") {
+                    Ok(device) => {
+                        self.device = device.clone();
+                        self.status.kind = BackendKind::WebGpu;
+                        self.status.detail = backend::webgpu_detail();
+                        self.status.notice = None;
+                        self.status.webgpu_available = true;
+                    }
+                    Err(reason) => {
+                        self.device = backend::cpu();
+                        self.status.kind = BackendKind::Cpu;
+                        self.status.notice = Some(format!("Running on the CPU: {reason}."));
+                    }
+                }
+            }
+        }
+    }
+
+    async fn select_model(&mut self, preset: Preset) {
+        self.preset = preset;
+        self.weights = None;
+        if let Some(shipped) = self.shipped.get(preset).cloned() {
+            post(&Event::Busy {
+                message: format!("Loading {preset} weights…"),
+            });
+            let url = format!("weights/{}", shipped.file);
+            match fetch_bytes(&url).await {
+                Ok(bytes) => self.weights = Some((shipped.file.clone(), bytes)),
+                Err(e) => post(&Event::Error {
+                    message: format!("Could not load the {preset} weights ({e}); the model is untrained."),
+                }),
+            }
+        }
+        self.rebuild_model();
+        self.post_model();
+    }
+
+    /// Builds the network for the current preset and weights on the current device. Weights are
+    /// loaded on the CPU and then moved, so that every backend starts from identical numbers.
+    fn rebuild_model(&mut self) {
+        let cpu = backend::cpu();
+        let model = match &self.weights {
+            Some((file, bytes)) => match load_weights(bytes, file, &cpu) {
+                Ok(model) => Some(model),
+                Err(e) => {
+                    post(&Event::Error {
+                        message: format!("{e}; using an untrained {} network.", self.preset),
+                    });
+                    self.weights = None;
+                    None
+                }
+            },
+            None => None,
+        };
+        let model = model.unwrap_or_else(|| {
+            cpu.seed(INIT_SEED);
+            Classifier::new(self.preset, &cpu)
+        });
+        self.model = model.to_device(&self.device);
+    }
+
+    fn post_model(&self) {
+        post(&Event::Model {
+            info: ModelInfo {
+                preset: self.preset,
+                parameters: self.model.num_params(),
+                weights_file: self.weights.as_ref().map(|(file, _)| file.clone()),
+                shipped: self.shipped.models.iter().map(|m| m.preset).collect(),
+                test_accuracy: self
+                    .weights
+                    .as_ref()
+                    .and_then(|_| self.shipped.get(self.preset))
+                    .and_then(|m| m.test_accuracy),
+            },
+        });
+    }
+
+    async fn classify(&self, name: &str, bytes: &[u8]) -> Result<impl FnOnce(u64) -> Event, String> {
+        let start = now_ms();
+        let input = preprocess(bytes, name).map_err(|e| e.to_string())?;
+        let images = images_to_tensor([&*input.pixels], &self.device);
+        let logits = self
+            .model
+            .forward(images)
+            .into_data_async()
+            .await
+            .map_err(|e| format!("{name}: the model could not run ({e:?})"))?
+            .to_vec::<f32>()
+            .map_err(|e| format!("{name}: unexpected logits ({e:?})"))?;
+        let millis = now_ms() - start;
+        let name = name.to_string();
+        Ok(move |id| Event::Classified {
+            id,
+            name,
+            top: top_k(&logits, 5),
+            logits,
+            input_png: input.to_png(),
+            width: input.original_width,
+            height: input.original_height,
+            millis,
+        })
+    }
+
+    async fn benchmark(
+        &self,
+        presets: &[Preset],
+        batch: usize,
+        runs: usize,
+    ) -> Result<Vec<BenchmarkResult>, String> {
+        let mut results = Vec::new();
+        for &preset in presets {
+            post(&Event::Busy {
+                message: format!("Benchmarking {preset} on {}…", self.status.kind.label()),
+            });
+            let cpu = backend::cpu();
+            cpu.seed(INIT_SEED);
+            let model = Classifier::new(preset, &cpu).to_device(&self.device);
+            let single = Tensor::<4>::random([1, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &self.device);
+            let many = Tensor::<4>::random([batch, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &self.device);
+            // Warm-up compiles shaders and sizes buffers.
+            timed_forward(&model, &single).await?;
+            timed_forward(&model, &many).await?;
+            let mut latencies = Vec::new();
+            for _ in 0..runs.max(5) {
+                latencies.push(timed_forward(&model, &single).await?);
+            }
+            latencies.sort_by(f64::total_cmp);
+            let mut batch_total = 0.0;
+            for _ in 0..runs {
+                batch_total += timed_forward(&model, &many).await?;
+            }
+            results.push(BenchmarkResult {
+                preset,
+                backend: self.status.kind,
+                latency_ms: latencies[latencies.len() / 2],
+                batch,
+                images_per_second: (batch * runs) as f64 / (batch_total / 1000.0),
+            });
+        }
+        self.post_model();
+        Ok(results)
+    }
+}
+
+/// Milliseconds for one forward pass including the read-back (which waits for the device).
+async fn timed_forward(model: &Classifier, images: &Tensor<4>) -> Result<f64, String> {
+    let start = now_ms();
+    model
+        .forward(images.clone())
+        .into_data_async()
+        .await
+        .map_err(|e| format!("benchmark forward failed: {e:?}"))?;
+    Ok(now_ms() - start)
+}

@@ -1,0 +1,125 @@
+//! The airbench-style network (after KellerJordan/cifar10-airbench): a frozen 2×2 whitening
+//! conv, three conv groups and a max-pooled linear head.
+
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::tensor::activation::gelu;
+use burn::tensor::{Device, Tensor};
+
+use super::{CIFAR_MEAN, CIFAR_STD};
+use crate::data::NUM_CLASSES;
+
+/// Channels out of the whitening conv: 12 eigen-directions of the 2×2×3 patches, each ±.
+pub const WHITENING_CHANNELS: usize = 24;
+/// airbench scales the logits down by 1/9 so that the head trains at the shared learning rate.
+const HEAD_SCALE: f64 = 1.0 / 9.0;
+/// airbench's batch-norm momentum (PyTorch convention: weight of the new batch statistics).
+const BN_MOMENTUM: f64 = 0.4;
+const BN_EPSILON: f64 = 1e-12;
+
+/// conv3×3 → max-pool 2 → batch-norm → GELU → conv3×3 → batch-norm → GELU.
+#[derive(Module, Debug)]
+pub struct ConvGroup {
+    pub conv1: Conv2d,
+    pub pool: MaxPool2d,
+    pub norm1: BatchNorm,
+    pub conv2: Conv2d,
+    pub norm2: BatchNorm,
+}
+
+impl ConvGroup {
+    pub fn new(channels_in: usize, channels_out: usize, device: &Device) -> Self {
+        let conv = |c_in| {
+            Conv2dConfig::new([c_in, channels_out], [3, 3])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .with_bias(false)
+                .init(device)
+        };
+        let norm = || {
+            BatchNormConfig::new(channels_out)
+                .with_momentum(BN_MOMENTUM)
+                .with_epsilon(BN_EPSILON)
+                .init(device)
+        };
+        Self {
+            conv1: conv(channels_in),
+            pool: MaxPool2dConfig::new([2, 2]).init(),
+            norm1: norm(),
+            conv2: conv(channels_out),
+            norm2: norm(),
+        }
+    }
+
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let x = self.conv1.forward(x);
+        let x = self.pool.forward(x);
+        let x = gelu(self.norm1.forward(x));
+        let x = self.conv2.forward(x);
+        gelu(self.norm2.forward(x))
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct Airbench {
+    /// 2×2 conv, no padding (32 → 31); its weight is set from patch statistics and not trained.
+    pub whiten: Conv2d,
+    pub groups: Vec<ConvGroup>,
+    /// Max-pool over the final 3×3 map.
+    pub head_pool: MaxPool2d,
+    pub head: Linear,
+}
+
+impl Airbench {
+    pub fn new(widths: [usize; 3], device: &Device) -> Self {
+        let whiten = Conv2dConfig::new([3, WHITENING_CHANNELS], [2, 2]).init(device);
+        let mut channels_in = WHITENING_CHANNELS;
+        let groups = widths
+            .iter()
+            .map(|&w| {
+                let group = ConvGroup::new(channels_in, w, device);
+                channels_in = w;
+                group
+            })
+            .collect();
+        Self {
+            whiten,
+            groups,
+            head_pool: MaxPool2dConfig::new([3, 3]).init(),
+            head: LinearConfig::new(widths[2], NUM_CLASSES)
+                .with_bias(false)
+                .init(device),
+        }
+    }
+
+    /// Pixels in `[0, 1]`, `[n, 3, 32, 32]` → activations after each stage, then the logits.
+    pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        let x = self.features(images);
+        self.head_forward(x)
+    }
+
+    /// Everything up to the last conv group's output (`[n, C, 3, 3]`), for Grad-CAM and
+    /// feature maps.
+    pub fn features(&self, images: Tensor<4>) -> Tensor<4> {
+        let x = normalize(images);
+        let mut x = gelu(self.whiten.forward(x));
+        for group in &self.groups {
+            x = group.forward(x);
+        }
+        x
+    }
+
+    pub fn head_forward(&self, features: Tensor<4>) -> Tensor<2> {
+        let x = self.head_pool.forward(features).flatten::<2>(1, 3);
+        self.head.forward(x).mul_scalar(HEAD_SCALE)
+    }
+}
+
+/// `(x - mean) / std` per channel, with the CIFAR-10 training statistics.
+pub(crate) fn normalize(images: Tensor<4>) -> Tensor<4> {
+    let device = images.device();
+    let mean = Tensor::<1>::from_floats(CIFAR_MEAN, &device).reshape([1, 3, 1, 1]);
+    let std = Tensor::<1>::from_floats(CIFAR_STD, &device).reshape([1, 3, 1, 1]);
+    (images - mean) / std
+}

@@ -1,0 +1,56 @@
+//! The classic Keras-tutorial CNN: three valid 3×3 convs (32/64/128) with max-pooling, a dense
+//! layer of 128 with dropout 0.5, and the classifier. A plain CNN to compare with airbench.
+
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor};
+
+use super::airbench::normalize;
+use crate::data::NUM_CLASSES;
+
+#[derive(Module, Debug)]
+pub struct Baseline {
+    pub convs: Vec<Conv2d>,
+    pub pool: MaxPool2d,
+    pub dense: Linear,
+    pub dropout: Dropout,
+    pub head: Linear,
+}
+
+impl Baseline {
+    pub fn new(device: &Device) -> Self {
+        let convs = [(3, 32), (32, 64), (64, 128)]
+            .into_iter()
+            .map(|(i, o)| Conv2dConfig::new([i, o], [3, 3]).init(device))
+            .collect();
+        Self {
+            convs,
+            pool: MaxPool2dConfig::new([2, 2]).init(),
+            // 32 → 30 → 15 → 13 → 6 → 4 → 2: 128 × 2 × 2 features.
+            dense: LinearConfig::new(128 * 2 * 2, 128).init(device),
+            dropout: DropoutConfig::new(0.5).init(),
+            head: LinearConfig::new(128, NUM_CLASSES).init(device),
+        }
+    }
+
+    pub fn features(&self, images: Tensor<4>) -> Tensor<4> {
+        let mut x = normalize(images);
+        for conv in &self.convs {
+            x = self.pool.forward(relu(conv.forward(x)));
+        }
+        x
+    }
+
+    pub fn head_forward(&self, features: Tensor<4>) -> Tensor<2> {
+        let x = features.flatten::<2>(1, 3);
+        let x = self.dropout.forward(relu(self.dense.forward(x)));
+        self.head.forward(x)
+    }
+
+    pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        self.head_forward(self.features(images))
+    }
+}

@@ -1,0 +1,105 @@
+//! Weights files: a small JSON header naming the preset and classes, then Burn's burnpack
+//! record. The header lets a loader build the right network (and reject a wrong file) before
+//! touching tensors.
+//!
+//! Layout: `PINHOLE1` | header length (u32 little-endian) | header JSON | burnpack bytes.
+
+use burn::module::Module;
+use burn::tensor::{Bytes, Device};
+use serde::{Deserialize, Serialize};
+
+use super::{Classifier, Preset};
+use crate::data::CLASS_NAMES;
+
+const MAGIC: &[u8; 8] = b"PINHOLE1";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    preset: Preset,
+    classes: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WeightsError {
+    #[error("{name}: not a Pinhole weights file (it does not start with PINHOLE1)")]
+    NotWeights { name: String },
+    #[error("{name}: the file is truncated ({len} bytes)")]
+    Truncated { name: String, len: usize },
+    #[error("{name}: unreadable header: {reason}")]
+    BadHeader { name: String, reason: String },
+    #[error("{name}: weights are for classes {found:?}, not CIFAR-10's")]
+    WrongClasses { name: String, found: Vec<String> },
+    #[error("{name}: tensors do not fit the {preset} network: {reason}")]
+    Mismatch {
+        name: String,
+        preset: Preset,
+        reason: String,
+    },
+    #[error("cannot serialise weights: {0}")]
+    Save(String),
+}
+
+/// Serialises the network (reads parameters back synchronously: native or CPU only).
+pub fn save_weights(model: Classifier) -> Result<Vec<u8>, WeightsError> {
+    let header = serde_json::to_vec(&Header {
+        preset: model.preset(),
+        classes: CLASS_NAMES.iter().map(|s| s.to_string()).collect(),
+    })
+    .map_err(|e| WeightsError::Save(e.to_string()))?;
+    let record = model
+        .into_record()
+        .into_bytes()
+        .map_err(|e| WeightsError::Save(e.to_string()))?;
+    let mut out = Vec::with_capacity(12 + header.len() + record.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&record);
+    Ok(out)
+}
+
+/// Builds the network the file describes on `device` and loads its parameters.
+/// `name` names the input in errors.
+pub fn load_weights(bytes: &[u8], name: &str, device: &Device) -> Result<Classifier, WeightsError> {
+    let name = name.to_string();
+    if bytes.len() < 12 || &bytes[..8] != MAGIC {
+        return Err(if bytes.len() < 12 && MAGIC.starts_with(bytes) {
+            WeightsError::Truncated {
+                name,
+                len: bytes.len(),
+            }
+        } else {
+            WeightsError::NotWeights { name }
+        });
+    }
+    let header_len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    let Some(header) = bytes.get(12..12 + header_len) else {
+        return Err(WeightsError::Truncated {
+            name,
+            len: bytes.len(),
+        });
+    };
+    let header: Header = serde_json::from_slice(header).map_err(|e| WeightsError::BadHeader {
+        name: name.clone(),
+        reason: e.to_string(),
+    })?;
+    if header.classes != CLASS_NAMES {
+        return Err(WeightsError::WrongClasses {
+            name,
+            found: header.classes,
+        });
+    }
+    let preset = header.preset;
+    let mismatch = |reason: String| WeightsError::Mismatch {
+        name: name.clone(),
+        preset,
+        reason,
+    };
+    let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(
+        bytes[12 + header_len..].to_vec(),
+    ))
+    .map_err(|e| mismatch(e.to_string()))?;
+    Classifier::new(preset, device)
+        .try_load_record(record)
+        .map_err(|e| mismatch(e.to_string()))
+}

@@ -1,0 +1,190 @@
+//! The contract between the UI and the engine worker: every request the UI can make and every
+//! event the engine sends back. Messages cross `postMessage` as structured clones made by
+//! `serde-wasm-bindgen` (byte buffers travel as `Uint8Array`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Prediction, Preset};
+
+/// Where the model runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// Burn's wgpu backend on the browser's WebGPU.
+    WebGpu,
+    /// Burn's pure-Rust `flex` backend, compiled to WebAssembly (SIMD).
+    Cpu,
+}
+
+impl BackendKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            BackendKind::WebGpu => "WebGPU",
+            BackendKind::Cpu => "CPU (WebAssembly)",
+        }
+    }
+}
+
+/// UI → engine.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Request {
+    /// First message. `backend: None` picks WebGPU when its self-test passes, else the CPU.
+    /// `notice` is carried into the status (e.g. why a previous engine was replaced).
+    Start {
+        backend: Option<BackendKind>,
+        notice: Option<String>,
+    },
+    /// Moves the model to another backend (re-running the WebGPU self-test if needed).
+    SwitchBackend { backend: BackendKind },
+    /// Loads the shipped weights of a preset (or an untrained network when none ship).
+    SelectModel { preset: Preset },
+    /// Decodes, preprocesses and classifies one image file.
+    Classify {
+        id: u64,
+        name: String,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
+    /// Measures inference latency (batch 1) and throughput (a larger batch) for each preset on
+    /// the active backend.
+    Benchmark {
+        presets: Vec<Preset>,
+        batch: usize,
+        runs: usize,
+    },
+}
+
+/// What the engine is running on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BackendStatus {
+    pub kind: BackendKind,
+    /// e.g. the WebGPU adapter's description, or "flex (WebAssembly SIMD)".
+    pub detail: String,
+    /// Why the engine is not on the backend the user would expect (shown in the page).
+    pub notice: Option<String>,
+    /// Whether WebGPU passed its self-test in this engine (so the switch can offer it).
+    pub webgpu_available: bool,
+}
+
+/// The model the engine holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    pub preset: Preset,
+    pub parameters: usize,
+    /// The weights file loaded, or `None` for an untrained (randomly initialised) network.
+    pub weights_file: Option<String>,
+    /// Presets with shipped weights, to offer in the page.
+    pub shipped: Vec<Preset>,
+    /// Accuracy from the model card, when there is one.
+    pub test_accuracy: Option<f32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BenchmarkResult {
+    pub preset: Preset,
+    pub backend: BackendKind,
+    /// Median milliseconds for one image (batch 1).
+    pub latency_ms: f64,
+    pub batch: usize,
+    /// Images per second at `batch`.
+    pub images_per_second: f64,
+}
+
+/// Engine → UI.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// The worker's code has loaded and listens: the UI sends `Start` now (earlier messages
+    /// would have been lost).
+    Alive,
+    /// The engine is (again) ready on a backend.
+    Backend { status: BackendStatus },
+    /// A model is loaded and ready to classify.
+    Model { info: ModelInfo },
+    /// A step of slow work (loading weights, a self-test, a benchmark).
+    Busy { message: String },
+    Classified {
+        id: u64,
+        name: String,
+        top: Vec<Prediction>,
+        logits: Vec<f32>,
+        /// The 32×32 image the model saw, as a PNG.
+        #[serde(with = "serde_bytes")]
+        input_png: Vec<u8>,
+        width: u32,
+        height: u32,
+        millis: f64,
+    },
+    ClassifyFailed { id: u64, name: String, message: String },
+    Benchmark { results: Vec<BenchmarkResult> },
+    /// A request failed; the engine is still usable.
+    Error { message: String },
+    /// The engine hit a bug and is about to stop; the UI restarts it.
+    Fatal { message: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug>(
+        value: T,
+    ) {
+        let json = serde_json::to_string(&value).unwrap();
+        let back: T = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, value, "{json}");
+    }
+
+    #[test]
+    fn requests_round_trip() {
+        round_trip(Request::Start {
+            backend: Some(BackendKind::WebGpu),
+            notice: None,
+        });
+        round_trip(Request::Classify {
+            id: 7,
+            name: "cat.png".into(),
+            bytes: vec![0, 1, 255],
+        });
+        round_trip(Request::Benchmark {
+            presets: vec![Preset::Fast, Preset::Full],
+            batch: 64,
+            runs: 5,
+        });
+    }
+
+    #[test]
+    fn events_round_trip() {
+        round_trip(Event::Classified {
+            id: 1,
+            name: "x.jpg".into(),
+            top: crate::model::top_k(&[0.0; 10], 5),
+            logits: vec![0.5; 10],
+            input_png: vec![137, 80],
+            width: 640,
+            height: 480,
+            millis: 3.5,
+        });
+        round_trip(Event::Backend {
+            status: BackendStatus {
+                kind: BackendKind::Cpu,
+                detail: "flex".into(),
+                notice: Some("WebGPU is not available in this browser".into()),
+                webgpu_available: false,
+            },
+        });
+    }
+
+    #[test]
+    fn wire_format_is_tagged_snake_case() {
+        let json = serde_json::to_value(Request::SwitchBackend {
+            backend: BackendKind::WebGpu,
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "switch_backend", "backend": "webgpu"})
+        );
+    }
+}

@@ -1,0 +1,216 @@
+//! Upload classification: pick, drop or paste images; each gets its thumbnail, what the model
+//! saw, and the top-5 classes.
+
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::{DragEvent, File, FileList, HtmlInputElement};
+
+use super::engine_client::{EngineClient, ImageResult, Outcome};
+use crate::protocol::Request;
+
+#[component]
+pub fn ClassifyPage() -> impl IntoView {
+    let engine = expect_context::<EngineClient>();
+    let dragging = RwSignal::new(false);
+
+    let on_pick = move |ev: ev::Event| {
+        let input = event_target::<HtmlInputElement>(&ev);
+        if let Some(list) = input.files() {
+            classify_files(engine, files_of(&list));
+        }
+        // Picking the same file again must fire `change` again.
+        input.set_value("");
+    };
+    let on_drop = move |ev: DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        if let Some(list) = ev.data_transfer().and_then(|dt| dt.files()) {
+            classify_files(engine, files_of(&list));
+        }
+    };
+    let paste = window_event_listener(ev::paste, move |ev| {
+        if let Some(list) = ev.clipboard_data().and_then(|dt| dt.files())
+            && list.length() > 0
+        {
+            ev.prevent_default();
+            classify_files(engine, files_of(&list));
+        }
+    });
+    on_cleanup(move || paste.remove());
+
+    view! {
+        <section class="classify">
+            <h2>"Classify images"</h2>
+            <label class="drop" class:dragging=move || dragging.get()
+                on:dragover=move |ev: DragEvent| { ev.prevent_default(); dragging.set(true); }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=on_drop>
+                <input type="file" multiple accept="image/*" data-testid="file-input" on:change=on_pick/>
+                <span>"Drop images here, choose files, or paste from the clipboard. "
+                    "PNG, JPEG, WebP, GIF or BMP; they are centre-cropped and shrunk to 32×32."</span>
+            </label>
+            <CsvExport/>
+            <ul class="results" data-testid="results">
+                <For each=move || engine.results.get()
+                    key=|r| (r.id, matches!(r.outcome, Outcome::Pending))
+                    children=move |result| view! { <ResultCard result/> }/>
+            </ul>
+        </section>
+    }
+}
+
+fn files_of(list: &FileList) -> Vec<File> {
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
+}
+
+fn classify_files(engine: EngineClient, files: Vec<File>) {
+    for file in files {
+        let id = engine.next_id();
+        let name = file.name();
+        let thumbnail = web_sys::Url::create_object_url_with_blob(&file).ok();
+        engine.results.update(|results| {
+            results.insert(
+                0,
+                ImageResult {
+                    id,
+                    name: name.clone(),
+                    thumbnail,
+                    outcome: Outcome::Pending,
+                },
+            )
+        });
+        spawn_local(async move {
+            let blob = gloo::file::Blob::from(file);
+            match gloo::file::futures::read_as_bytes(&blob).await {
+                Ok(bytes) => engine.send(Request::Classify { id, name, bytes }),
+                Err(e) => engine.results.update(|results| {
+                    if let Some(r) = results.iter_mut().find(|r| r.id == id) {
+                        r.outcome = Outcome::Failed(format!("{name}: the file could not be read ({e})"));
+                    }
+                }),
+            }
+        });
+    }
+}
+
+#[component]
+fn ResultCard(result: ImageResult) -> impl IntoView {
+    let ImageResult {
+        name,
+        thumbnail,
+        outcome,
+        ..
+    } = result;
+    let state = match &outcome {
+        Outcome::Pending => "pending",
+        Outcome::Done { .. } => "done",
+        Outcome::Failed(_) => "failed",
+    };
+    let body = match outcome {
+        Outcome::Pending => view! { <p class="pending">"Classifying…"</p> }.into_any(),
+        Outcome::Failed(message) => view! {
+            <p class="error" role="alert" data-testid="result-error">{message}</p>
+        }
+        .into_any(),
+        Outcome::Done {
+            top,
+            logits,
+            input_url,
+            millis,
+        } => {
+            let best = top.first().cloned();
+            let announcement = best
+                .map(|p| format!("{} {:.0}%", p.class_name, p.probability * 100.0))
+                .unwrap_or_default();
+            let logits = serde_json::to_string(&logits).unwrap_or_default();
+            view! {
+                {input_url.map(|src| view! {
+                    <img class="input32" src=src alt="the 32×32 image the model saw" width="64" height="64"/>
+                })}
+                <div class="prediction">
+                    <p role="status" class="top1" data-testid="top1" data-logits=logits>{announcement}</p>
+                    <ol class="bars">
+                        {top.into_iter().map(|p| {
+                            let percent = p.probability * 100.0;
+                            view! {
+                                <li>
+                                    <span class="label">{p.class_name}</span>
+                                    <span class="bar"><span style=format!("width:{percent:.1}%")></span></span>
+                                    <span class="pct">{format!("{percent:.1}%")}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                    <small>{format!("{millis:.1} ms")}</small>
+                </div>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <li class="result" data-testid="result" data-name=name.clone() data-state=state>
+            {(state != "failed").then(|| thumbnail.map(|src| view! {
+                <img class="thumb" src=src alt=name.clone()/>
+            }))}
+            <div class="body">
+                <p class="name">{name.clone()}</p>
+                {body}
+            </div>
+        </li>
+    }
+}
+
+/// Downloads the finished predictions as CSV (file, top class, probability).
+#[component]
+fn CsvExport() -> impl IntoView {
+    let engine = expect_context::<EngineClient>();
+    let done = move || {
+        engine
+            .results
+            .get()
+            .into_iter()
+            .filter(|r| matches!(r.outcome, Outcome::Done { .. }))
+            .count()
+    };
+    let download = move |_| {
+        let mut csv = String::from("file,class,probability\n");
+        for r in engine.results.get_untracked().iter().rev() {
+            if let Outcome::Done { top, .. } = &r.outcome
+                && let Some(best) = top.first()
+            {
+                let name = r.name.replace('"', "\"\"");
+                csv.push_str(&format!("\"{name}\",{},{:.4}\n", best.class_name, best.probability));
+            }
+        }
+        save_text("pinhole-predictions.csv", &csv);
+    };
+    view! {
+        <button class="csv" data-testid="csv" disabled=move || done() == 0 on:click=download>
+            "Export CSV"
+        </button>
+    }
+}
+
+fn save_text(file_name: &str, text: &str) {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&text.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/csv");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Some(anchor) = document()
+        .create_element("a")
+        .ok()
+        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        anchor.set_href(&url);
+        anchor.set_download(file_name);
+        anchor.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}

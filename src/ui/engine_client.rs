@@ -1,0 +1,232 @@
+//! The UI's handle on the engine worker: starts it, sends requests, turns events into signals,
+//! and restarts it on the CPU if it dies (a lost GPU device, a bug), saying why.
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use web_sys::{ErrorEvent, MessageEvent, Worker};
+
+use crate::model::Prediction;
+use crate::protocol::{BackendKind, BackendStatus, BenchmarkResult, Event, ModelInfo, Request};
+
+/// One image the user gave, and what became of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImageResult {
+    pub id: u64,
+    pub name: String,
+    /// Object URL of the user's file, for the thumbnail.
+    pub thumbnail: Option<String>,
+    pub outcome: Outcome,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Pending,
+    Done {
+        top: Vec<Prediction>,
+        logits: Vec<f32>,
+        /// Object URL of the 32×32 PNG the model saw.
+        input_url: Option<String>,
+        millis: f64,
+    },
+    Failed(String),
+}
+
+/// How many times the engine may die before the page stops restarting it.
+const MAX_RESTARTS: u32 = 3;
+
+#[derive(Clone, Copy)]
+pub struct EngineClient {
+    worker: StoredValue<Option<Worker>, LocalStorage>,
+    /// What to send when the (re)started worker says it is alive.
+    start: StoredValue<Request>,
+    restarts: StoredValue<u32>,
+    next_id: StoredValue<u64>,
+    pub backend: RwSignal<Option<BackendStatus>>,
+    pub model: RwSignal<Option<ModelInfo>>,
+    pub busy: RwSignal<Option<String>>,
+    pub error: RwSignal<Option<String>>,
+    pub results: RwSignal<Vec<ImageResult>>,
+    pub benchmark: RwSignal<Option<Vec<BenchmarkResult>>>,
+}
+
+impl EngineClient {
+    pub fn start() -> Self {
+        let client = EngineClient {
+            worker: StoredValue::new_local(None),
+            start: StoredValue::new_local(Request::Start {
+                backend: requested_backend(),
+                notice: None,
+            }),
+            restarts: StoredValue::new_local(0),
+            next_id: StoredValue::new_local(1),
+            backend: RwSignal::new(None),
+            model: RwSignal::new(None),
+            busy: RwSignal::new(Some("Starting the engine…".into())),
+            error: RwSignal::new(None),
+            results: RwSignal::new(Vec::new()),
+            benchmark: RwSignal::new(None),
+        };
+        client.spawn_worker();
+        client
+    }
+
+    pub fn send(&self, request: Request) {
+        let value = match serde_wasm_bindgen::to_value(&request) {
+            Ok(value) => value,
+            Err(e) => return self.error.set(Some(format!("could not encode a request: {e}"))),
+        };
+        self.worker.with_value(|worker| match worker {
+            Some(worker) => {
+                if let Err(e) = worker.post_message(&value) {
+                    self.error.set(Some(format!("could not reach the engine: {e:?}")));
+                }
+            }
+            None => self.error.set(Some("the engine is not running".into())),
+        });
+    }
+
+    /// A fresh id for a request whose answer must be matched to it.
+    pub fn next_id(&self) -> u64 {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        id
+    }
+
+    fn spawn_worker(self) {
+        // Trunk's loader shim for the `engine` binary, next to the page (works under a sub-path).
+        let worker = match Worker::new("./engine_loader.js") {
+            Ok(worker) => worker,
+            Err(e) => {
+                self.error.set(Some(format!("the engine worker could not start: {e:?}")));
+                return;
+            }
+        };
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            match serde_wasm_bindgen::from_value::<Event>(event.data()) {
+                Ok(event) => self.on_event(event),
+                Err(e) => self.error.set(Some(format!("unreadable engine event: {e}"))),
+            }
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+            event.prevent_default();
+            self.restart(event.message());
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        self.worker.set_value(Some(worker));
+    }
+
+    /// The engine died: replace it with one on the CPU, keep what the page shows, and say why.
+    fn restart(self, reason: String) {
+        if let Some(worker) = self.worker.get_value() {
+            worker.terminate();
+        }
+        self.worker.set_value(None);
+        let was_gpu = self
+            .backend
+            .get_untracked()
+            .is_none_or(|s| s.kind == BackendKind::WebGpu);
+        let reason = reason.trim().trim_start_matches("Uncaught ").to_string();
+        self.results.update(|results| {
+            for r in results.iter_mut().filter(|r| r.outcome == Outcome::Pending) {
+                r.outcome = Outcome::Failed("The engine stopped before this image was classified; please add it again.".into());
+            }
+        });
+        let restarts = self.restarts.get_value() + 1;
+        self.restarts.set_value(restarts);
+        if restarts > MAX_RESTARTS {
+            self.busy.set(None);
+            self.error.set(Some(format!(
+                "The engine keeps stopping ({reason}); reload the page to try again."
+            )));
+            return;
+        }
+        let notice = if was_gpu {
+            format!("The WebGPU engine stopped ({reason}); switched to the CPU.")
+        } else {
+            format!("The engine stopped ({reason}) and was restarted.")
+        };
+        self.start.set_value(Request::Start {
+            backend: Some(BackendKind::Cpu),
+            notice: Some(notice),
+        });
+        self.backend.set(None);
+        self.busy.set(Some("Restarting the engine…".into()));
+        self.spawn_worker();
+    }
+
+    fn on_event(self, event: Event) {
+        match event {
+            Event::Alive => self.send(self.start.get_value()),
+            Event::Backend { status } => {
+                self.backend.set(Some(status));
+            }
+            Event::Model { info } => {
+                self.model.set(Some(info));
+                self.busy.set(None);
+            }
+            Event::Busy { message } => self.busy.set(Some(message)),
+            Event::Classified {
+                id,
+                top,
+                logits,
+                input_png,
+                millis,
+                ..
+            } => {
+                let input_url = png_object_url(&input_png);
+                self.set_outcome(
+                    id,
+                    Outcome::Done {
+                        top,
+                        logits,
+                        input_url,
+                        millis,
+                    },
+                );
+            }
+            Event::ClassifyFailed { id, message, .. } => {
+                self.set_outcome(id, Outcome::Failed(message))
+            }
+            Event::Benchmark { results } => {
+                self.busy.set(None);
+                self.benchmark.set(Some(results));
+            }
+            Event::Error { message } => {
+                self.busy.set(None);
+                self.error.set(Some(message));
+            }
+            Event::Fatal { message } => self.restart(message),
+        }
+    }
+
+    fn set_outcome(&self, id: u64, outcome: Outcome) {
+        self.results.update(|results| {
+            if let Some(result) = results.iter_mut().find(|r| r.id == id) {
+                result.outcome = outcome;
+            }
+        });
+    }
+}
+
+/// `?backend=cpu` or `?backend=webgpu` in the page URL forces the first backend.
+fn requested_backend() -> Option<BackendKind> {
+    let search = web_sys::window()?.location().search().ok()?;
+    if search.contains("backend=cpu") {
+        Some(BackendKind::Cpu)
+    } else if search.contains("backend=webgpu") {
+        Some(BackendKind::WebGpu)
+    } else {
+        None
+    }
+}
+
+fn png_object_url(png: &[u8]) -> Option<String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(png));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("image/png");
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}

@@ -1,0 +1,12 @@
+//! The Leptos UI: components only. It never runs model code: it sends `protocol::Request`s to
+//! the engine worker and renders the `protocol::Event`s that come back.
+
+mod app;
+mod backend_bar;
+mod benchmark;
+mod classify;
+mod engine_client;
+mod model_bar;
+
+pub use app::App;
+pub use engine_client::EngineClient;

@@ -1,0 +1,49 @@
+//! Which model is loaded, whether it is trained, and the preset choice.
+
+use leptos::prelude::*;
+
+use super::engine_client::EngineClient;
+use crate::model::Preset;
+use crate::protocol::Request;
+
+#[component]
+pub fn ModelBar() -> impl IntoView {
+    let engine = expect_context::<EngineClient>();
+    view! {
+        <section class="model" data-testid="model">
+            {move || match engine.model.get() {
+                None => view! { <span>"Loading the model…"</span> }.into_any(),
+                Some(info) => {
+                    let trained = info.weights_file.is_some();
+                    let accuracy = info.test_accuracy
+                        .map(|a| format!(", {:.1}% test accuracy", a * 100.0))
+                        .unwrap_or_default();
+                    let options = info.shipped.clone();
+                    let current = info.preset;
+                    view! {
+                        <span data-testid="model-preset" data-trained=trained.to_string()>
+                            {format!("Model: {} ({} parameters{accuracy})", info.preset, info.parameters)}
+                        </span>
+                        {(options.len() > 1).then(|| view! {
+                            <select data-testid="preset-select" on:change=move |ev| {
+                                if let Ok(preset) = event_target_value(&ev).parse::<Preset>() {
+                                    engine.send(Request::SelectModel { preset });
+                                }
+                            }>
+                                {options.into_iter().map(|p| view! {
+                                    <option value=p.name() selected=p == current>{p.name()}</option>
+                                }).collect_view()}
+                            </select>
+                        })}
+                        {(!trained).then(|| view! {
+                            <p class="notice" role="note" data-testid="untrained-notice">
+                                "This model is untrained: no weights ship with this build yet, so its \
+                                 predictions are random guesses."
+                            </p>
+                        })}
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,216 @@
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage, imageops};
+
+use crate::data::{IMAGE_BYTES, IMAGE_SIDE};
+
+#[derive(Debug, thiserror::Error)]
+pub enum VisionError {
+    #[error("{name}: the file is empty")]
+    Empty { name: String },
+    #[error("{name}: not an image in a supported format (PNG, JPEG, WebP, GIF, BMP)")]
+    UnknownFormat { name: String },
+    #[error("{name}: the image could not be decoded ({reason}); it may be truncated or corrupt")]
+    Corrupt { name: String, reason: String },
+    #[error("{name}: the image has no pixels")]
+    NoPixels { name: String },
+}
+
+/// What the model sees of an image: 32×32 planar RGB, plus the original size for display.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelInput {
+    pub pixels: Box<[u8; IMAGE_BYTES]>,
+    /// Size after EXIF orientation, before cropping.
+    pub original_width: u32,
+    pub original_height: u32,
+}
+
+/// Decodes an encoded image file (format guessed from its bytes) and prepares it for the model.
+pub fn preprocess(bytes: &[u8], name: &str) -> Result<ModelInput, VisionError> {
+    let name_owned = || name.to_string();
+    if bytes.is_empty() {
+        return Err(VisionError::Empty { name: name_owned() });
+    }
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| VisionError::Corrupt {
+            name: name_owned(),
+            reason: e.to_string(),
+        })?;
+    if reader.format().is_none() {
+        return Err(VisionError::UnknownFormat { name: name_owned() });
+    }
+    let corrupt = |e: image::ImageError| VisionError::Corrupt {
+        name: name_owned(),
+        reason: e.to_string(),
+    };
+    let mut decoder = reader.into_decoder().map_err(corrupt)?;
+    // A missing or unreadable EXIF block is not an error: the image is shown as stored.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
+    image.apply_orientation(orientation);
+    preprocess_image(&image, name)
+}
+
+/// Centre-crops a decoded image to a square and area-averages it down to 32×32.
+pub fn preprocess_image(image: &DynamicImage, name: &str) -> Result<ModelInput, VisionError> {
+    let (width, height) = (image.width(), image.height());
+    if width == 0 || height == 0 {
+        return Err(VisionError::NoPixels { name: name.into() });
+    }
+    let side = width.min(height);
+    let square = image
+        .crop_imm((width - side) / 2, (height - side) / 2, side, side)
+        .to_rgb8();
+    // `thumbnail` averages every source pixel into its target pixel (a box filter), so a large
+    // photo does not alias the way nearest-neighbour sampling would.
+    let small: RgbImage = imageops::thumbnail(&square, IMAGE_SIDE as u32, IMAGE_SIDE as u32);
+    Ok(ModelInput {
+        pixels: planar(&small),
+        original_width: width,
+        original_height: height,
+    })
+}
+
+fn planar(image: &RgbImage) -> Box<[u8; IMAGE_BYTES]> {
+    let plane = IMAGE_SIDE * IMAGE_SIDE;
+    let mut out = Box::new([0u8; IMAGE_BYTES]);
+    for (i, pixel) in image.pixels().enumerate() {
+        for c in 0..3 {
+            out[c * plane + i] = pixel.0[c];
+        }
+    }
+    out
+}
+
+impl ModelInput {
+    /// The 32×32 input as a PNG, to show the user what the model sees.
+    pub fn to_png(&self) -> Vec<u8> {
+        let plane = IMAGE_SIDE * IMAGE_SIDE;
+        let rgb: Vec<u8> = (0..plane)
+            .flat_map(|i| [0, 1, 2].map(|c| self.pixels[c * plane + i]))
+            .collect();
+        let image = RgbImage::from_raw(IMAGE_SIDE as u32, IMAGE_SIDE as u32, rgb)
+            .expect("32×32×3 bytes make a 32×32 RGB image");
+        let mut png = Vec::new();
+        image
+            .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+            .expect("encoding a PNG into memory cannot fail");
+        png
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{ImageFormat, Rgb};
+
+    fn encode(image: &RgbImage, format: ImageFormat) -> Vec<u8> {
+        let mut out = Vec::new();
+        image.write_to(&mut Cursor::new(&mut out), format).unwrap();
+        out
+    }
+
+    fn pixel(input: &ModelInput, x: usize, y: usize) -> [u8; 3] {
+        let plane = IMAGE_SIDE * IMAGE_SIDE;
+        [0, 1, 2].map(|c| input.pixels[c * plane + y * IMAGE_SIDE + x])
+    }
+
+    #[test]
+    fn downscale_averages_areas_instead_of_sampling() {
+        // A 64×64 one-pixel checkerboard of black and white: nearest-neighbour would give pure
+        // black or white; area averaging gives mid-grey everywhere.
+        let image = RgbImage::from_fn(64, 64, |x, y| {
+            if (x + y) % 2 == 0 {
+                Rgb([255, 255, 255])
+            } else {
+                Rgb([0, 0, 0])
+            }
+        });
+        let input = preprocess(&encode(&image, ImageFormat::Png), "checker.png").unwrap();
+        for (x, y) in [(0, 0), (5, 17), (31, 31)] {
+            for v in pixel(&input, x, y) {
+                assert!((126..=129).contains(&v), "pixel ({x},{y}) = {v}");
+            }
+        }
+    }
+
+    #[test]
+    fn centre_crop_keeps_the_middle_square() {
+        // 96×32: red left third, green middle, blue right third → the crop is all green.
+        let image = RgbImage::from_fn(96, 32, |x, _| match x / 32 {
+            0 => Rgb([255, 0, 0]),
+            1 => Rgb([0, 255, 0]),
+            _ => Rgb([0, 0, 255]),
+        });
+        let input = preprocess(&encode(&image, ImageFormat::Png), "wide.png").unwrap();
+        assert_eq!((input.original_width, input.original_height), (96, 32));
+        assert_eq!(pixel(&input, 0, 0), [0, 255, 0]);
+        assert_eq!(pixel(&input, 31, 31), [0, 255, 0]);
+    }
+
+    #[test]
+    fn exif_orientation_is_honoured() {
+        // A 64×32 JPEG whose left half is white and right half black, tagged "rotate 90° CW"
+        // (orientation 6): shown upright it is 32×64 with white on top.
+        let image = RgbImage::from_fn(64, 32, |x, _| {
+            if x < 32 {
+                Rgb([255, 255, 255])
+            } else {
+                Rgb([0, 0, 0])
+            }
+        });
+        let jpeg = with_exif_orientation(encode(&image, ImageFormat::Jpeg), 6);
+        let input = preprocess(&jpeg, "rotated.jpg").unwrap();
+        assert_eq!((input.original_width, input.original_height), (32, 64));
+        // The centre 32×32 crop straddles the boundary: top half white, bottom half black.
+        assert!(pixel(&input, 16, 4)[0] > 200, "top should be white");
+        assert!(pixel(&input, 16, 28)[0] < 50, "bottom should be black");
+    }
+
+    /// Inserts an APP1 EXIF segment with one Orientation tag right after the JPEG SOI marker.
+    fn with_exif_orientation(jpeg: Vec<u8>, orientation: u16) -> Vec<u8> {
+        let mut tiff = Vec::new();
+        tiff.extend_from_slice(b"MM\0\x2a\0\0\0\x08"); // big-endian TIFF, IFD at 8
+        tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
+        tiff.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+        tiff.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+        tiff.extend_from_slice(&1u32.to_be_bytes()); // count
+        tiff.extend_from_slice(&orientation.to_be_bytes());
+        tiff.extend_from_slice(&[0, 0]);
+        tiff.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+        let mut app1 = b"Exif\0\0".to_vec();
+        app1.extend(tiff);
+        let mut out = jpeg[..2].to_vec();
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+        out.extend(app1);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+
+    #[test]
+    fn bad_inputs_are_typed_errors_naming_the_file() {
+        assert!(matches!(
+            preprocess(&[], "empty.png"),
+            Err(VisionError::Empty { .. })
+        ));
+        let err = preprocess(b"hello, this is text", "notes.txt").unwrap_err();
+        assert!(matches!(err, VisionError::UnknownFormat { .. }));
+        assert!(err.to_string().contains("notes.txt"));
+        let png = encode(&RgbImage::new(40, 40), ImageFormat::Png);
+        let err = preprocess(&png[..png.len() / 2], "cut.png").unwrap_err();
+        assert!(matches!(err, VisionError::Corrupt { .. }), "{err}");
+    }
+
+    #[test]
+    fn small_png_round_trips_through_model_input() {
+        let image = RgbImage::from_fn(32, 32, |x, y| Rgb([x as u8 * 8, y as u8 * 8, 77]));
+        let input = preprocess(&encode(&image, ImageFormat::Png), "exact.png").unwrap();
+        assert_eq!(pixel(&input, 3, 9), [24, 72, 77]);
+        let again = preprocess(&input.to_png(), "again.png").unwrap();
+        assert_eq!(again, input);
+    }
+}

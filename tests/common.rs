@@ -1,0 +1,22 @@
+//! Helpers shared by the native integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use pinhole::data::{CifarRecord, load_records_file};
+
+/// `../shared/data/cifar10` beside the repository (CI has it there), or `CIFAR10_DATA`.
+pub fn cifar_dir() -> PathBuf {
+    std::env::var_os("CIFAR10_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/cifar10"))
+}
+
+/// The first `n` records of a CIFAR-10 file (e.g. `test_batch.bin`).
+pub fn records(file: &str, n: usize) -> Vec<CifarRecord> {
+    let path = cifar_dir().join(file);
+    let mut records = load_records_file(&path)
+        .unwrap_or_else(|e| panic!("the tests need CIFAR-10 at {}: {e}", path.display()));
+    records.truncate(n);
+    records
+}

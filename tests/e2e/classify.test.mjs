@@ -1,0 +1,91 @@
+// Upload classification in the real page, on both backends, with good and bad files.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  serve, launch, openPage, waitReady, cifarTestRecord, png, tempFiles, upload, card, dist, artifactsDir,
+} from './lib.mjs';
+
+let site;
+before(async () => { site = await serve(); });
+after(async () => { await site?.close(); });
+
+const shipsWeights = () => JSON.parse(readFileSync(join(dist, 'weights/index.json'))).models.length > 0;
+
+test('without WebGPU the page falls back to the CPU, says so, and classifies; bad files get clear errors', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, problems } = await openPage(browser, site);
+    assert.equal(await waitReady(page), 'cpu');
+    assert.match(await page.textContent('[data-testid="backend-notice"]'), /WebGPU/);
+    const untrained = await page.locator('[data-testid="untrained-notice"]').count();
+    assert.equal(untrained, shipsWeights() ? 0 : 1, 'the untrained notice shows exactly when no weights ship');
+
+    const record = cifarTestRecord(0);
+    const pngBytes = png(record.rgb);
+    const files = tempFiles({
+      'record0.png': pngBytes,
+      'notes.txt': 'this is not an image\n',
+      'empty.png': Buffer.alloc(0),
+      'truncated.png': pngBytes.subarray(0, Math.floor(pngBytes.length / 2)),
+      'after-errors.png': pngBytes,
+    });
+    await upload(page, [files['record0.png']]);
+    const good = await card(page, 'record0.png');
+    assert.equal(good.state, 'done');
+    assert.match(good.top1, /^[a-z]+ \d+%$/, 'the top prediction is announced as "class NN%"');
+    assert.equal(good.logits.length, 10);
+    assert.ok(await page.locator('[role="status"]', { hasText: good.top1 }).count() >= 1);
+
+    await upload(page, [files['notes.txt'], files['empty.png'], files['truncated.png']]);
+    for (const [name, pattern] of [['notes.txt', /not an image/], ['empty.png', /empty/], ['truncated.png', /truncated|corrupt/]]) {
+      const bad = await card(page, name);
+      assert.equal(bad.state, 'failed', name);
+      assert.match(bad.error, pattern, `${name}: ${bad.error}`);
+      assert.ok(bad.error.includes(name), `the message names the file: ${bad.error}`);
+    }
+    // The page keeps working after the errors.
+    await upload(page, [files['after-errors.png']]);
+    const again = await card(page, 'after-errors.png');
+    assert.equal(again.state, 'done');
+    assert.deepEqual(again.logits, good.logits);
+    await page.screenshot({ path: join(artifactsDir(), 'cpu-classify.png'), fullPage: true });
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('WebGPU runs in headless Chromium and agrees with the CPU backend', async () => {
+  const browser = await launch({ webgpu: true });
+  try {
+    const { page, problems } = await openPage(browser, site);
+    assert.equal(await waitReady(page, 240_000), 'webgpu', 'WebGPU passed its self-test and is in use');
+    assert.equal(await page.locator('[data-testid="backend-notice"]').count(), 0);
+
+    const record = cifarTestRecord(3);
+    const files = tempFiles({ 'gpu.png': png(record.rgb), 'cpu.png': png(record.rgb) });
+    await upload(page, [files['gpu.png']], 240_000);
+    const gpu = await card(page, 'gpu.png');
+    assert.equal(gpu.state, 'done');
+
+    await page.click('[data-testid="use-cpu"]');
+    await page.waitForSelector('[data-testid="backend-kind"][data-kind="cpu"]');
+    await waitReady(page);
+    await upload(page, [files['cpu.png']]);
+    const cpu = await card(page, 'cpu.png');
+    assert.equal(cpu.state, 'done');
+
+    assert.equal(gpu.top1.split(' ')[0], cpu.top1.split(' ')[0], 'same top-1 class');
+    const maxDiff = Math.max(...gpu.logits.map((v, i) => Math.abs(v - cpu.logits[i])));
+    assert.ok(maxDiff <= 1e-3, `logits differ by ${maxDiff}`);
+
+    // And back to WebGPU by hand.
+    await page.click('[data-testid="use-webgpu"]');
+    await page.waitForSelector('[data-testid="backend-kind"][data-kind="webgpu"]');
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});

@@ -1,0 +1,90 @@
+//! The network on real CIFAR-10 records: shapes, sizes, and that training lowers the loss.
+
+mod common;
+
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{GradientsParams, SgdConfig, momentum::MomentumConfig};
+use burn::tensor::Device;
+use pinhole::data::{images_to_tensor, labels_to_tensor};
+use pinhole::model::{Classifier, Preset, load_weights, save_weights};
+
+#[test]
+fn every_preset_maps_a_batch_to_ten_logits() {
+    let device = Device::flex();
+    let records = common::records("test_batch.bin", 3);
+    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), &device);
+    for preset in Preset::ALL {
+        let model = Classifier::new(preset, &device);
+        assert_eq!(model.preset(), preset);
+        let logits = model.forward(images.clone());
+        assert_eq!(logits.dims(), [3, 10], "{preset}");
+        let values = logits.into_data().to_vec::<f32>().unwrap();
+        assert!(values.iter().all(|v| v.is_finite()), "{preset}: {values:?}");
+    }
+}
+
+#[test]
+fn parameter_counts_match_the_design_table_within_five_percent() {
+    let device = Device::flex();
+    for (preset, design) in [
+        (Preset::Fast, 570_000.0),
+        (Preset::Full, 2_000_000.0),
+        (Preset::Baseline, 160_000.0),
+    ] {
+        let params = Classifier::new(preset, &device).num_params() as f64;
+        let off = (params - design).abs() / design;
+        assert!(off < 0.05, "{preset}: {params} parameters, design says ≈{design}");
+    }
+}
+
+#[test]
+fn a_few_sgd_steps_on_real_records_lower_the_loss() {
+    let device = Device::flex().autodiff();
+    device.seed(7);
+    let records = common::records("data_batch_1.bin", 96);
+    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), &device);
+    let labels = labels_to_tensor(records.iter().map(|r| r.label), &device);
+    let loss_fn = CrossEntropyLossConfig::new().init(&device);
+
+    for preset in [Preset::Fast, Preset::Baseline] {
+        let mut model = Classifier::new(preset, &device);
+        let mut optim = SgdConfig::new()
+            .with_momentum(Some(MomentumConfig::new().with_nesterov(true).with_dampening(0.0)))
+            .init();
+        let mut losses = Vec::new();
+        for _ in 0..8 {
+            let loss = loss_fn.forward(model.forward(images.clone()), labels.clone());
+            losses.push(loss.clone().into_scalar::<f32>());
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(0.05, model, grads);
+        }
+        let (first, last) = (losses[0], *losses.last().unwrap());
+        assert!(
+            last < 0.8 * first,
+            "{preset}: loss went {first} → {last} ({losses:?})"
+        );
+    }
+}
+
+#[test]
+fn weights_round_trip_and_reject_wrong_files() {
+    let device = Device::flex();
+    let records = common::records("test_batch.bin", 2);
+    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), &device);
+    let model = Classifier::new(Preset::Baseline, &device);
+    let before = model.forward(images.clone()).into_data();
+    let bytes = save_weights(model).unwrap();
+
+    let loaded = load_weights(&bytes, "baseline.bin", &device).unwrap();
+    assert_eq!(loaded.preset(), Preset::Baseline);
+    loaded
+        .forward(images)
+        .into_data()
+        .assert_approx_eq::<f32>(&before, burn::tensor::Tolerance::absolute(1e-6));
+
+    let err = load_weights(b"not weights at all", "junk.bin", &device).unwrap_err();
+    assert!(err.to_string().contains("junk.bin"), "{err}");
+    let err = load_weights(&bytes[..bytes.len() / 2], "half.bin", &device).unwrap_err();
+    assert!(err.to_string().contains("half.bin"), "{err}");
+}
