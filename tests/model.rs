@@ -19,7 +19,7 @@ fn every_preset_maps_a_batch_to_ten_logits() {
         assert_eq!(model.preset(), preset);
         let logits = model.forward(images.clone());
         assert_eq!(logits.dims(), [3, 10], "{preset}");
-        let values = logits.into_data().to_vec::<f32>().unwrap();
+        let values = logits.into_data().try_to_vec::<f32>().unwrap();
         assert!(values.iter().all(|v| v.is_finite()), "{preset}: {values:?}");
     }
 }
@@ -61,7 +61,7 @@ fn a_few_sgd_steps_on_real_records_lower_the_loss() {
         }
         let (first, last) = (losses[0], *losses.last().unwrap());
         assert!(
-            last < 0.8 * first,
+            last < 0.9 * first,
             "{preset}: loss went {first} → {last} ({losses:?})"
         );
     }

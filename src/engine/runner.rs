@@ -10,7 +10,7 @@ use super::fetch::fetch_bytes;
 use super::shipped::ShippedIndex;
 use super::{now_ms, post};
 use crate::data::images_to_tensor;
-use crate::model::{Classifier, Preset, load_weights, top_k};
+use crate::model::{Classifier, Prediction, Preset, load_weights, top_k};
 use crate::protocol::{BackendKind, BackendStatus, BenchmarkResult, Event, ModelInfo, Request};
 use crate::vision::preprocess;
 
@@ -101,11 +101,7 @@ impl Engine {
             }
             Request::SelectModel { preset } => self.select_model(preset).await,
             Request::Classify { id, name, bytes } => {
-                let event = match self.classify(&name, &bytes).await {
-                    Ok(event) => event(id),
-                    Err(message) => Event::ClassifyFailed { id, name, message },
-                };
-                post(&event);
+                post(&self.classify(id, name, &bytes).await);
             }
             Request::Benchmark {
                 presets,
@@ -208,7 +204,29 @@ impl Engine {
         });
     }
 
-    async fn classify(&self, name: &str, bytes: &[u8]) -> Result<impl FnOnce(u64) -> Event, String> {
+    /// `Classified`, or `ClassifyFailed` with a message naming the file.
+    async fn classify(&self, id: u64, name: String, bytes: &[u8]) -> Event {
+        match self.try_classify(&name, bytes).await {
+            Ok((top, logits, input_png, (width, height), millis)) => Event::Classified {
+                id,
+                name,
+                top,
+                logits,
+                input_png,
+                width,
+                height,
+                millis,
+            },
+            Err(message) => Event::ClassifyFailed { id, name, message },
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    async fn try_classify(
+        &self,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(Vec<Prediction>, Vec<f32>, Vec<u8>, (u32, u32), f64), String> {
         let start = now_ms();
         let input = preprocess(bytes, name).map_err(|e| e.to_string())?;
         let images = images_to_tensor([&*input.pixels], &self.device);
@@ -218,20 +236,16 @@ impl Engine {
             .into_data_async()
             .await
             .map_err(|e| format!("{name}: the model could not run ({e:?})"))?
-            .to_vec::<f32>()
+            .try_to_vec::<f32>()
             .map_err(|e| format!("{name}: unexpected logits ({e:?})"))?;
         let millis = now_ms() - start;
-        let name = name.to_string();
-        Ok(move |id| Event::Classified {
-            id,
-            name,
-            top: top_k(&logits, 5),
+        Ok((
+            top_k(&logits, 5),
             logits,
-            input_png: input.to_png(),
-            width: input.original_width,
-            height: input.original_height,
+            input.to_png(),
+            (input.original_width, input.original_height),
             millis,
-        })
+        ))
     }
 
     async fn benchmark(

@@ -9,23 +9,31 @@ use crate::protocol::Request;
 #[component]
 pub fn BenchmarkPanel() -> impl IntoView {
     let engine = expect_context::<EngineClient>();
+    let runs = RwSignal::new(5usize);
+    let batch = RwSignal::new(64usize);
     let run = move |_| {
         engine.benchmark.set(None);
         engine.send(Request::Benchmark {
             presets: Preset::ALL.to_vec(),
-            batch: 64,
-            runs: 5,
+            batch: batch.get_untracked(),
+            runs: runs.get_untracked(),
         });
     };
     view! {
         <details class="benchmark">
             <summary>"Speed on this device"</summary>
+            <label>"Batch " <input type="number" min="1" max="256" data-testid="bench-batch"
+                prop:value=move || batch.get().to_string()
+                on:change=move |ev| batch.set(event_target_value(&ev).parse().unwrap_or(64))/></label>
+            <label>" Timed runs " <input type="number" min="1" max="50" data-testid="bench-runs"
+                prop:value=move || runs.get().to_string()
+                on:change=move |ev| runs.set(event_target_value(&ev).parse().unwrap_or(5))/></label>
             <button data-testid="run-benchmark" on:click=run>"Run inference benchmark"</button>
             {move || engine.benchmark.get().map(|results| {
                 let json = serde_json::to_string_pretty(&results).unwrap_or_default();
                 view! {
                     <table>
-                        <tr><th>"preset"</th><th>"backend"</th><th>"ms / image (batch 1)"</th><th>"images/s (batch 64)"</th></tr>
+                        <tr><th>"preset"</th><th>"backend"</th><th>"ms / image (batch 1)"</th><th>"images/s (batch)"</th></tr>
                         {results.into_iter().map(|r| view! {
                             <tr>
                                 <td>{r.preset.name()}</td>

@@ -38,9 +38,9 @@ const MAX_RESTARTS: u32 = 3;
 pub struct EngineClient {
     worker: StoredValue<Option<Worker>, LocalStorage>,
     /// What to send when the (re)started worker says it is alive.
-    start: StoredValue<Request>,
-    restarts: StoredValue<u32>,
-    next_id: StoredValue<u64>,
+    start: StoredValue<Request, LocalStorage>,
+    restarts: StoredValue<u32, LocalStorage>,
+    next_id: StoredValue<u64, LocalStorage>,
     pub backend: RwSignal<Option<BackendStatus>>,
     pub model: RwSignal<Option<ModelInfo>>,
     pub busy: RwSignal<Option<String>>,

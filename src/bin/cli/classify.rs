@@ -39,7 +39,7 @@ pub fn run(args: ClassifyArgs) -> Result<(), String> {
         let logits = model
             .forward(images_to_tensor([&*input.pixels], &device))
             .into_data()
-            .to_vec::<f32>()
+            .try_to_vec::<f32>()
             .map_err(|e| format!("{name}: unexpected logits: {e:?}"))?;
         let top: Vec<String> = top_k(&logits, 5)
             .iter()

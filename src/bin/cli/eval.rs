@@ -72,7 +72,7 @@ fn predict(
     let predicted = model.forward(images).argmax(1).flatten::<1>(0, 1);
     let data = predicted.into_data();
     data.convert::<i64>()
-        .to_vec::<i64>()
+        .try_to_vec::<i64>()
         .map(|v| v.into_iter().map(|c| c as usize).collect())
         .map_err(|e| format!("unexpected predictions: {e:?}"))
 }

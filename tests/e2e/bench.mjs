@@ -1,0 +1,51 @@
+// Inference benchmark of the built page in headless Chromium: wasm sizes, time from page load to
+// first prediction, and per preset and backend the batch-1 latency and batch-64 throughput.
+// Prints JSON; `--out FILE` also writes it. Usage: node tests/e2e/bench.mjs [--out bench.json]
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { serve, launch, openPage, waitReady, cifarTestRecord, png, tempFiles, upload, dist } from './lib.mjs';
+
+const outIndex = process.argv.indexOf('--out');
+const out = outIndex > 0 ? process.argv[outIndex + 1] : null;
+// SwiftShader's WebGPU is ~10× slower than wasm here: fewer timed runs keep the bench short.
+const plan = [
+  { backend: 'cpu', webgpu: false, runs: 5 },
+  { backend: 'webgpu', webgpu: true, runs: 2 },
+];
+
+const wasm = readdirSync(dist).filter((f) => f.endsWith('.wasm')).map((file) => {
+  const bytes = readFileSync(join(dist, file));
+  return { file, raw_bytes: statSync(join(dist, file)).size, gzip_bytes: gzipSync(bytes, { level: 9 }).length };
+});
+
+const site = await serve();
+const report = { wasm, wasm_gzip_total_bytes: wasm.reduce((a, w) => a + w.gzip_bytes, 0), load: [], inference: [] };
+const image = tempFiles({ 'first.png': png(cifarTestRecord(0).rgb) })['first.png'];
+try {
+  for (const { backend, webgpu, runs } of plan) {
+    const browser = await launch({ webgpu });
+    try {
+      const t0 = Date.now();
+      const { page } = await openPage(browser, site, `?backend=${backend}`);
+      const kind = await waitReady(page, 300_000);
+      const ready = Date.now() - t0;
+      await upload(page, [image], 300_000);
+      report.load.push({ backend: kind, ready_ms: ready, first_prediction_ms: Date.now() - t0 });
+      if (kind !== backend) { console.error(`skipping ${backend}: the page runs on ${kind}`); continue; }
+      await page.click('summary');
+      await page.fill('[data-testid="bench-runs"]', String(runs));
+      await page.dispatchEvent('[data-testid="bench-runs"]', 'change');
+      await page.click('[data-testid="run-benchmark"]');
+      await page.waitForSelector('[data-testid="benchmark-json"]', { timeout: 600_000 });
+      report.inference.push(...JSON.parse(await page.textContent('[data-testid="benchmark-json"]')));
+    } finally {
+      await browser.close();
+    }
+  }
+} finally {
+  await site.close();
+}
+const json = JSON.stringify(report, null, 2);
+console.log(json);
+if (out) writeFileSync(out, json + '\n');
