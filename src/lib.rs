@@ -1,14 +1,18 @@
 //! Pinhole: a CNN lab in one static web page.
 //!
-//! `model`, `data` and `vision` are plain Rust over Burn and build natively; `engine` (the Web
-//! Worker that owns Burn) and `ui` (Leptos) exist only in the browser build.
+//! `model`, `data`, `train` and `vision` are plain Rust over Burn and build natively; `engine`
+//! (the Web Worker that owns Burn) and `ui` (Leptos) exist only in the browser build. Feature
+//! `compute` brings Burn; the UI is built without it, so the compiler keeps Burn out of the UI.
 
 pub mod data;
 pub mod model;
 pub mod protocol;
+#[cfg(feature = "compute")]
+pub mod train;
+#[cfg(feature = "compute")]
 pub mod vision;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "compute"))]
 pub mod engine;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "ui"))]
 pub mod ui;

@@ -88,3 +88,20 @@ fn weights_round_trip_and_reject_wrong_files() {
     let err = load_weights(&bytes[..bytes.len() / 2], "half.bin", &device).unwrap_err();
     assert!(err.to_string().contains("half.bin"), "{err}");
 }
+
+#[test]
+fn seeded_initialisation_is_reproducible() {
+    // The engine relies on this: an untrained model must be the same network on every backend.
+    let device = Device::flex();
+    let records = common::records("test_batch.bin", 2);
+    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), &device);
+    let logits = |seed| {
+        device.seed(seed);
+        Classifier::new(Preset::Fast, &device)
+            .forward(images.clone())
+            .into_data()
+    };
+    let (a, b, c) = (logits(5), logits(5), logits(6));
+    a.assert_approx_eq::<f32>(&b, burn::tensor::Tolerance::absolute(0.0));
+    assert_ne!(a, c);
+}

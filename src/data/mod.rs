@@ -1,8 +1,10 @@
 //! CIFAR-10 data: records in the official binary layout and batches of them as tensors.
 
+#[cfg(feature = "compute")]
 mod batch;
 mod cifar;
 
+#[cfg(feature = "compute")]
 pub use batch::{images_to_tensor, labels_to_tensor};
 pub use cifar::{
     CLASS_NAMES, CifarRecord, IMAGE_BYTES, IMAGE_SIDE, NUM_CLASSES, RECORD_BYTES, RecordError,

@@ -16,8 +16,8 @@ pub fn cpu() -> Device {
     Device::flex()
 }
 
-/// Acquires the WebGPU device and checks it: one forward pass of the `fast` network on a fixed
-/// input must match the CPU's logits. Returns the device or why it cannot be used.
+/// Acquires the WebGPU device and checks it: one forward pass of a network on a fixed input must
+/// match the CPU's logits. Returns the device or why it cannot be used.
 pub async fn init_webgpu() -> Result<Device, String> {
     if !has_navigator_gpu() {
         return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
@@ -33,7 +33,10 @@ pub async fn init_webgpu() -> Result<Device, String> {
 async fn self_test(gpu: &Device) -> Result<(), String> {
     let cpu = cpu();
     cpu.seed(INIT_SEED);
-    let model = Classifier::new(Preset::Fast, &cpu);
+    // The baseline network (conv, pool, ReLU, linear, all with biases): untrained, its logits are
+    // O(0.1). An untrained airbench network's shrink to ~1e-5 in inference mode, where
+    // GELU's approximations dominate and a comparison says nothing.
+    let model = Classifier::new(Preset::Baseline, &cpu);
     let input = Tensor::<4>::random([2, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &cpu);
     let expected = model.forward(input.clone()).into_data();
     let got = model
@@ -48,10 +51,13 @@ async fn self_test(gpu: &Device) -> Result<(), String> {
         .zip(&got)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0f32, f32::max);
-    // 1e-3 is far above f32 reordering noise and far below a wrong kernel's error.
-    if got.len() != expected.len() || !(max_diff <= 1e-3) {
+    let scale = expected.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    // 1e-4 of the logits' scale is far above f32 reordering noise and far below what a wrong
+    // kernel gives.
+    let limit = 1e-4 * scale.max(1e-3);
+    if got.len() != expected.len() || !(max_diff <= limit) {
         return Err(format!(
-            "WebGPU self-test failed: its logits differ from the CPU's by {max_diff:e} (limit 1e-3)"
+            "WebGPU self-test failed: its logits differ from the CPU's by {max_diff:e} (limit {limit:e})"
         ));
     }
     Ok(())

@@ -1,16 +1,26 @@
 //! The network: one width-parameterised airbench-style CNN (`fast`, `full`) and the classic
 //! Keras-tutorial CNN (`baseline`), behind one `Classifier` type used by the CLI and the browser.
 
+#[cfg(feature = "compute")]
 mod airbench;
+#[cfg(feature = "compute")]
 mod baseline;
+#[cfg(feature = "compute")]
 mod classifier;
+mod prediction;
 mod preset;
+#[cfg(feature = "compute")]
 mod weights;
 
+#[cfg(feature = "compute")]
 pub use airbench::{Airbench, ConvGroup};
+#[cfg(feature = "compute")]
 pub use baseline::Baseline;
-pub use classifier::{Classifier, Prediction, softmax, top_k};
+#[cfg(feature = "compute")]
+pub use classifier::Classifier;
+pub use prediction::{Prediction, softmax, top_k};
 pub use preset::{Preset, PresetParseError};
+#[cfg(feature = "compute")]
 pub use weights::{WeightsError, load_weights, save_weights};
 
 /// Per-channel mean and standard deviation of the CIFAR-10 training pixels (in `[0, 1]`),

@@ -1,9 +1,8 @@
 use std::path::PathBuf;
 
-use burn::tensor::Device;
 use clap::Args;
-use pinhole::data::{CLASS_NAMES, NUM_CLASSES, images_to_tensor};
-use pinhole::model::Classifier;
+use pinhole::data::{CLASS_NAMES, NUM_CLASSES};
+use pinhole::train::{accuracy, confusion_matrix};
 
 use super::{Backend, load_model, records};
 
@@ -30,19 +29,14 @@ pub struct EvalArgs {
 pub fn run(args: EvalArgs) -> Result<(), String> {
     let device = args.backend.device()?;
     let model = load_model(&args.weights, &device)?;
-    let mut records = records::load(&args.data, true)?;
+    let mut records = records::load(&args.data, records::Split::Test)?;
     if let Some(limit) = args.limit {
         records.truncate(limit);
     }
-    let mut confusion = [[0usize; NUM_CLASSES]; NUM_CLASSES];
-    for chunk in records.chunks(args.batch_size.max(1)) {
-        for (record, predicted) in chunk.iter().zip(predict(&model, chunk, &device)?) {
-            confusion[record.label as usize][predicted] += 1;
-        }
-    }
+    let confusion = confusion_matrix(&model, &records, args.batch_size, &device)?;
     let total = records.len();
     let correct: usize = (0..NUM_CLASSES).map(|c| confusion[c][c]).sum();
-    let accuracy = correct as f64 / total as f64;
+    let accuracy = accuracy(&confusion);
     if args.json {
         let report = serde_json::json!({
             "weights": args.weights.display().to_string(),
@@ -61,18 +55,4 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
         );
     }
     Ok(())
-}
-
-fn predict(
-    model: &Classifier,
-    records: &[pinhole::data::CifarRecord],
-    device: &Device,
-) -> Result<Vec<usize>, String> {
-    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), device);
-    let predicted = model.forward(images).argmax(1).flatten::<1>(0, 1);
-    let data = predicted.into_data();
-    data.convert::<i64>()
-        .try_to_vec::<i64>()
-        .map(|v| v.into_iter().map(|c| c as usize).collect())
-        .map_err(|e| format!("unexpected predictions: {e:?}"))
 }

@@ -3,6 +3,7 @@
 mod classify;
 mod eval;
 mod records;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Top-5 classes of image files (PNG, JPEG, WebP, GIF, BMP).
     Classify(classify::ClassifyArgs),
+    /// Train a preset on CIFAR-10 and write its weights.
+    Train(train::TrainArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -55,6 +58,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Eval(args) => eval::run(args),
         Command::Classify(args) => classify::run(args),
+        Command::Train(args) => train::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
