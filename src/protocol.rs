@@ -99,11 +99,17 @@ pub enum Event {
     /// would have been lost).
     Alive,
     /// The engine is (again) ready on a backend.
-    Backend { status: BackendStatus },
+    Backend {
+        status: BackendStatus,
+    },
     /// A model is loaded and ready to classify.
-    Model { info: ModelInfo },
+    Model {
+        info: ModelInfo,
+    },
     /// A step of slow work (loading weights, a self-test, a benchmark).
-    Busy { message: String },
+    Busy {
+        message: String,
+    },
     Classified {
         id: u64,
         name: String,
@@ -116,12 +122,22 @@ pub enum Event {
         height: u32,
         millis: f64,
     },
-    ClassifyFailed { id: u64, name: String, message: String },
-    Benchmark { results: Vec<BenchmarkResult> },
+    ClassifyFailed {
+        id: u64,
+        name: String,
+        message: String,
+    },
+    Benchmark {
+        results: Vec<BenchmarkResult>,
+    },
     /// A request failed; the engine is still usable.
-    Error { message: String },
+    Error {
+        message: String,
+    },
     /// The engine hit a bug and is about to stop; the UI restarts it.
-    Fatal { message: String },
+    Fatal {
+        message: String,
+    },
 }
 
 #[cfg(test)]

@@ -34,7 +34,10 @@ fn parameter_counts_match_the_design_table_within_five_percent() {
     ] {
         let params = Classifier::new(preset, &device).num_params() as f64;
         let off = (params - design).abs() / design;
-        assert!(off < 0.05, "{preset}: {params} parameters, design says ≈{design}");
+        assert!(
+            off < 0.05,
+            "{preset}: {params} parameters, design says ≈{design}"
+        );
     }
 }
 
@@ -50,7 +53,11 @@ fn a_few_sgd_steps_on_real_records_lower_the_loss() {
     for preset in [Preset::Fast, Preset::Baseline] {
         let mut model = Classifier::new(preset, &device);
         let mut optim = SgdConfig::new()
-            .with_momentum(Some(MomentumConfig::new().with_nesterov(true).with_dampening(0.0)))
+            .with_momentum(Some(
+                MomentumConfig::new()
+                    .with_nesterov(true)
+                    .with_dampening(0.0),
+            ))
             .init();
         let mut losses = Vec::new();
         for _ in 0..8 {

@@ -33,7 +33,9 @@ pub struct CifarRecord {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
-    #[error("{source_name}: {len} bytes is not a whole number of {RECORD_BYTES}-byte CIFAR-10 records (truncated or not CIFAR-10 binary)")]
+    #[error(
+        "{source_name}: {len} bytes is not a whole number of {RECORD_BYTES}-byte CIFAR-10 records (truncated or not CIFAR-10 binary)"
+    )]
     Truncated { source_name: String, len: usize },
     #[error("{source_name}: record {index} has label {label}, but CIFAR-10 labels are 0-9")]
     BadLabel {

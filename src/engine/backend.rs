@@ -64,7 +64,8 @@ async fn self_test(gpu: &Device) -> Result<(), String> {
 }
 
 fn floats(data: &burn::tensor::TensorData) -> Result<Vec<f32>, String> {
-    data.try_to_vec::<f32>().map_err(|e| format!("self-test read unexpected data: {e:?}"))
+    data.try_to_vec::<f32>()
+        .map_err(|e| format!("self-test read unexpected data: {e:?}"))
 }
 
 fn has_navigator_gpu() -> bool {

@@ -49,12 +49,17 @@ pub(crate) fn post(event: &Event) {
                 web_sys::console::error_2(&"engine could not post an event".into(), &e);
             }
         }
-        Err(e) => web_sys::console::error_1(&format!("engine could not encode an event: {e}").into()),
+        Err(e) => {
+            web_sys::console::error_1(&format!("engine could not encode an event: {e}").into())
+        }
     }
 }
 
 /// Milliseconds since the worker started (monotonic).
 pub(crate) fn now_ms() -> f64 {
     let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    scope.performance().map(|p| p.now()).unwrap_or_else(js_sys::Date::now)
+    scope
+        .performance()
+        .map(|p| p.now())
+        .unwrap_or_else(js_sys::Date::now)
 }

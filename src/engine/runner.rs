@@ -156,7 +156,9 @@ impl Engine {
             match fetch_bytes(&url).await {
                 Ok(bytes) => self.weights = Some((shipped.file.clone(), bytes)),
                 Err(e) => post(&Event::Error {
-                    message: format!("Could not load the {preset} weights ({e}); the model is untrained."),
+                    message: format!(
+                        "Could not load the {preset} weights ({e}); the model is untrained."
+                    ),
                 }),
             }
         }
@@ -262,8 +264,16 @@ impl Engine {
             let cpu = backend::cpu();
             cpu.seed(INIT_SEED);
             let model = Classifier::new(preset, &cpu).to_device(&self.device);
-            let single = Tensor::<4>::random([1, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &self.device);
-            let many = Tensor::<4>::random([batch, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &self.device);
+            let single = Tensor::<4>::random(
+                [1, 3, 32, 32],
+                Distribution::Uniform(0.0, 1.0),
+                &self.device,
+            );
+            let many = Tensor::<4>::random(
+                [batch, 3, 32, 32],
+                Distribution::Uniform(0.0, 1.0),
+                &self.device,
+            );
             // Warm-up compiles shaders and sizes buffers.
             timed_forward(&model, &single).await?;
             timed_forward(&model, &many).await?;

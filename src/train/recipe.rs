@@ -122,14 +122,21 @@ impl Trainer {
     }
 
     /// One epoch over `train` (shuffled, augmented); drops the last partial batch.
-    pub fn epoch(&mut self, epoch: usize, train: &[CifarRecord], mut on_step: impl FnMut(&StepReport)) -> f32 {
+    pub fn epoch(
+        &mut self,
+        epoch: usize,
+        train: &[CifarRecord],
+        mut on_step: impl FnMut(&StepReport),
+    ) -> f32 {
         let mut order: Vec<usize> = (0..train.len()).collect();
         self.rng.shuffle(&mut order);
         let steps_per_epoch = train.len() / self.config.batch_size;
         let mut loss_sum = 0.0;
         for batch in order.chunks_exact(self.config.batch_size) {
-            let images: Vec<[u8; IMAGE_BYTES]> =
-                batch.iter().map(|&i| self.augment(&train[i].pixels)).collect();
+            let images: Vec<[u8; IMAGE_BYTES]> = batch
+                .iter()
+                .map(|&i| self.augment(&train[i].pixels))
+                .collect();
             let images = images_to_tensor(images.iter(), &self.device);
             let labels = labels_to_tensor(batch.iter().map(|&i| train[i].label), &self.device);
             let model = self.model.clone();

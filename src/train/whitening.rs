@@ -22,7 +22,8 @@ pub fn patch_covariance(records: &[CifarRecord]) -> [[f64; PATCH]; PATCH] {
             for x in 0..IMAGE_SIDE - 1 {
                 for c in 0..3 {
                     for (k, (dy, dx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
-                        let v = record.pixels[c * plane + (y + dy) * IMAGE_SIDE + x + dx] as f64 / 255.0;
+                        let v = record.pixels[c * plane + (y + dy) * IMAGE_SIDE + x + dx] as f64
+                            / 255.0;
                         patch[c * 4 + k] = (v - CIFAR_MEAN[c] as f64) / CIFAR_STD[c] as f64;
                     }
                 }

@@ -86,7 +86,8 @@ fn classify_files(engine: EngineClient, files: Vec<File>) {
                 Ok(bytes) => engine.send(Request::Classify { id, name, bytes }),
                 Err(e) => engine.results.update(|results| {
                     if let Some(r) = results.iter_mut().find(|r| r.id == id) {
-                        r.outcome = Outcome::Failed(format!("{name}: the file could not be read ({e})"));
+                        r.outcome =
+                            Outcome::Failed(format!("{name}: the file could not be read ({e})"));
                     }
                 }),
             }
@@ -180,7 +181,10 @@ fn CsvExport() -> impl IntoView {
                 && let Some(best) = top.first()
             {
                 let name = r.name.replace('"', "\"\"");
-                csv.push_str(&format!("\"{name}\",{},{:.4}\n", best.class_name, best.probability));
+                csv.push_str(&format!(
+                    "\"{name}\",{},{:.4}\n",
+                    best.class_name, best.probability
+                ));
             }
         }
         save_text("pinhole-predictions.csv", &csv);

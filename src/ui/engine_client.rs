@@ -73,12 +73,17 @@ impl EngineClient {
     pub fn send(&self, request: Request) {
         let value = match serde_wasm_bindgen::to_value(&request) {
             Ok(value) => value,
-            Err(e) => return self.error.set(Some(format!("could not encode a request: {e}"))),
+            Err(e) => {
+                return self
+                    .error
+                    .set(Some(format!("could not encode a request: {e}")));
+            }
         };
         self.worker.with_value(|worker| match worker {
             Some(worker) => {
                 if let Err(e) = worker.post_message(&value) {
-                    self.error.set(Some(format!("could not reach the engine: {e:?}")));
+                    self.error
+                        .set(Some(format!("could not reach the engine: {e:?}")));
                 }
             }
             None => self.error.set(Some("the engine is not running".into())),
@@ -97,14 +102,17 @@ impl EngineClient {
         let worker = match Worker::new("./engine_loader.js") {
             Ok(worker) => worker,
             Err(e) => {
-                self.error.set(Some(format!("the engine worker could not start: {e:?}")));
+                self.error
+                    .set(Some(format!("the engine worker could not start: {e:?}")));
                 return;
             }
         };
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             match serde_wasm_bindgen::from_value::<Event>(event.data()) {
                 Ok(event) => self.on_event(event),
-                Err(e) => self.error.set(Some(format!("unreadable engine event: {e}"))),
+                Err(e) => self
+                    .error
+                    .set(Some(format!("unreadable engine event: {e}"))),
             }
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -131,7 +139,10 @@ impl EngineClient {
         let reason = reason.trim().trim_start_matches("Uncaught ").to_string();
         self.results.update(|results| {
             for r in results.iter_mut().filter(|r| r.outcome == Outcome::Pending) {
-                r.outcome = Outcome::Failed("The engine stopped before this image was classified; please add it again.".into());
+                r.outcome = Outcome::Failed(
+                    "The engine stopped before this image was classified; please add it again."
+                        .into(),
+                );
             }
         });
         let restarts = self.restarts.get_value() + 1;

@@ -49,6 +49,9 @@ pub fn run(args: ClassifyArgs) -> Result<(), String> {
     }
     match failures {
         0 => Ok(()),
-        n => Err(format!("{n} of {} files could not be classified", args.files.len())),
+        n => Err(format!(
+            "{n} of {} files could not be classified",
+            args.files.len()
+        )),
     }
 }

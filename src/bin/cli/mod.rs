@@ -13,7 +13,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use pinhole::model::{Classifier, load_weights};
 
 #[derive(Parser)]
-#[command(name = "pinhole", version, about = "Pinhole's CIFAR-10 CNN on the command line")]
+#[command(
+    name = "pinhole",
+    version,
+    about = "Pinhole's CIFAR-10 CNN on the command line"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

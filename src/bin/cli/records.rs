@@ -18,7 +18,8 @@ pub fn load(path: &Path, split: Split) -> Result<Vec<CifarRecord>, String> {
     if path.is_file() {
         return load_records_file(path).map_err(|e| e.to_string());
     }
-    let entries = std::fs::read_dir(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let entries =
+        std::fs::read_dir(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let prefix = match split {
         Split::Train => "data_batch",
         Split::Test => "test_batch",
@@ -26,7 +27,10 @@ pub fn load(path: &Path, split: Split) -> Result<Vec<CifarRecord>, String> {
     let mut files: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "bin"))
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(prefix)))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+        })
         .collect();
     files.sort();
     if files.is_empty() {

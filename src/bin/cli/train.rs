@@ -6,7 +6,7 @@ use burn::module::Module;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use pinhole::model::{Preset, save_weights};
-use pinhole::train::{Trainer, TrainConfig, accuracy, confusion_matrix};
+use pinhole::train::{TrainConfig, Trainer, accuracy, confusion_matrix};
 
 use super::{Backend, records};
 
@@ -53,7 +53,9 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
     config.seed = args.seed;
     let mut trainer = Trainer::new(config, &train, &device);
     let mut log = match &args.log {
-        Some(path) => Some(std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?),
+        Some(path) => {
+            Some(std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
         None => None,
     };
     let steps_per_epoch = train.len() / args.batch_size;
@@ -79,7 +81,12 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
         let seconds = start.elapsed().as_secs_f64();
         let model = trainer.inference_model();
         let test_device = device.clone().inner();
-        let confusion = confusion_matrix(&model.clone().to_device(&test_device), &test, 500, &test_device)?;
+        let confusion = confusion_matrix(
+            &model.clone().to_device(&test_device),
+            &test,
+            500,
+            &test_device,
+        )?;
         let test_accuracy = accuracy(&confusion);
         let line = serde_json::json!({
             "epoch": epoch + 1,

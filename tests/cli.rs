@@ -1,0 +1,96 @@
+//! The `pinhole` command line on the shipped weights and real CIFAR-10 records.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn pinhole(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pinhole"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the pinhole binary runs")
+}
+
+/// Every model listed in weights/index.json with its model card.
+fn shipped() -> Vec<(String, serde_json::Value)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("weights");
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    index["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let file = m["file"].as_str().unwrap().to_string();
+            let card = dir.join(m["card"].as_str().unwrap());
+            let card = serde_json::from_slice(&std::fs::read(&card).unwrap()).unwrap();
+            (format!("weights/{file}"), card)
+        })
+        .collect()
+}
+
+#[test]
+fn eval_of_shipped_weights_on_real_test_records_matches_their_card() {
+    let test_batch = common::cifar_dir().join("test_batch.bin");
+    for (file, card) in shipped() {
+        let out = pinhole(&[
+            "eval",
+            "--weights",
+            &file,
+            "--data",
+            test_batch.to_str().unwrap(),
+            "--limit",
+            "500",
+            "--json",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["records"], 500);
+        let accuracy = report["accuracy"].as_f64().unwrap();
+        let card_accuracy = card["test_accuracy"].as_f64().unwrap();
+        // 500 records: a binomial standard error of about 2 points; 6 points is a broken file.
+        assert!(
+            (accuracy - card_accuracy).abs() < 0.06,
+            "{file}: {accuracy} on 500 records, the card says {card_accuracy}"
+        );
+    }
+}
+
+#[test]
+fn classify_names_a_class_and_rejects_a_corrupt_file() {
+    let Some((file, _)) = shipped().into_iter().next() else {
+        return; // nothing ships yet: eval above is vacuous too, and the page says "untrained"
+    };
+    let dir = std::env::temp_dir().join(format!("pinhole-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let record = &common::records("test_batch.bin", 1)[0];
+    let png = dir.join("record.png");
+    image::RgbImage::from_raw(32, 32, record.to_rgb_interleaved())
+        .unwrap()
+        .save(&png)
+        .unwrap();
+    let broken = dir.join("broken.jpg");
+    std::fs::write(&broken, b"\xFF\xD8\xFF\xE0 definitely not a whole JPEG").unwrap();
+
+    let out = pinhole(&[
+        "classify",
+        "--weights",
+        &file,
+        png.to_str().unwrap(),
+        broken.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "one file was broken");
+    assert!(
+        stdout.contains("record.png: ") && stdout.contains('%'),
+        "{stdout}"
+    );
+    assert!(stderr.contains("broken.jpg"), "{stderr}");
+}

@@ -1,0 +1,47 @@
+//! Recipe pieces on real CIFAR-10 records.
+
+mod common;
+
+use pinhole::train::{WHITENING_EPS, fit_whitening, patch_covariance};
+
+#[test]
+fn whitening_filters_give_patches_identity_covariance_on_real_records() {
+    let records = common::records("data_batch_1.bin", 2000);
+    let weights = fit_whitening(&records);
+    let cov = patch_covariance(&records);
+    // The first 12 filters (the rest are their negatives): covariance of their outputs W C Wᵀ.
+    let w = |f: usize, i: usize| weights[f * 12 + i] as f64;
+    let mut out = [[0f64; 12]; 12];
+    for a in 0..12 {
+        for b in 0..12 {
+            out[a][b] = (0..12)
+                .flat_map(|i| (0..12).map(move |j| (i, j)))
+                .map(|(i, j)| w(a, i) * cov[i][j] * w(b, j))
+                .sum();
+        }
+    }
+    for a in 0..12 {
+        for b in 0..12 {
+            if a != b {
+                assert!(
+                    out[a][b].abs() < 1e-3,
+                    "off-diagonal ({a},{b}) = {}",
+                    out[a][b]
+                );
+            }
+        }
+        // λ/(λ+ε): 1 for strong directions, a little less for the faintest.
+        assert!(
+            out[a][a] <= 1.0 + 1e-9 && out[a][a] > 0.5,
+            "variance {a} = {}",
+            out[a][a]
+        );
+    }
+    let near_one = (0..12).filter(|&a| out[a][a] > 0.95).count();
+    assert!(
+        near_one >= 8,
+        "only {near_one} of 12 directions whitened to unit variance (eps {WHITENING_EPS})"
+    );
+    // Negated copies.
+    assert_eq!(weights[12 * 12 + 5], -weights[5]);
+}
