@@ -59,7 +59,7 @@ pub fn parse_records(bytes: &[u8], source_name: &str) -> Result<Vec<CifarRecord>
             source_name: source_name.into(),
         });
     }
-    if bytes.len() % RECORD_BYTES != 0 {
+    if !bytes.len().is_multiple_of(RECORD_BYTES) {
         return Err(RecordError::Truncated {
             source_name: source_name.into(),
             len: bytes.len(),

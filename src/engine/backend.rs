@@ -55,7 +55,7 @@ async fn self_test(gpu: &Device) -> Result<(), String> {
     // 1e-4 of the logits' scale is far above f32 reordering noise and far below what a wrong
     // kernel gives.
     let limit = 1e-4 * scale.max(1e-3);
-    if got.len() != expected.len() || !(max_diff <= limit) {
+    if got.len() != expected.len() || max_diff.is_nan() || max_diff > limit {
         return Err(format!(
             "WebGPU self-test failed: its logits differ from the CPU's by {max_diff:e} (limit {limit:e})"
         ));

@@ -9,8 +9,8 @@ use super::backend::{self, INIT_SEED};
 use super::fetch::fetch_bytes;
 use super::shipped::ShippedIndex;
 use super::{now_ms, post};
-use crate::data::images_to_tensor;
-use crate::model::{Classifier, Prediction, Preset, load_weights, top_k};
+use crate::data::{IMAGE_BYTES, images_to_tensor};
+use crate::model::{Classifier, Preset, load_weights, top_k};
 use crate::protocol::{BackendKind, BackendStatus, BenchmarkResult, Event, ModelInfo, Request};
 use crate::vision::preprocess;
 
@@ -208,46 +208,36 @@ impl Engine {
 
     /// `Classified`, or `ClassifyFailed` with a message naming the file.
     async fn classify(&self, id: u64, name: String, bytes: &[u8]) -> Event {
-        match self.try_classify(&name, bytes).await {
-            Ok((top, logits, input_png, (width, height), millis)) => Event::Classified {
+        let start = now_ms();
+        let result = match preprocess(bytes, &name) {
+            Ok(input) => self.logits(&name, &input.pixels).await.map(|l| (input, l)),
+            Err(e) => Err(e.to_string()),
+        };
+        match result {
+            Ok((input, logits)) => Event::Classified {
                 id,
                 name,
-                top,
+                top: top_k(&logits, 5),
                 logits,
-                input_png,
-                width,
-                height,
-                millis,
+                input_png: input.to_png(),
+                width: input.original_width,
+                height: input.original_height,
+                millis: now_ms() - start,
             },
             Err(message) => Event::ClassifyFailed { id, name, message },
         }
     }
 
-    #[allow(clippy::type_complexity)]
-    async fn try_classify(
-        &self,
-        name: &str,
-        bytes: &[u8],
-    ) -> Result<(Vec<Prediction>, Vec<f32>, Vec<u8>, (u32, u32), f64), String> {
-        let start = now_ms();
-        let input = preprocess(bytes, name).map_err(|e| e.to_string())?;
-        let images = images_to_tensor([&*input.pixels], &self.device);
-        let logits = self
-            .model
+    /// One image's logits, read back asynchronously (a synchronous read panics on WebGPU).
+    async fn logits(&self, name: &str, pixels: &[u8; IMAGE_BYTES]) -> Result<Vec<f32>, String> {
+        let images = images_to_tensor([pixels], &self.device);
+        self.model
             .forward(images)
             .into_data_async()
             .await
             .map_err(|e| format!("{name}: the model could not run ({e:?})"))?
             .try_to_vec::<f32>()
-            .map_err(|e| format!("{name}: unexpected logits ({e:?})"))?;
-        let millis = now_ms() - start;
-        Ok((
-            top_k(&logits, 5),
-            logits,
-            input.to_png(),
-            (input.original_width, input.original_height),
-            millis,
-        ))
+            .map_err(|e| format!("{name}: unexpected logits ({e:?})"))
     }
 
     async fn benchmark(

@@ -2,6 +2,9 @@
 //! covariance scaled by 1/√eigenvalue (and their negatives), so its output patches have
 //! identity covariance. Burn has no `eigh`; the 12×12 problem is solved with Jacobi rotations.
 
+// Matrix code reads best with explicit indices.
+#![allow(clippy::needless_range_loop)]
+
 use crate::data::{CifarRecord, IMAGE_SIDE};
 use crate::model::{CIFAR_MEAN, CIFAR_STD};
 
