@@ -52,4 +52,7 @@ if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
   # trunk 0.22 needs a newer Rust than this machine's 1.95.
   cargo install trunk --version "$TRUNK_VERSION" --locked
 fi
+# Every crate for every target (the wasm-only ones too): Trunk builds with --offline.
+log "cargo fetch"
+cargo fetch --locked --quiet
 log "ready"
