@@ -57,6 +57,39 @@ test('without WebGPU the page falls back to the CPU, says so, and classifies; ba
   }
 });
 
+test('images can also be dropped on the page or pasted, several at once', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, problems } = await openPage(browser, site, '?backend=cpu');
+    await waitReady(page);
+    const images = [1, 2].map((i) => png(cifarTestRecord(i).rgb).toString('base64'));
+    await page.evaluate((images) => {
+      const transfer = (names) => {
+        const dt = new DataTransfer();
+        names.forEach((name, i) => {
+          const bytes = Uint8Array.from(atob(images[i]), (c) => c.charCodeAt(0));
+          dt.items.add(new File([bytes], name, { type: 'image/png' }));
+        });
+        return dt;
+      };
+      document.querySelector('label.drop').dispatchEvent(
+        new DragEvent('drop', { dataTransfer: transfer(['dropped-a.png', 'dropped-b.png']), bubbles: true, cancelable: true }));
+      document.dispatchEvent(
+        new ClipboardEvent('paste', { clipboardData: transfer(['pasted.png']), bubbles: true, cancelable: true }));
+    }, images);
+    await page.waitForFunction(() => {
+      const cards = [...document.querySelectorAll('[data-testid="result"]')];
+      return cards.length === 3 && cards.every((c) => c.dataset.state === 'done');
+    }, null, { timeout: 60_000 });
+    for (const name of ['dropped-a.png', 'dropped-b.png', 'pasted.png']) {
+      assert.equal((await card(page, name)).state, 'done', name);
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
 test('WebGPU runs in headless Chromium and agrees with the CPU backend', async () => {
   const browser = await launch({ webgpu: true });
   try {
