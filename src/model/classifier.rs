@@ -41,4 +41,10 @@ impl Classifier {
             Classifier::Baseline(net) => net.forward(images),
         }
     }
+
+    /// Flip test-time augmentation: the mean of the logits of the images and their mirrors.
+    pub fn forward_flip_tta(&self, images: Tensor<4>) -> Tensor<2> {
+        let mirrored = images.clone().flip([3]);
+        (self.forward(images) + self.forward(mirrored)).div_scalar(2.0)
+    }
 }

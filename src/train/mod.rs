@@ -9,7 +9,7 @@ mod schedule;
 mod whitening;
 
 pub use augment::{flip_horizontal, translate_reflect};
-pub use metrics::{Confusion, accuracy, confusion_matrix};
+pub use metrics::{ClassMetrics, Confusion, accuracy, confusion_matrix, per_class};
 pub use recipe::{EpochReport, StepReport, TrainConfig, Trainer};
 pub use rng::SplitMix64;
 pub use schedule::LrSchedule;

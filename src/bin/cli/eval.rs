@@ -1,8 +1,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use pinhole::data::{CLASS_NAMES, NUM_CLASSES};
-use pinhole::train::{accuracy, confusion_matrix};
+use pinhole::data::CLASS_NAMES;
+use pinhole::train::{accuracy, confusion_matrix, per_class};
 
 use super::{Backend, load_model, records};
 
@@ -14,6 +14,9 @@ pub struct EvalArgs {
     /// A CIFAR-10 `.bin` file, or a folder (its test_batch*.bin files are used).
     #[arg(long, default_value = "../shared/data/cifar10")]
     data: PathBuf,
+    /// Also average each image's logits with its mirror's (flip test-time augmentation).
+    #[arg(long)]
+    tta: bool,
     /// Evaluate only the first N records.
     #[arg(long)]
     limit: Option<usize>,
@@ -33,26 +36,44 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
     if let Some(limit) = args.limit {
         records.truncate(limit);
     }
-    let confusion = confusion_matrix(&model, &records, args.batch_size, &device)?;
-    let total = records.len();
-    let correct: usize = (0..NUM_CLASSES).map(|c| confusion[c][c]).sum();
+    let confusion = confusion_matrix(&model, &records, args.batch_size, args.tta, &device)?;
     let accuracy = accuracy(&confusion);
+    let classes = per_class(&confusion);
     if args.json {
         let report = serde_json::json!({
             "weights": args.weights.display().to_string(),
             "data": args.data.display().to_string(),
-            "records": total,
+            "records": records.len(),
+            "tta": if args.tta { "flip" } else { "none" },
             "accuracy": accuracy,
             "classes": CLASS_NAMES,
+            "per_class": classes,
             "confusion": confusion,
         });
         println!("{}", serde_json::to_string_pretty(&report).unwrap());
-    } else {
+        return Ok(());
+    }
+    println!(
+        "{}: accuracy {:.2}% on {} records{}",
+        args.weights.display(),
+        accuracy * 100.0,
+        records.len(),
+        if args.tta { " (flip TTA)" } else { "" }
+    );
+    println!(
+        "\n{:<11} {:>9} {:>7} {:>6} {:>7}",
+        "class", "precision", "recall", "F1", "support"
+    );
+    for (name, m) in CLASS_NAMES.iter().zip(&classes) {
         println!(
-            "{}: {correct}/{total} correct, accuracy {:.2}%",
-            args.weights.display(),
-            accuracy * 100.0
+            "{name:<11} {:>9.3} {:>7.3} {:>6.3} {:>7}",
+            m.precision, m.recall, m.f1, m.support
         );
+    }
+    println!("\nconfusion (rows: true class, columns: predicted)");
+    for (name, row) in CLASS_NAMES.iter().zip(&confusion) {
+        let cells: Vec<String> = row.iter().map(|n| format!("{n:>5}")).collect();
+        println!("{name:<11}{}", cells.join(""));
     }
     Ok(())
 }

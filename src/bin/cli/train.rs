@@ -85,6 +85,7 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
             &model.clone().to_device(&test_device),
             &test,
             500,
+            false,
             &test_device,
         )?;
         let test_accuracy = accuracy(&confusion);
