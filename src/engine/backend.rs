@@ -22,10 +22,12 @@ pub async fn init_webgpu() -> Result<Device, String> {
     if !has_navigator_gpu() {
         return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
     }
-    let device = Device::wgpu_options()
-        .init_async()
-        .await
-        .map_err(|e| format!("no WebGPU adapter: {e}"))?;
+    let device = Device::wgpu_options().init_async().await.map_err(|e| {
+        // The full error lists every native API wgpu did not try: useful in the console, noise
+        // in the page.
+        web_sys::console::warn_1(&format!("WebGPU unavailable: {e}").into());
+        "this browser offers no WebGPU adapter".to_string()
+    })?;
     self_test(&device).await?;
     Ok(device)
 }

@@ -22,7 +22,7 @@ pub fn ModelBar() -> impl IntoView {
                     let current = info.preset;
                     view! {
                         <span data-testid="model-preset" data-trained=trained.to_string()>
-                            {format!("Model: {} ({} parameters{accuracy})", info.preset, info.parameters)}
+                            {format!("Model: {} ({} parameters{accuracy})", info.preset, thousands(info.parameters))}
                         </span>
                         {(options.len() > 1).then(|| view! {
                             <select data-testid="preset-select" on:change=move |ev| {
@@ -46,4 +46,17 @@ pub fn ModelBar() -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// 570936 → "570,936".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
