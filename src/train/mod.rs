@@ -10,7 +10,7 @@ mod whitening;
 
 pub use augment::{flip_horizontal, translate_reflect};
 pub use metrics::{ClassMetrics, Confusion, accuracy, confusion_matrix, per_class};
-pub use recipe::{EpochReport, StepReport, TrainConfig, Trainer};
+pub use recipe::{StepReport, TrainConfig, Trainer};
 pub use rng::SplitMix64;
 pub use schedule::LrSchedule;
 pub use whitening::{WHITENING_EPS, fit_whitening, patch_covariance};

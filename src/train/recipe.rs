@@ -61,15 +61,6 @@ pub struct StepReport {
     pub lr: f64,
 }
 
-/// After each epoch.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct EpochReport {
-    pub epoch: usize,
-    pub train_loss: f32,
-    pub seconds: f64,
-    pub images_per_second: f64,
-}
-
 pub struct Trainer {
     pub config: TrainConfig,
     pub model: Classifier,
