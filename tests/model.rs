@@ -22,8 +22,7 @@ fn rng_lock() -> MutexGuard<'static, ()> {
 fn every_preset_maps_a_batch_to_ten_logits() {
     let _rng = rng_lock();
     let device = Device::flex();
-    let records = common::records("test_batch.bin", 3);
-    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), &device);
+    let images = common::test_images(3, &device);
     for preset in Preset::ALL {
         let model = Classifier::new(preset, &device);
         assert_eq!(model.preset(), preset);
@@ -91,8 +90,7 @@ fn a_few_sgd_steps_on_real_records_lower_the_loss() {
 fn weights_round_trip_and_reject_wrong_files() {
     let _rng = rng_lock();
     let device = Device::flex();
-    let records = common::records("test_batch.bin", 2);
-    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), &device);
+    let images = common::test_images(2, &device);
     let model = Classifier::new(Preset::Baseline, &device);
     let before = model.forward(images.clone()).into_data();
     let bytes = save_weights(model).unwrap();
@@ -115,8 +113,7 @@ fn seeded_initialisation_is_reproducible() {
     let _rng = rng_lock();
     // The engine relies on this: an untrained model must be the same network on every backend.
     let device = Device::flex();
-    let records = common::records("test_batch.bin", 2);
-    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), &device);
+    let images = common::test_images(2, &device);
     let logits = |seed| {
         device.seed(seed);
         Classifier::new(Preset::Fast, &device)

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use pinhole::data::{CifarRecord, load_records_file};
+use burn::tensor::{Device, Tensor};
+use pinhole::data::{CifarRecord, images_to_tensor, load_records_file};
 
 /// `../shared/data/cifar10` beside the repository (CI has it there), or `CIFAR10_DATA`.
 pub fn cifar_dir() -> PathBuf {
@@ -19,4 +20,10 @@ pub fn records(file: &str, n: usize) -> Vec<CifarRecord> {
         .unwrap_or_else(|e| panic!("the tests need CIFAR-10 at {}: {e}", path.display()));
     records.truncate(n);
     records
+}
+
+/// The first `n` test records as a `[n, 3, 32, 32]` tensor on `device`.
+pub fn test_images(n: usize, device: &Device) -> Tensor<4> {
+    let records = records("test_batch.bin", n);
+    images_to_tensor(records.iter().map(|r| &*r.pixels), device)
 }
