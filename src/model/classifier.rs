@@ -42,9 +42,33 @@ impl Classifier {
         }
     }
 
-    /// Flip test-time augmentation: the mean of the logits of the images and their mirrors.
-    pub fn forward_flip_tta(&self, images: Tensor<4>) -> Tensor<2> {
-        let mirrored = images.clone().flip([3]);
-        (self.forward(images) + self.forward(mirrored)).div_scalar(2.0)
+    /// Test-time augmentation (airbench's flip + translate): the mean of the logits of the image
+    /// and its mirror (weight ½ together) and of both shifted one pixel up-left and down-right
+    /// with reflect padding (¼ together).
+    pub fn forward_tta(&self, images: Tensor<4>) -> Tensor<2> {
+        let both = |x: Tensor<4>| self.forward(x.clone()) + self.forward(x.flip([3]));
+        let centre = both(images.clone());
+        let shifted = both(shift_reflect(images.clone(), 1)) + both(shift_reflect(images, -1));
+        centre.mul_scalar(0.25) + shifted.mul_scalar(0.125)
     }
+}
+
+/// `out[y][x] = in[y + d][x + d]` for `d = ±1`, reflecting at the border.
+fn shift_reflect(images: Tensor<4>, d: isize) -> Tensor<4> {
+    let mut x = images;
+    for dim in [2, 3] {
+        let n = x.dims()[dim];
+        x = if d > 0 {
+            Tensor::cat(
+                vec![x.clone().narrow(dim, 1, n - 1), x.narrow(dim, n - 2, 1)],
+                dim,
+            )
+        } else {
+            Tensor::cat(
+                vec![x.clone().narrow(dim, 1, 1), x.narrow(dim, 0, n - 1)],
+                dim,
+            )
+        };
+    }
+    x
 }

@@ -8,20 +8,20 @@ use crate::model::Classifier;
 /// `confusion[true][predicted]` counts.
 pub type Confusion = [[usize; NUM_CLASSES]; NUM_CLASSES];
 
-/// Runs `model` over `records` in batches and counts (true, predicted) pairs; `flip_tta`
-/// averages each image's logits with its mirror's.
+/// Runs `model` over `records` in batches and counts (true, predicted) pairs; `tta`
+/// averages the logits over flipped and shifted copies ([`Classifier::forward_tta`]).
 pub fn confusion_matrix(
     model: &Classifier,
     records: &[CifarRecord],
     batch_size: usize,
-    flip_tta: bool,
+    tta: bool,
     device: &Device,
 ) -> Result<Confusion, String> {
     let mut confusion = [[0usize; NUM_CLASSES]; NUM_CLASSES];
     for chunk in records.chunks(batch_size.max(1)) {
         let images = images_to_tensor(chunk.iter().map(|r| &*r.pixels), device);
-        let logits = if flip_tta {
-            model.forward_flip_tta(images)
+        let logits = if tta {
+            model.forward_tta(images)
         } else {
             model.forward(images)
         };

@@ -1,7 +1,9 @@
-//! The training loop for one configuration: Nesterov SGD with weight decay, label smoothing,
-//! warm-up then linear decay, random flip and ±2 px reflect translation.
+//! The training loop for one configuration, assembled from the named pieces: whitening and
+//! Dirac init, Nesterov SGD with weight decay and a faster batch-norm-bias group, label smoothing,
+//! warm-up then linear decay, Lookahead/EMA of the weights, random flip and ±2 px reflect
+//! translation.
 
-use burn::module::{Module, Param};
+use burn::module::{Module, Param, ParamId};
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
@@ -9,11 +11,17 @@ use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::augment::{flip_horizontal, translate_reflect};
+use super::bias_group::{batch_norm_bias_ids, scale_gradients};
+use super::dirac::dirac_init;
+use super::lookahead::{LOOKAHEAD_EVERY, Lookahead, lookahead_decay};
 use super::rng::SplitMix64;
 use super::schedule::LrSchedule;
 use super::whitening::fit_whitening;
 use crate::data::{CifarRecord, IMAGE_BYTES, images_to_tensor, labels_to_tensor};
 use crate::model::{Classifier, Preset};
+
+/// Default [`TrainConfig::bias_scaler`].
+pub const BIAS_SCALER: f64 = 4.0;
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TrainConfig {
@@ -30,6 +38,12 @@ pub struct TrainConfig {
     pub flip: bool,
     /// Maximum translation in pixels (0 disables it).
     pub translate: usize,
+    /// Learning-rate multiplier of the batch-norm biases (airbench: 64 at its far lower base rate).
+    pub bias_scaler: f64,
+    /// Identity init of the first channels of each 3×3 conv.
+    pub dirac: bool,
+    /// Lookahead/EMA of the weights every [`LOOKAHEAD_EVERY`] steps.
+    pub lookahead: bool,
     pub seed: u64,
 }
 
@@ -46,6 +60,9 @@ impl TrainConfig {
             warmup_fraction: 0.1,
             flip: true,
             translate: 2,
+            bias_scaler: BIAS_SCALER,
+            dirac: true,
+            lookahead: true,
             seed: 0,
         }
     }
@@ -67,9 +84,11 @@ pub struct Trainer {
     optim: ModuleOptimizer,
     loss: CrossEntropyLoss,
     schedule: LrSchedule,
-    rng: SplitMix64,
+    pub(super) rng: SplitMix64,
+    bias_ids: Vec<ParamId>,
+    pub(super) lookahead: Option<Lookahead>,
     pub step: usize,
-    device: Device,
+    pub(super) device: Device,
 }
 
 impl Trainer {
@@ -82,8 +101,24 @@ impl Trainer {
             let tensor = Tensor::<4>::from_data(TensorData::new(weights, [24, 3, 2, 2]), device);
             // Frozen: the optimiser never sees a gradient for it.
             net.whiten.weight = Param::from_tensor(tensor).set_require_grad(false);
+            if config.dirac {
+                for group in &mut net.groups {
+                    dirac_init(&mut group.conv1);
+                    dirac_init(&mut group.conv2);
+                }
+            }
         }
-        let steps_per_epoch = train.len() / config.batch_size;
+        Self::with_model(config, model, train.len(), device)
+    }
+
+    /// A trainer around an existing network (fresh optimiser state, step 0).
+    pub(super) fn with_model(
+        config: TrainConfig,
+        model: Classifier,
+        train_len: usize,
+        device: &Device,
+    ) -> Self {
+        let steps_per_epoch = train_len / config.batch_size;
         let total_steps = steps_per_epoch * config.epochs;
         let optim = SgdConfig::new()
             .with_momentum(Some(
@@ -104,6 +139,8 @@ impl Trainer {
                 total_steps,
             },
             rng: SplitMix64(config.seed ^ 0xC1FA_5EED),
+            bias_ids: batch_norm_bias_ids(&model),
+            lookahead: config.lookahead.then(|| Lookahead::new(&model)),
             model,
             optim,
             step: 0,
@@ -133,9 +170,11 @@ impl Trainer {
             let model = self.model.clone();
             let loss = self.loss.forward(model.forward(images), labels);
             let loss_value = loss.clone().into_scalar::<f32>();
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+            scale_gradients(&mut grads, &self.bias_ids, self.config.bias_scaler);
             let lr = self.schedule.at(self.step);
             self.model = self.optim.step(lr, model, grads);
+            self.sync_lookahead();
             loss_sum += loss_value;
             on_step(&StepReport {
                 epoch,
@@ -147,6 +186,32 @@ impl Trainer {
             self.step += 1;
         }
         loss_sum / steps_per_epoch.max(1) as f32
+    }
+
+    /// Every [`LOOKAHEAD_EVERY`] steps, and at the very last step with decay 1 (the network
+    /// ends at the slow weights).
+    fn sync_lookahead(&mut self) {
+        let Some(lookahead) = self.lookahead.as_mut() else {
+            return;
+        };
+        let done = self.step + 1;
+        let total = self.schedule.total_steps;
+        let decay = if done == total {
+            1.0
+        } else if done.is_multiple_of(LOOKAHEAD_EVERY) {
+            lookahead_decay(done, total)
+        } else {
+            return;
+        };
+        self.model = lookahead.sync(self.model.clone(), decay);
+    }
+
+    pub(super) fn optimizer(&self) -> &ModuleOptimizer {
+        &self.optim
+    }
+
+    pub(super) fn set_optimizer(&mut self, optim: ModuleOptimizer) {
+        self.optim = optim;
     }
 
     fn augment(&mut self, pixels: &[u8; IMAGE_BYTES]) -> [u8; IMAGE_BYTES] {

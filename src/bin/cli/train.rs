@@ -26,6 +26,23 @@ pub struct TrainArgs {
     lr: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Learning-rate multiplier of the batch-norm biases.
+    #[arg(long, default_value_t = pinhole::train::BIAS_SCALER)]
+    bias_scaler: f64,
+    #[arg(long, default_value_t = 0.2)]
+    label_smoothing: f32,
+    /// Random init instead of identity init for the first channels of each conv.
+    #[arg(long)]
+    no_dirac: bool,
+    /// Plain SGD weights instead of Lookahead/EMA.
+    #[arg(long)]
+    no_lookahead: bool,
+    /// Checkpoint written after every epoch (default: OUT with `.ckpt` appended).
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Continue the run saved in the checkpoint (its settings override the flags above).
+    #[arg(long)]
+    resume: bool,
     /// Train on the first N training records only (a quick run).
     #[arg(long)]
     limit: Option<usize>,
@@ -46,25 +63,56 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
         train.truncate(limit);
     }
     let test = records::load(&args.data, records::Split::Test)?;
-    let mut config = TrainConfig::new(args.preset);
-    config.epochs = args.epochs;
-    config.batch_size = args.batch_size;
-    config.lr = args.lr;
-    config.seed = args.seed;
-    let mut trainer = Trainer::new(config, &train, &device);
+    let checkpoint = args.checkpoint.clone().unwrap_or_else(|| {
+        let mut name = args.out.clone().into_os_string();
+        name.push(".ckpt");
+        PathBuf::from(name)
+    });
+    let mut trainer = if args.resume {
+        let bytes = std::fs::read(&checkpoint)
+            .map_err(|e| format!("cannot read {}: {e}", checkpoint.display()))?;
+        Trainer::resume(
+            &bytes,
+            &checkpoint.display().to_string(),
+            train.len(),
+            &device,
+        )
+        .map_err(|e| e.to_string())?
+    } else {
+        let mut config = TrainConfig::new(args.preset);
+        config.epochs = args.epochs;
+        config.batch_size = args.batch_size;
+        config.lr = args.lr;
+        config.seed = args.seed;
+        config.bias_scaler = args.bias_scaler;
+        config.label_smoothing = args.label_smoothing;
+        config.dirac = !args.no_dirac;
+        config.lookahead = !args.no_lookahead;
+        Trainer::new(config, &train, &device)
+    };
+    let config = trainer.config.clone();
+    let steps_per_epoch = train.len() / config.batch_size;
+    let first_epoch = trainer.step / steps_per_epoch.max(1);
     let mut log = match &args.log {
-        Some(path) => {
-            Some(std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?)
-        }
+        // A resumed run appends to its log.
+        Some(path) => Some(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(args.resume)
+                .write(true)
+                .truncate(!args.resume)
+                .open(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?,
+        ),
         None => None,
     };
-    let steps_per_epoch = train.len() / args.batch_size;
-    let bar = ProgressBar::new((steps_per_epoch * args.epochs) as u64);
+    let bar = ProgressBar::new((steps_per_epoch * config.epochs) as u64);
+    bar.set_position(trainer.step as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} steps  ETA {eta}  {msg}")
             .map_err(|e| e.to_string())?,
     );
-    for epoch in 0..args.epochs {
+    for epoch in first_epoch..config.epochs {
         let start = Instant::now();
         let train_loss = trainer.epoch(epoch, &train, |step| {
             bar.inc(1);
@@ -75,7 +123,7 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
                 epoch + 1,
                 step.loss,
                 step.lr,
-                (done * args.batch_size) as f64 / seconds
+                (done * config.batch_size) as f64 / seconds
             ));
         });
         let seconds = start.elapsed().as_secs_f64();
@@ -94,15 +142,26 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
             "train_loss": train_loss,
             "test_accuracy": test_accuracy,
             "seconds": seconds,
-            "images_per_second": (steps_per_epoch * args.batch_size) as f64 / seconds,
+            "images_per_second": (steps_per_epoch * config.batch_size) as f64 / seconds,
         });
         bar.println(line.to_string());
         if let Some(log) = log.as_mut() {
             writeln!(log, "{line}").map_err(|e| e.to_string())?;
         }
         let bytes = save_weights(model).map_err(|e| e.to_string())?;
-        std::fs::write(&args.out, bytes).map_err(|e| format!("{}: {e}", args.out.display()))?;
+        write_atomically(&args.out, &bytes)?;
+        let bytes = trainer.checkpoint(train.len()).map_err(|e| e.to_string())?;
+        write_atomically(&checkpoint, &bytes)?;
     }
     bar.finish();
     Ok(())
+}
+
+/// Writes beside `path` then renames, so an interrupted write never destroys the previous file.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    std::fs::write(&partial, bytes)
+        .and_then(|()| std::fs::rename(&partial, path))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -1,0 +1,240 @@
+//! The recipe's named pieces (Dirac init, label smoothing, bias group, Lookahead, TTA) and
+//! checkpoint/resume, on real CIFAR-10 records.
+
+mod common;
+
+use std::sync::{Mutex, MutexGuard};
+
+use burn::module::Module;
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2dConfig;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{GradientsParams, SgdConfig};
+use burn::tensor::{Device, Distribution, Tensor, TensorData, Tolerance};
+use pinhole::data::{images_to_tensor, labels_to_tensor};
+use pinhole::model::{Classifier, Preset};
+use pinhole::train::{
+    Lookahead, TrainConfig, Trainer, batch_norm_bias_ids, dirac_init, flip_horizontal,
+    lookahead_decay, scale_gradients, translate_reflect,
+};
+
+/// Burn's seed is global; tests that initialise networks run one at a time.
+fn rng_lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn values(t: Tensor<2>) -> Vec<f32> {
+    t.into_data().try_to_vec::<f32>().unwrap()
+}
+
+#[test]
+fn dirac_init_passes_the_first_channels_through() {
+    let _rng = rng_lock();
+    let device = Device::flex();
+    let mut conv = Conv2dConfig::new([5, 8], [3, 3])
+        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+        .with_bias(false)
+        .init(&device);
+    let id = conv.weight.id;
+    dirac_init(&mut conv);
+    assert_eq!(conv.weight.id, id, "the parameter keeps its id");
+    let input = Tensor::<4>::random([2, 5, 6, 6], Distribution::Normal(0.0, 1.0), &device);
+    let output = conv.forward(input.clone());
+    output
+        .clone()
+        .narrow(1, 0, 5)
+        .into_data()
+        .assert_approx_eq::<f32>(&input.into_data(), Tolerance::absolute(1e-6));
+    // The extra channels keep their random filters.
+    let extra = output.narrow(1, 5, 3).abs().sum().into_scalar::<f32>();
+    assert!(extra > 0.1, "channels 5..8 should not be zero: {extra}");
+}
+
+#[test]
+fn label_smoothing_loss_matches_a_hand_computation() {
+    let device = Device::flex();
+    let logits = Tensor::<2>::from_floats([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]], &device);
+    let labels = labels_to_tensor([0u8, 1], &device);
+    let loss = CrossEntropyLossConfig::new()
+        .with_smoothing(Some(0.2))
+        .init(&device)
+        .forward(logits, labels)
+        .into_scalar::<f32>() as f64;
+    // Target q = 0.8·onehot + 0.2/3 on every class; loss = −Σ q·log softmax, averaged.
+    let by_hand = |z: [f64; 3], y: usize| {
+        let log_sum = z.iter().map(|v| v.exp()).sum::<f64>().ln();
+        (0..3)
+            .map(|i| {
+                let q = if i == y { 0.8 } else { 0.0 } + 0.2 / 3.0;
+                -q * (z[i] - log_sum)
+            })
+            .sum::<f64>()
+    };
+    let expected = (by_hand([2.0, 0.5, -1.0], 0) + by_hand([0.0, 1.0, 3.0], 1)) / 2.0;
+    assert!((loss - expected).abs() < 1e-5, "{loss} vs {expected}");
+}
+
+#[test]
+fn bias_group_scales_exactly_the_batch_norm_shifts() {
+    let _rng = rng_lock();
+    let device = Device::flex().autodiff();
+    let model = Classifier::new(Preset::Fast, &device);
+    let ids = batch_norm_bias_ids(&model);
+    assert_eq!(ids.len(), 6, "two batch norms in each of three groups");
+    assert!(batch_norm_bias_ids(&Classifier::new(Preset::Baseline, &device)).is_empty());
+
+    let records = common::records("data_batch_1.bin", 16);
+    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), &device);
+    let labels = labels_to_tensor(records.iter().map(|r| r.label), &device);
+    let loss = CrossEntropyLossConfig::new()
+        .init(&device)
+        .forward(model.forward(images), labels);
+    let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+    let Classifier::Airbench(net) = &model else {
+        unreachable!()
+    };
+    let beta = net.groups[1].norm2.beta.id;
+    let gamma = net.groups[1].norm2.gamma.id;
+    let (beta_before, gamma_before) = (
+        grads.get::<1>(beta).unwrap().into_data(),
+        grads.get::<1>(gamma).unwrap().into_data(),
+    );
+    scale_gradients(&mut grads, &ids, 8.0);
+    let beta_after = grads.get::<1>(beta).unwrap().div_scalar(8.0).into_data();
+    beta_after.assert_approx_eq::<f32>(&beta_before, Tolerance::absolute(1e-9));
+    assert_eq!(
+        grads.get::<1>(gamma).unwrap().into_data(),
+        gamma_before,
+        "the scale (γ) stays in the main group"
+    );
+}
+
+#[test]
+fn lookahead_blends_slow_and_fast_weights() {
+    let _rng = rng_lock();
+    let device = Device::flex().autodiff();
+    let records = common::records("data_batch_1.bin", 16);
+    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), &device);
+    let labels = labels_to_tensor(records.iter().map(|r| r.label), &device);
+    let slow = Classifier::new(Preset::Baseline, &device);
+    let mut lookahead = Lookahead::new(&slow);
+    // One SGD step gives "fast" weights with the same parameter ids.
+    let loss = CrossEntropyLossConfig::new()
+        .init(&device)
+        .forward(slow.forward(images.clone()), labels);
+    let grads = GradientsParams::from_grads(loss.backward(), &slow);
+    let fast = SgdConfig::new().init().step(0.5, slow.clone(), grads);
+
+    let logits = |m: &Classifier| m.valid().forward(images.clone().inner());
+    let head = |m: &Classifier| match m {
+        Classifier::Baseline(net) => net.head.weight.val().inner(),
+        _ => unreachable!(),
+    };
+    let (slow_w, fast_w) = (head(&slow), head(&fast));
+    let blended = lookahead.sync(fast.clone(), 0.25);
+    let expected = slow_w.mul_scalar(0.25) + fast_w.mul_scalar(0.75);
+    head(&blended)
+        .into_data()
+        .assert_approx_eq::<f32>(&expected.into_data(), Tolerance::absolute(1e-6));
+    // Decay 1 returns the slow weights untouched; decay 0 keeps the fast ones.
+    let again = lookahead.sync(fast.clone(), 1.0);
+    assert_eq!(values(logits(&again)), values(logits(&blended)));
+    let kept = lookahead.sync(fast.clone(), 0.0);
+    assert_eq!(values(logits(&kept)), values(logits(&fast)));
+    // The schedule: no averaging at the start, 0.95⁵ at the end.
+    assert_eq!(lookahead_decay(0, 100), 0.0);
+    assert!((lookahead_decay(100, 100) - 0.95f64.powi(5)).abs() < 1e-12);
+}
+
+#[test]
+fn tta_averages_flipped_and_shifted_views() {
+    let _rng = rng_lock();
+    let device = Device::flex();
+    device.seed(11);
+    let model = Classifier::new(Preset::Baseline, &device);
+    let record = &common::records("test_batch.bin", 1)[0];
+    let logits = |pixels: &[u8; 3072]| values(model.forward(images_to_tensor([pixels], &device)));
+    let views = |pixels: &[u8; 3072]| {
+        let (a, b) = (logits(pixels), logits(&flip_horizontal(pixels)));
+        a.iter().zip(b).map(|(a, b)| a + b).collect::<Vec<f32>>()
+    };
+    let centre = views(&record.pixels);
+    let up_left = views(&translate_reflect(&record.pixels, -1, -1));
+    let down_right = views(&translate_reflect(&record.pixels, 1, 1));
+    let expected: Vec<f32> = (0..10)
+        .map(|i| 0.25 * centre[i] + 0.125 * (up_left[i] + down_right[i]))
+        .collect();
+    let tta = values(model.forward_tta(images_to_tensor([&*record.pixels], &device)));
+    for (a, b) in tta.iter().zip(&expected) {
+        assert!(
+            (a - b).abs() < 1e-4 * (1.0 + b.abs()),
+            "{tta:?} vs {expected:?}"
+        );
+    }
+}
+
+fn tiny_run(resume_after_epoch: Option<usize>) -> TensorData {
+    let device = Device::flex().autodiff();
+    let train = common::records("data_batch_1.bin", 256);
+    let mut config = TrainConfig::new(Preset::Fast);
+    config.epochs = 3;
+    config.batch_size = 64;
+    config.seed = 3;
+    let mut trainer = Trainer::new(config, &train, &device);
+    for epoch in 0..3 {
+        if resume_after_epoch == Some(epoch) {
+            let bytes = trainer.checkpoint(train.len()).unwrap();
+            drop(trainer);
+            trainer = Trainer::resume(&bytes, "tiny.ckpt", train.len(), &device).unwrap();
+        }
+        trainer.epoch(epoch, &train, |_| {});
+    }
+    let eval = Device::flex();
+    trainer
+        .inference_model()
+        .forward(common::test_images(8, &eval))
+        .into_data()
+}
+
+#[test]
+fn checkpoint_then_resume_equals_an_uninterrupted_run() {
+    let _rng = rng_lock();
+    let straight = tiny_run(None);
+    let resumed = tiny_run(Some(2));
+    resumed.assert_approx_eq::<f32>(&straight, Tolerance::absolute(1e-6));
+    // And the run did learn something: the logits are not the untrained ~0.
+    let scale = straight
+        .try_to_vec::<f32>()
+        .unwrap()
+        .iter()
+        .fold(0f32, |m, v| m.max(v.abs()));
+    assert!(scale > 1e-2, "logit scale {scale}");
+}
+
+#[test]
+fn a_bad_checkpoint_gets_a_message_naming_it() {
+    let _rng = rng_lock();
+    let device = Device::flex().autodiff();
+    let train = common::records("data_batch_1.bin", 64);
+    let mut config = TrainConfig::new(Preset::Baseline);
+    config.batch_size = 32;
+    let trainer = Trainer::new(config, &train, &device);
+    let bytes = trainer.checkpoint(train.len()).unwrap();
+    for (input, name) in [
+        (&b"garbage bytes here"[..], "junk.ckpt"),
+        (&bytes[..bytes.len() - 100], "cut.ckpt"),
+        (&bytes[..6], "tiny.ckpt"),
+    ] {
+        let message = Trainer::resume(input, name, train.len(), &device)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(message.contains(name), "{message}");
+    }
+    let message = Trainer::resume(&bytes, "other.ckpt", 1000, &device)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("64 training records"), "{message}");
+}
