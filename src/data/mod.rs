@@ -1,8 +1,11 @@
-//! CIFAR-10 data: records in the official binary layout and batches of them as tensors.
+//! CIFAR-10 data: records in the official binary layout, where they come from (file, folder,
+//! tarball) and batches of them as tensors.
 
 #[cfg(feature = "compute")]
 mod batch;
 mod cifar;
+#[cfg(feature = "compute")]
+mod source;
 
 #[cfg(feature = "compute")]
 pub use batch::{images_to_tensor, labels_to_tensor};
@@ -10,3 +13,5 @@ pub use cifar::{
     CLASS_NAMES, CifarRecord, IMAGE_BYTES, IMAGE_SIDE, NUM_CLASSES, RECORD_BYTES, RecordError,
     load_records_file, parse_records,
 };
+#[cfg(feature = "compute")]
+pub use source::{SourceError, Split, load_split, read_tarball};

@@ -1,20 +1,21 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use pinhole::data::CLASS_NAMES;
+use pinhole::data::{CLASS_NAMES, Split, load_split};
 use pinhole::train::{accuracy, confusion_matrix, per_class};
 
-use super::{Backend, load_model, records};
+use super::{Backend, load_model};
 
 #[derive(Args)]
 pub struct EvalArgs {
     /// Weights file (see weights/).
     #[arg(long)]
     weights: PathBuf,
-    /// A CIFAR-10 `.bin` file, or a folder (its test_batch*.bin files are used).
+    /// A CIFAR-10 `.bin` file (any records), a folder or the official `.tar.gz` (their
+    /// test_batch*.bin files are used).
     #[arg(long, default_value = "../shared/data/cifar10")]
     data: PathBuf,
-    /// Also average each image's logits with its mirror's (flip test-time augmentation).
+    /// Test-time augmentation: average the logits over mirrored and 1 px shifted copies.
     #[arg(long)]
     tta: bool,
     /// Evaluate only the first N records.
@@ -32,7 +33,7 @@ pub struct EvalArgs {
 pub fn run(args: EvalArgs) -> Result<(), String> {
     let device = args.backend.device()?;
     let model = load_model(&args.weights, &device)?;
-    let mut records = records::load(&args.data, records::Split::Test)?;
+    let mut records = load_split(&args.data, Split::Test).map_err(|e| e.to_string())?;
     if let Some(limit) = args.limit {
         records.truncate(limit);
     }

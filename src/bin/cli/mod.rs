@@ -2,7 +2,6 @@
 
 mod classify;
 mod eval;
-mod records;
 mod train;
 
 use std::path::PathBuf;

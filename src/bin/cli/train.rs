@@ -8,13 +8,16 @@ use indicatif::{ProgressBar, ProgressStyle};
 use pinhole::model::{Preset, save_weights};
 use pinhole::train::{TrainConfig, Trainer, accuracy, confusion_matrix};
 
-use super::{Backend, records};
+use pinhole::data::{Split, load_split};
+
+use super::Backend;
 
 #[derive(Args)]
 pub struct TrainArgs {
     #[arg(long, default_value = "fast")]
     preset: Preset,
-    /// Folder of the CIFAR-10 .bin files (data_batch_*.bin for training, test_batch.bin to evaluate).
+    /// Folder of the CIFAR-10 .bin files or the official `cifar-10-binary.tar.gz`
+    /// (data_batch_*.bin for training, test_batch.bin to evaluate).
     #[arg(long, default_value = "../shared/data/cifar10")]
     data: PathBuf,
     #[arg(long, default_value_t = 10)]
@@ -58,11 +61,11 @@ pub struct TrainArgs {
 
 pub fn run(args: TrainArgs) -> Result<(), String> {
     let device = args.backend.device()?.autodiff();
-    let mut train = records::load(&args.data, records::Split::Train)?;
+    let mut train = load_split(&args.data, Split::Train).map_err(|e| e.to_string())?;
     if let Some(limit) = args.limit {
         train.truncate(limit);
     }
-    let test = records::load(&args.data, records::Split::Test)?;
+    let test = load_split(&args.data, Split::Test).map_err(|e| e.to_string())?;
     let checkpoint = args.checkpoint.clone().unwrap_or_else(|| {
         let mut name = args.out.clone().into_os_string();
         name.push(".ckpt");

@@ -1,0 +1,102 @@
+//! Reading CIFAR-10 from a file, a folder and the official tarball layout.
+
+mod common;
+
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use pinhole::data::{RECORD_BYTES, Split, load_split, read_tarball};
+
+fn raw(file: &str, n: usize) -> Vec<u8> {
+    let bytes = std::fs::read(common::cifar_dir().join(file)).unwrap();
+    bytes[..n * RECORD_BYTES].to_vec()
+}
+
+/// A tar.gz laid out like `cifar-10-binary.tar.gz`, members in a deliberately shuffled order.
+fn tarball(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::fast()));
+    for (name, bytes) in members {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(
+                &mut header,
+                format!("cifar-10-batches-bin/{name}"),
+                &bytes[..],
+            )
+            .unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+#[test]
+fn the_tarball_reader_reads_real_records_in_file_order() {
+    let (train_2, train_1, test) = (
+        raw("data_batch_2.bin", 30),
+        raw("data_batch_1.bin", 20),
+        raw("test_batch.bin", 10),
+    );
+    let archive = tarball(&[
+        ("batches.meta.txt", b"airplane\n".to_vec()),
+        ("data_batch_2.bin", train_2.clone()),
+        ("test_batch.bin", test.clone()),
+        ("data_batch_1.bin", train_1.clone()),
+    ]);
+    let train = read_tarball(&archive[..], "made.tar.gz", Split::Train).unwrap();
+    assert_eq!(train.len(), 50);
+    let expected = pinhole::data::parse_records(&[train_1, train_2].concat(), "x").unwrap();
+    assert_eq!(train, expected, "data_batch_1 before data_batch_2");
+    let test_records = read_tarball(&archive[..], "made.tar.gz", Split::Test).unwrap();
+    assert_eq!(
+        test_records,
+        pinhole::data::parse_records(&test, "x").unwrap()
+    );
+
+    // The same archive from disk, as `--data` takes it.
+    let dir = std::env::temp_dir().join(format!("pinhole-tar-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cifar-10-binary.tar.gz");
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(&archive)
+        .unwrap();
+    assert_eq!(load_split(&path, Split::Train).unwrap(), train);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_broken_tarball_gets_a_message_naming_it() {
+    let archive = tarball(&[("data_batch_1.bin", raw("data_batch_1.bin", 5))]);
+    let cut = &archive[..archive.len() / 2];
+    let err = read_tarball(cut, "cut.tar.gz", Split::Train).unwrap_err();
+    assert!(err.to_string().contains("cut.tar.gz"), "{err}");
+
+    let mut short = raw("data_batch_1.bin", 2);
+    short.pop();
+    let archive = tarball(&[("data_batch_1.bin", short)]);
+    let err = read_tarball(&archive[..], "short.tar.gz", Split::Train).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("short.tar.gz") && message.contains("data_batch_1.bin"),
+        "{message}"
+    );
+
+    let archive = tarball(&[("readme.txt", b"hello".to_vec())]);
+    let err = read_tarball(&archive[..], "empty.tar.gz", Split::Test).unwrap_err();
+    assert!(err.to_string().contains("no test_batch"), "{err}");
+}
+
+#[test]
+fn a_folder_gives_the_split_files_and_a_file_is_taken_as_it_is() {
+    let train = load_split(&common::cifar_dir(), Split::Train).unwrap();
+    assert_eq!(train.len(), 50_000);
+    let test = load_split(&common::cifar_dir(), Split::Test).unwrap();
+    assert_eq!(test.len(), 10_000);
+    let one = load_split(&common::cifar_dir().join("test_batch.bin"), Split::Train).unwrap();
+    assert_eq!(one, test, "a single file is read whatever the split");
+    let err = load_split(std::path::Path::new("/nonexistent/cifar"), Split::Train).unwrap_err();
+    assert!(err.to_string().contains("/nonexistent/cifar"), "{err}");
+}
