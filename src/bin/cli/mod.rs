@@ -1,5 +1,6 @@
-//! `pinhole eval` and `pinhole classify`.
+//! The `pinhole` command line: train, eval, classify, bench-train.
 
+mod bench;
 mod classify;
 mod eval;
 mod train;
@@ -30,6 +31,8 @@ enum Command {
     Classify(classify::ClassifyArgs),
     /// Train a preset on CIFAR-10 and write its weights.
     Train(train::TrainArgs),
+    /// Training throughput (images/s) per native backend and preset, as JSON.
+    BenchTrain(bench::BenchTrainArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -41,6 +44,13 @@ pub enum Backend {
 }
 
 impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Flex => "flex",
+            Backend::Wgpu => "wgpu",
+        }
+    }
+
     pub fn device(self) -> Result<Device, String> {
         match self {
             Backend::Flex => Ok(Device::flex()),
@@ -62,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Classify(args) => classify::run(args),
         Command::Train(args) => train::run(args),
+        Command::BenchTrain(args) => bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
