@@ -2,7 +2,7 @@
 //! `cifar-10-binary.tar.gz` (read as a stream, never unpacked to disk).
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
 use flate2::read::GzDecoder;
@@ -61,7 +61,7 @@ pub fn load_split(path: &Path, split: Split) -> Result<Vec<CifarRecord>, SourceE
     let mut magic = [0u8; 2];
     let is_gzip = file.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
     if is_gzip {
-        let file = File::open(path).map_err(io)?;
+        file.rewind().map_err(io)?;
         read_tarball(BufReader::new(file), &name, split)
     } else {
         Ok(load_records_file(path)?)

@@ -7,6 +7,8 @@ mod airbench;
 mod baseline;
 #[cfg(feature = "compute")]
 mod classifier;
+#[cfg(feature = "compute")]
+pub(crate) mod framing;
 mod prediction;
 mod preset;
 #[cfg(feature = "compute")]

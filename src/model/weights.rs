@@ -8,6 +8,7 @@ use burn::module::Module;
 use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 
+use super::framing::{FrameError, frame, unframe};
 use super::{Classifier, Preset};
 use crate::data::CLASS_NAMES;
 
@@ -41,47 +42,35 @@ pub enum WeightsError {
 
 /// Serialises the network (reads parameters back synchronously: native or CPU only).
 pub fn save_weights(model: Classifier) -> Result<Vec<u8>, WeightsError> {
-    let header = serde_json::to_vec(&Header {
+    let header = Header {
         preset: model.preset(),
         classes: CLASS_NAMES.iter().map(|s| s.to_string()).collect(),
-    })
-    .map_err(|e| WeightsError::Save(e.to_string()))?;
+    };
+    // Burn's batch norm keeps its last running-statistics update pending (per thread) until the
+    // module is switched to inference, and records read the value without it; switching a copy
+    // merges the pending update into the state the model shares, so the record holds it.
+    let _ = model.valid();
     let record = model
         .into_record()
         .into_bytes()
         .map_err(|e| WeightsError::Save(e.to_string()))?;
-    let mut out = Vec::with_capacity(12 + header.len() + record.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
-    out.extend_from_slice(&header);
-    out.extend_from_slice(&record);
-    Ok(out)
+    frame(MAGIC, &header, &[&record]).map_err(|e| WeightsError::Save(e.to_string()))
 }
 
 /// Builds the network the file describes on `device` and loads its parameters.
 /// `name` names the input in errors.
 pub fn load_weights(bytes: &[u8], name: &str, device: &Device) -> Result<Classifier, WeightsError> {
     let name = name.to_string();
-    if bytes.len() < 12 || &bytes[..8] != MAGIC {
-        return Err(if bytes.len() < 12 && MAGIC.starts_with(bytes) {
-            WeightsError::Truncated {
-                name,
-                len: bytes.len(),
-            }
-        } else {
-            WeightsError::NotWeights { name }
-        });
-    }
-    let header_len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
-    let Some(header) = bytes.get(12..12 + header_len) else {
-        return Err(WeightsError::Truncated {
-            name,
+    let (header, record): (Header, _) = unframe(bytes, MAGIC).map_err(|e| match e {
+        FrameError::WrongMagic => WeightsError::NotWeights { name: name.clone() },
+        FrameError::Truncated => WeightsError::Truncated {
+            name: name.clone(),
             len: bytes.len(),
-        });
-    };
-    let header: Header = serde_json::from_slice(header).map_err(|e| WeightsError::BadHeader {
-        name: name.clone(),
-        reason: e.to_string(),
+        },
+        FrameError::BadHeader(reason) => WeightsError::BadHeader {
+            name: name.clone(),
+            reason,
+        },
     })?;
     if header.classes != CLASS_NAMES {
         return Err(WeightsError::WrongClasses {
@@ -95,10 +84,8 @@ pub fn load_weights(bytes: &[u8], name: &str, device: &Device) -> Result<Classif
         preset,
         reason,
     };
-    let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(
-        bytes[12 + header_len..].to_vec(),
-    ))
-    .map_err(|e| mismatch(e.to_string()))?;
+    let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(record.to_vec()))
+        .map_err(|e| mismatch(e.to_string()))?;
     Classifier::new(preset, device)
         .try_load_record(record)
         .map_err(|e| mismatch(e.to_string()))

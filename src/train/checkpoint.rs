@@ -2,7 +2,8 @@
 //! configuration, the step, the shuffle/augmentation generator, the network, the Lookahead slow
 //! weights and the optimiser's momentum.
 //!
-//! Layout: `PINHOLEC` | header length (u32 LE) | header JSON | network | slow weights | optimiser.
+//! Layout (`model::framing`): `PINHOLEC` | header length | header JSON | network | slow weights |
+//! optimiser.
 //! The network and slow weights are Pinhole weights files; the optimiser is Burn's record bytes.
 
 use burn::module::Module;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::lookahead::Lookahead;
 use super::recipe::{TrainConfig, Trainer};
 use super::rng::SplitMix64;
+use crate::model::framing::{FrameError, frame, unframe};
 use crate::model::{Classifier, WeightsError, load_weights, save_weights};
 
 const MAGIC: &[u8; 8] = b"PINHOLEC";
@@ -54,37 +56,26 @@ pub enum CheckpointError {
 
 impl Trainer {
     /// Serialises the run (synchronous read-backs: native or CPU only).
-    pub fn checkpoint(&self, train_records: usize) -> Result<Vec<u8>, CheckpointError> {
-        sync_running_stats(&self.model);
-        if let Some(lookahead) = &self.lookahead {
-            sync_running_stats(&lookahead.slow);
-        }
+    pub fn checkpoint(&self) -> Result<Vec<u8>, CheckpointError> {
         let model = save_weights(self.model.clone())?;
         let slow = match &self.lookahead {
             Some(lookahead) => save_weights(lookahead.slow.clone())?,
             None => Vec::new(),
         };
         let optim = self
-            .optimizer()
+            .optim
             .to_record()
             .into_bytes()
             .map_err(|e| CheckpointError::Save(e.to_string()))?;
-        let header = serde_json::to_vec(&Header {
+        let header = Header {
             config: self.config.clone(),
             step: self.step,
             rng: self.rng.0,
-            train_records,
+            train_records: self.train_records,
             sections: [model.len(), slow.len(), optim.len()],
-        })
-        .map_err(|e| CheckpointError::Save(e.to_string()))?;
-        let mut out =
-            Vec::with_capacity(12 + header.len() + model.len() + slow.len() + optim.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
-        for section in [&header[..], &model[..], &slow[..], &optim[..]] {
-            out.extend_from_slice(section);
-        }
-        Ok(out)
+        };
+        frame(MAGIC, &header, &[&model, &slow, &optim])
+            .map_err(|e| CheckpointError::Save(e.to_string()))
     }
 
     /// Continues a run from [`Trainer::checkpoint`] bytes on an autodiff `device`; `name` names
@@ -99,20 +90,14 @@ impl Trainer {
             name: name.to_string(),
             len: bytes.len(),
         };
-        if bytes.len() < 12 || &bytes[..8] != MAGIC {
-            return Err(if bytes.len() < 12 && MAGIC.starts_with(bytes) {
-                truncated()
-            } else {
-                CheckpointError::NotCheckpoint { name: name.into() }
-            });
-        }
-        let header_len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
-        let header = bytes.get(12..12 + header_len).ok_or_else(truncated)?;
-        let header: Header =
-            serde_json::from_slice(header).map_err(|e| CheckpointError::BadHeader {
+        let (header, mut rest): (Header, _) = unframe(bytes, MAGIC).map_err(|e| match e {
+            FrameError::WrongMagic => CheckpointError::NotCheckpoint { name: name.into() },
+            FrameError::Truncated => truncated(),
+            FrameError::BadHeader(reason) => CheckpointError::BadHeader {
                 name: name.into(),
-                reason: e.to_string(),
-            })?;
+                reason,
+            },
+        })?;
         if header.train_records != train_records {
             return Err(CheckpointError::DataMismatch {
                 name: name.into(),
@@ -121,7 +106,6 @@ impl Trainer {
             });
         }
         let [model_len, slow_len, optim_len] = header.sections;
-        let mut rest = &bytes[12 + header_len..];
         let mut take = |len: usize| {
             let (section, tail) = rest.split_at_checked(len).ok_or_else(truncated)?;
             rest = tail;
@@ -145,17 +129,9 @@ impl Trainer {
                     reason: e.to_string(),
                 }
             })?;
-        let optim = trainer.optimizer().clone().load_record(record);
-        trainer.set_optimizer(optim);
+        trainer.optim = trainer.optim.clone().load_record(record);
         Ok(trainer)
     }
-}
-
-/// Burn's batch norm keeps its last running-statistics update pending (per thread) until the
-/// module is switched to inference; records read the value without it. Switching a copy merges the
-/// pending update into the shared state, so the record holds what inference would use.
-fn sync_running_stats(model: &Classifier) {
-    let _ = model.valid();
 }
 
 /// The whitening conv is fitted, not trained: a loaded network must not start training it.

@@ -2,7 +2,9 @@
 //! copy moves toward the trained ("fast") weights, `slow ← decay·slow + (1 − decay)·fast`, and the
 //! fast weights restart from it. The decay grows over the run, so late noisy steps are averaged
 //! away; the last sync (decay 1) leaves the network at the slow weights.
-//! Batch-norm running statistics take part too, as in airbench's `state_dict` pass.
+//! Only trained parameters are blended. The frozen whitening weight is the same in both copies,
+//! and batch-norm running statistics are shared between the network and its clone (Burn's
+//! `RunningState`), so there is nothing to average; airbench's `state_dict` pass includes them.
 
 use std::collections::HashMap;
 
@@ -46,7 +48,7 @@ impl Lookahead {
     }
 }
 
-/// Every float tensor of a module (parameters and running statistics), flattened, by id.
+/// Every trained parameter of a module, flattened, by id.
 #[derive(Default)]
 struct Collect {
     tensors: HashMap<ParamId, Tensor<1>>,
@@ -54,8 +56,11 @@ struct Collect {
 
 impl ModuleVisitor for Collect {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        self.tensors
-            .insert(param.id, param.val().detach().flatten::<1>(0, D - 1));
+        let value = param.val();
+        if value.is_require_grad() {
+            self.tensors
+                .insert(param.id, value.detach().flatten::<1>(0, D - 1));
+        }
     }
 }
 
@@ -70,18 +75,11 @@ impl ModuleMapper for Blend {
             return param;
         };
         let (id, fast, mapper) = param.consume();
-        let require_grad = fast.is_require_grad();
-        let shape = fast.shape();
-        let slow = slow.reshape(shape);
+        let slow = slow.reshape(fast.shape());
         let blended = slow
-            .clone()
             .mul_scalar(self.decay)
             .add(fast.detach().mul_scalar(1.0 - self.decay));
-        let blended = if require_grad {
-            blended.detach().require_grad()
-        } else {
-            blended
-        };
-        Param::from_mapped_value(id, blended, mapper)
+        // Only trained parameters were collected; the result must be a fresh leaf to train.
+        Param::from_mapped_value(id, blended.detach().require_grad(), mapper)
     }
 }

@@ -81,11 +81,13 @@ pub struct StepReport {
 pub struct Trainer {
     pub config: TrainConfig,
     pub model: Classifier,
-    optim: ModuleOptimizer,
+    pub(super) optim: ModuleOptimizer,
     loss: CrossEntropyLoss,
     schedule: LrSchedule,
     pub(super) rng: SplitMix64,
     bias_ids: Vec<ParamId>,
+    /// Size of the training set: the schedule depends on it, so a checkpoint records it.
+    pub(super) train_records: usize,
     pub(super) lookahead: Option<Lookahead>,
     pub step: usize,
     pub(super) device: Device,
@@ -140,6 +142,7 @@ impl Trainer {
             },
             rng: SplitMix64(config.seed ^ 0xC1FA_5EED),
             bias_ids: batch_norm_bias_ids(&model),
+            train_records: train_len,
             lookahead: config.lookahead.then(|| Lookahead::new(&model)),
             model,
             optim,
@@ -204,14 +207,6 @@ impl Trainer {
             return;
         };
         self.model = lookahead.sync(self.model.clone(), decay);
-    }
-
-    pub(super) fn optimizer(&self) -> &ModuleOptimizer {
-        &self.optim
-    }
-
-    pub(super) fn set_optimizer(&mut self, optim: ModuleOptimizer) {
-        self.optim = optim;
     }
 
     fn augment(&mut self, pixels: &[u8; IMAGE_BYTES]) -> [u8; IMAGE_BYTES] {

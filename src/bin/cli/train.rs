@@ -2,7 +2,6 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use burn::module::Module;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use pinhole::model::{Preset, save_weights};
@@ -132,13 +131,7 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
         let seconds = start.elapsed().as_secs_f64();
         let model = trainer.inference_model();
         let test_device = device.clone().inner();
-        let confusion = confusion_matrix(
-            &model.clone().to_device(&test_device),
-            &test,
-            500,
-            false,
-            &test_device,
-        )?;
+        let confusion = confusion_matrix(&model, &test, 500, false, &test_device)?;
         let test_accuracy = accuracy(&confusion);
         let line = serde_json::json!({
             "epoch": epoch + 1,
@@ -153,7 +146,7 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
         }
         let bytes = save_weights(model).map_err(|e| e.to_string())?;
         write_atomically(&args.out, &bytes)?;
-        let bytes = trainer.checkpoint(train.len()).map_err(|e| e.to_string())?;
+        let bytes = trainer.checkpoint().map_err(|e| e.to_string())?;
         write_atomically(&checkpoint, &bytes)?;
     }
     bar.finish();
