@@ -9,7 +9,6 @@ pub mod model;
 pub mod protocol;
 #[cfg(feature = "compute")]
 pub mod train;
-#[cfg(feature = "compute")]
 pub mod vision;
 
 #[cfg(all(target_arch = "wasm32", feature = "compute"))]

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Prediction, Preset};
+use crate::model::{Prediction, Preset, SaliencyMethod};
 
 /// Where the model runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +45,25 @@ pub enum Request {
         name: String,
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
+    },
+    /// A saliency map of a 32×32 image (planar RGB, as in `Classified::pixels`) for `class`
+    /// (default: the top prediction).
+    Explain {
+        id: u64,
+        #[serde(with = "serde_bytes")]
+        pixels: Vec<u8>,
+        class: Option<usize>,
+        method: SaliencyMethod,
+    },
+    /// Classifies one camera frame (interleaved RGBA, as a 2D canvas gives it), optionally with a
+    /// saliency map of its top class. The UI keeps at most one frame in flight.
+    Frame {
+        id: u64,
+        width: u32,
+        height: u32,
+        #[serde(with = "serde_bytes")]
+        rgba: Vec<u8>,
+        saliency: Option<SaliencyMethod>,
     },
     /// Measures inference latency (batch 1) and throughput (a larger batch) for each preset on
     /// the active backend.
@@ -91,6 +110,17 @@ pub struct BenchmarkResult {
     pub images_per_second: f64,
 }
 
+/// A saliency map: 32×32, row-major, 0–255 with 255 at the map's maximum.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Heatmap {
+    pub class: usize,
+    pub method: SaliencyMethod,
+    #[serde(with = "serde_bytes")]
+    pub values: Vec<u8>,
+    /// Milliseconds the engine spent on the map.
+    pub millis: f64,
+}
+
 /// Engine → UI.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -118,6 +148,9 @@ pub enum Event {
         /// The 32×32 image the model saw, as a PNG.
         #[serde(with = "serde_bytes")]
         input_png: Vec<u8>,
+        /// The same image as planar RGB bytes, to send back with `Explain`.
+        #[serde(with = "serde_bytes")]
+        pixels: Vec<u8>,
         width: u32,
         height: u32,
         millis: f64,
@@ -125,6 +158,28 @@ pub enum Event {
     ClassifyFailed {
         id: u64,
         name: String,
+        message: String,
+    },
+    Explained {
+        id: u64,
+        heatmap: Heatmap,
+    },
+    ExplainFailed {
+        id: u64,
+        message: String,
+    },
+    FrameClassified {
+        id: u64,
+        top: Vec<Prediction>,
+        /// The 32×32 input the model saw, interleaved RGBA.
+        #[serde(with = "serde_bytes")]
+        input_rgba: Vec<u8>,
+        heatmap: Option<Heatmap>,
+        /// Milliseconds the engine spent on the frame (preprocessing, model, saliency).
+        millis: f64,
+    },
+    FrameFailed {
+        id: u64,
         message: String,
     },
     Benchmark {
@@ -163,6 +218,19 @@ mod tests {
             name: "cat.png".into(),
             bytes: vec![0, 1, 255],
         });
+        round_trip(Request::Explain {
+            id: 3,
+            pixels: vec![9; 3072],
+            class: Some(4),
+            method: SaliencyMethod::smooth_grad(),
+        });
+        round_trip(Request::Frame {
+            id: 4,
+            width: 2,
+            height: 1,
+            rgba: vec![1, 2, 3, 255, 4, 5, 6, 255],
+            saliency: Some(SaliencyMethod::GradCam),
+        });
         round_trip(Request::Benchmark {
             presets: vec![Preset::Fast, Preset::Full],
             batch: 64,
@@ -178,9 +246,22 @@ mod tests {
             top: crate::model::top_k(&[0.0; 10], 5),
             logits: vec![0.5; 10],
             input_png: vec![137, 80],
+            pixels: vec![0; 3072],
             width: 640,
             height: 480,
             millis: 3.5,
+        });
+        round_trip(Event::FrameClassified {
+            id: 2,
+            top: crate::model::top_k(&[0.0; 10], 3),
+            input_rgba: vec![0; 4096],
+            heatmap: Some(Heatmap {
+                class: 3,
+                method: SaliencyMethod::GradCam,
+                values: vec![255; 1024],
+                millis: 1.5,
+            }),
+            millis: 7.0,
         });
         round_trip(Event::Backend {
             status: BackendStatus {

@@ -9,10 +9,12 @@ use super::backend::{self, INIT_SEED};
 use super::fetch::fetch_bytes;
 use super::shipped::ShippedIndex;
 use super::{now_ms, post};
-use crate::data::{IMAGE_BYTES, images_to_tensor};
-use crate::model::{Classifier, Preset, load_weights, top_k};
-use crate::protocol::{BackendKind, BackendStatus, BenchmarkResult, Event, ModelInfo, Request};
-use crate::vision::preprocess;
+use crate::data::{IMAGE_BYTES, NUM_CLASSES, images_to_tensor};
+use crate::model::{Classifier, Preset, SaliencyMethod, load_weights, saliency, top_k};
+use crate::protocol::{
+    BackendKind, BackendStatus, BenchmarkResult, Event, Heatmap, ModelInfo, Request,
+};
+use crate::vision::{preprocess, preprocess_rgba};
 
 struct Engine {
     device: Device,
@@ -103,6 +105,22 @@ impl Engine {
             Request::Classify { id, name, bytes } => {
                 post(&self.classify(id, name, &bytes).await);
             }
+            Request::Explain {
+                id,
+                pixels,
+                class,
+                method,
+            } => post(&match self.explain(&pixels, class, method).await {
+                Ok(heatmap) => Event::Explained { id, heatmap },
+                Err(message) => Event::ExplainFailed { id, message },
+            }),
+            Request::Frame {
+                id,
+                width,
+                height,
+                rgba,
+                saliency,
+            } => post(&self.frame(id, width, height, rgba, saliency).await),
             Request::Benchmark {
                 presets,
                 batch,
@@ -220,6 +238,7 @@ impl Engine {
                 top: top_k(&logits, 5),
                 logits,
                 input_png: input.to_png(),
+                pixels: input.pixels.to_vec(),
                 width: input.original_width,
                 height: input.original_height,
                 millis: now_ms() - start,
@@ -238,6 +257,89 @@ impl Engine {
             .map_err(|e| format!("{name}: the model could not run ({e:?})"))?
             .try_to_vec::<f32>()
             .map_err(|e| format!("{name}: unexpected logits ({e:?})"))
+    }
+
+    /// A saliency map of a 32×32 planar RGB image; `class` defaults to the top prediction.
+    async fn explain(
+        &self,
+        pixels: &[u8],
+        class: Option<usize>,
+        method: SaliencyMethod,
+    ) -> Result<Heatmap, String> {
+        let pixels: &[u8; IMAGE_BYTES] = pixels.try_into().map_err(|_| {
+            format!(
+                "saliency needs a 32×32 RGB image ({IMAGE_BYTES} bytes), got {} bytes",
+                pixels.len()
+            )
+        })?;
+        let class = match class {
+            Some(class) if class < NUM_CLASSES => class,
+            Some(class) => return Err(format!("there is no class {class} to explain")),
+            None => top_class(&self.logits("image", pixels).await?),
+        };
+        self.heatmap(pixels, class, method).await
+    }
+
+    async fn heatmap(
+        &self,
+        pixels: &[u8; IMAGE_BYTES],
+        class: usize,
+        method: SaliencyMethod,
+    ) -> Result<Heatmap, String> {
+        let start = now_ms();
+        let image = images_to_tensor([pixels], &self.device);
+        let values = saliency(&self.model, image, class, method)
+            .mul_scalar(255.0)
+            .into_data_async()
+            .await
+            .map_err(|e| format!("the {} map could not be computed ({e:?})", method.label()))?
+            .try_to_vec::<f32>()
+            .map_err(|e| format!("unexpected {} map ({e:?})", method.label()))?;
+        Ok(Heatmap {
+            class,
+            method,
+            values: values
+                .iter()
+                .map(|v| v.round().clamp(0.0, 255.0) as u8)
+                .collect(),
+            millis: now_ms() - start,
+        })
+    }
+
+    /// One camera frame: preprocess, classify, and explain the top class when asked.
+    async fn frame(
+        &self,
+        id: u64,
+        width: u32,
+        height: u32,
+        rgba: Vec<u8>,
+        saliency: Option<SaliencyMethod>,
+    ) -> Event {
+        let start = now_ms();
+        let result = async {
+            let input =
+                preprocess_rgba(width, height, rgba, "camera frame").map_err(|e| e.to_string())?;
+            let logits = self.logits("camera frame", &input.pixels).await?;
+            let heatmap = match saliency {
+                Some(method) => Some(
+                    self.heatmap(&input.pixels, top_class(&logits), method)
+                        .await?,
+                ),
+                None => None,
+            };
+            Ok::<_, String>((input, logits, heatmap))
+        }
+        .await;
+        match result {
+            Ok((input, logits, heatmap)) => Event::FrameClassified {
+                id,
+                top: top_k(&logits, 3),
+                input_rgba: input.to_rgba(),
+                heatmap,
+                millis: now_ms() - start,
+            },
+            Err(message) => Event::FrameFailed { id, message },
+        }
     }
 
     async fn benchmark(
@@ -287,6 +389,12 @@ impl Engine {
         self.post_model();
         Ok(results)
     }
+}
+
+fn top_class(logits: &[f32]) -> usize {
+    (0..logits.len())
+        .max_by(|&a, &b| logits[a].total_cmp(&logits[b]))
+        .unwrap_or(0)
 }
 
 /// Milliseconds for one forward pass including the read-back (which waits for the device).

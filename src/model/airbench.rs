@@ -53,7 +53,11 @@ impl ConvGroup {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv1.forward(x);
+        self.after_conv1(self.conv1.forward(x))
+    }
+
+    /// Everything after the first conv: pool, norm, GELU, the second conv, norm, GELU.
+    pub fn after_conv1(&self, x: Tensor<4>) -> Tensor<4> {
         let x = self.pool.forward(x);
         let x = gelu(self.norm1.forward(x));
         let x = self.conv2.forward(x);
@@ -93,25 +97,28 @@ impl Airbench {
         }
     }
 
-    /// Pixels in `[0, 1]`, `[n, 3, 32, 32]` → activations after each stage, then the logits.
+    /// Pixels in `[0, 1]`, `[n, 3, 32, 32]` → logits `[n, 10]`.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        let x = self.features(images);
-        self.head_forward(x)
+        self.head_from_feature_map(self.feature_map(images))
     }
 
-    /// Everything up to the last conv group's output (`[n, C, 3, 3]`), for Grad-CAM and
-    /// feature maps.
-    pub fn features(&self, images: Tensor<4>) -> Tensor<4> {
+    /// The last conv group's first convolution, before its max-pool (`[n, C, 7, 7]`): the map
+    /// Grad-CAM weighs. The group's own output is 3×3, too coarse to point at an object.
+    pub fn feature_map(&self, images: Tensor<4>) -> Tensor<4> {
         let x = normalize(images);
         let mut x = gelu(self.whiten.forward(x));
-        for group in &self.groups {
+        let (last, earlier) = self.groups.split_last().expect("three conv groups");
+        for group in earlier {
             x = group.forward(x);
         }
-        x
+        last.conv1.forward(x)
     }
 
-    pub fn head_forward(&self, features: Tensor<4>) -> Tensor<2> {
-        let x = self.head_pool.forward(features).flatten::<2>(1, 3);
+    /// [`Airbench::feature_map`] → logits.
+    pub fn head_from_feature_map(&self, map: Tensor<4>) -> Tensor<2> {
+        let last = self.groups.last().expect("three conv groups");
+        let x = last.after_conv1(map);
+        let x = self.head_pool.forward(x).flatten::<2>(1, 3);
         self.head.forward(x).mul_scalar(HEAD_SCALE)
     }
 }

@@ -36,21 +36,25 @@ impl Baseline {
         }
     }
 
-    pub fn features(&self, images: Tensor<4>) -> Tensor<4> {
+    /// The last convolution's activations, before its max-pool (`[n, 128, 4, 4]`): the map
+    /// Grad-CAM weighs.
+    pub fn feature_map(&self, images: Tensor<4>) -> Tensor<4> {
         let mut x = normalize(images);
-        for conv in &self.convs {
+        let (last, earlier) = self.convs.split_last().expect("three convs");
+        for conv in earlier {
             x = self.pool.forward(relu(conv.forward(x)));
         }
-        x
+        relu(last.forward(x))
     }
 
-    pub fn head_forward(&self, features: Tensor<4>) -> Tensor<2> {
-        let x = features.flatten::<2>(1, 3);
+    /// [`Baseline::feature_map`] → logits.
+    pub fn head_from_feature_map(&self, map: Tensor<4>) -> Tensor<2> {
+        let x = self.pool.forward(map).flatten::<2>(1, 3);
         let x = self.dropout.forward(relu(self.dense.forward(x)));
         self.head.forward(x)
     }
 
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        self.head_forward(self.features(images))
+        self.head_from_feature_map(self.feature_map(images))
     }
 }

@@ -12,6 +12,9 @@ pub(crate) mod framing;
 mod prediction;
 mod preset;
 #[cfg(feature = "compute")]
+mod saliency;
+mod saliency_method;
+#[cfg(feature = "compute")]
 mod weights;
 
 #[cfg(feature = "compute")]
@@ -22,6 +25,13 @@ pub use baseline::Baseline;
 pub use classifier::Classifier;
 pub use prediction::{Prediction, softmax, top_k};
 pub use preset::{Preset, PresetParseError};
+#[cfg(feature = "compute")]
+pub use saliency::{
+    Explainable, grad_cam, gradient_map, input_gradient, saliency, smooth_grad_map,
+};
+pub use saliency_method::{
+    SMOOTHGRAD_MAX_SAMPLES, SMOOTHGRAD_NOISE, SMOOTHGRAD_SAMPLES, SaliencyMethod,
+};
 #[cfg(feature = "compute")]
 pub use weights::{WeightsError, load_weights, save_weights};
 

@@ -5,6 +5,7 @@ use super::benchmark::BenchmarkPanel;
 use super::classify::ClassifyPage;
 use super::engine_client::EngineClient;
 use super::model_bar::ModelBar;
+use super::webcam::WebcamPanel;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -22,6 +23,7 @@ pub fn App() -> impl IntoView {
         })}
         <main>
             <ClassifyPage/>
+            <WebcamPanel/>
             <BenchmarkPanel/>
         </main>
         <footer>

@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use web_sys::{DragEvent, File, FileList, HtmlInputElement};
 
 use super::engine_client::{EngineClient, ImageResult, Outcome};
+use super::explain::ExplainPanel;
 use crate::protocol::Request;
 
 #[component]
@@ -98,10 +99,10 @@ fn classify_files(engine: EngineClient, files: Vec<File>) {
 #[component]
 fn ResultCard(result: ImageResult) -> impl IntoView {
     let ImageResult {
+        id,
         name,
         thumbnail,
         outcome,
-        ..
     } = result;
     let state = match &outcome {
         Outcome::Pending => "pending",
@@ -118,9 +119,12 @@ fn ResultCard(result: ImageResult) -> impl IntoView {
             top,
             logits,
             input_url,
+            pixels,
             millis,
         } => {
             let best = top.first().cloned();
+            let top_class = best.as_ref().map_or(0, |p| p.class_index);
+            let explain_url = input_url.clone();
             let announcement = best
                 .map(|p| format!("{} {:.0}%", p.class_name, p.probability * 100.0))
                 .unwrap_or_default();
@@ -145,6 +149,7 @@ fn ResultCard(result: ImageResult) -> impl IntoView {
                     </ol>
                     <small>{format!("{millis:.1} ms")}</small>
                 </div>
+                <ExplainPanel id pixels top_class input_url=explain_url/>
             }
             .into_any()
         }

@@ -5,8 +5,12 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
+use std::collections::HashMap;
+
 use crate::model::Prediction;
-use crate::protocol::{BackendKind, BackendStatus, BenchmarkResult, Event, ModelInfo, Request};
+use crate::protocol::{
+    BackendKind, BackendStatus, BenchmarkResult, Event, Heatmap, ModelInfo, Request,
+};
 
 /// One image the user gave, and what became of it.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,9 +30,34 @@ pub enum Outcome {
         logits: Vec<f32>,
         /// Object URL of the 32×32 PNG the model saw.
         input_url: Option<String>,
+        /// The same 32×32 image, planar RGB, for saliency requests.
+        pixels: Vec<u8>,
         millis: f64,
     },
     Failed(String),
+}
+
+/// A saliency request for an uploaded image and what became of it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Explanation {
+    Pending,
+    Done(Heatmap),
+    Failed(String),
+}
+
+/// The engine's answer to the latest camera frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveFrame {
+    pub id: u64,
+    pub result: Result<LiveResult, String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveResult {
+    pub top: Vec<Prediction>,
+    pub input_rgba: Vec<u8>,
+    pub heatmap: Option<Heatmap>,
+    pub millis: f64,
 }
 
 /// How many times the engine may die before the page stops restarting it.
@@ -47,6 +76,10 @@ pub struct EngineClient {
     pub error: RwSignal<Option<String>>,
     pub results: RwSignal<Vec<ImageResult>>,
     pub benchmark: RwSignal<Option<Vec<BenchmarkResult>>>,
+    /// Saliency of uploaded images, by result id.
+    pub explanations: RwSignal<HashMap<u64, Explanation>>,
+    /// The latest camera frame's answer.
+    pub live: RwSignal<Option<LiveFrame>>,
 }
 
 impl EngineClient {
@@ -65,6 +98,8 @@ impl EngineClient {
             error: RwSignal::new(None),
             results: RwSignal::new(Vec::new()),
             benchmark: RwSignal::new(None),
+            explanations: RwSignal::new(HashMap::new()),
+            live: RwSignal::new(None),
         };
         client.spawn_worker();
         client
@@ -145,6 +180,17 @@ impl EngineClient {
                 );
             }
         });
+        self.explanations.update(|map| {
+            for state in map.values_mut().filter(|s| **s == Explanation::Pending) {
+                *state = Explanation::Failed(
+                    "The engine stopped before the map was made; please try again.".into(),
+                );
+            }
+        });
+        self.live.set(Some(LiveFrame {
+            id: 0,
+            result: Err("The engine stopped; restarting it…".into()),
+        }));
         let restarts = self.restarts.get_value() + 1;
         self.restarts.set_value(restarts);
         if restarts > MAX_RESTARTS {
@@ -184,6 +230,7 @@ impl EngineClient {
                 top,
                 logits,
                 input_png,
+                pixels,
                 millis,
                 ..
             } => {
@@ -194,10 +241,36 @@ impl EngineClient {
                         top,
                         logits,
                         input_url,
+                        pixels,
                         millis,
                     },
                 );
             }
+            Event::Explained { id, heatmap } => self
+                .explanations
+                .update(|map| _ = map.insert(id, Explanation::Done(heatmap))),
+            Event::ExplainFailed { id, message } => self
+                .explanations
+                .update(|map| _ = map.insert(id, Explanation::Failed(message))),
+            Event::FrameClassified {
+                id,
+                top,
+                input_rgba,
+                heatmap,
+                millis,
+            } => self.live.set(Some(LiveFrame {
+                id,
+                result: Ok(LiveResult {
+                    top,
+                    input_rgba,
+                    heatmap,
+                    millis,
+                }),
+            })),
+            Event::FrameFailed { id, message } => self.live.set(Some(LiveFrame {
+                id,
+                result: Err(message),
+            })),
             Event::ClassifyFailed { id, message, .. } => {
                 self.set_outcome(id, Outcome::Failed(message))
             }

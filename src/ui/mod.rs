@@ -6,7 +6,10 @@ mod backend_bar;
 mod benchmark;
 mod classify;
 mod engine_client;
+mod explain;
+mod heatmap;
 mod model_bar;
+mod webcam;
 
 pub use app::App;
 pub use engine_client::EngineClient;

@@ -14,6 +14,14 @@ pub enum VisionError {
     Corrupt { name: String, reason: String },
     #[error("{name}: the image has no pixels")]
     NoPixels { name: String },
+    #[error("{name}: {len} bytes are not a {width}×{height} RGBA frame ({expected} bytes)")]
+    FrameSize {
+        name: String,
+        width: u32,
+        height: u32,
+        len: usize,
+        expected: usize,
+    },
 }
 
 /// What the model sees of an image: 32×32 planar RGB, plus the original size for display.
@@ -54,6 +62,26 @@ pub fn preprocess(bytes: &[u8], name: &str) -> Result<ModelInput, VisionError> {
     preprocess_image(&image, name)
 }
 
+/// A raw RGBA frame (a camera frame grabbed through a 2D canvas), prepared like a file.
+pub fn preprocess_rgba(
+    width: u32,
+    height: u32,
+    rgba: Vec<u8>,
+    name: &str,
+) -> Result<ModelInput, VisionError> {
+    let (len, expected) = (rgba.len(), width as usize * height as usize * 4);
+    let frame = image::RgbaImage::from_raw(width, height, rgba)
+        .filter(|_| len == expected)
+        .ok_or_else(|| VisionError::FrameSize {
+            name: name.into(),
+            width,
+            height,
+            len,
+            expected,
+        })?;
+    preprocess_image(&DynamicImage::ImageRgba8(frame), name)
+}
+
 /// Centre-crops a decoded image to a square and area-averages it down to 32×32.
 pub fn preprocess_image(image: &DynamicImage, name: &str) -> Result<ModelInput, VisionError> {
     let (width, height) = (image.width(), image.height());
@@ -86,6 +114,21 @@ fn planar(image: &RgbImage) -> Box<[u8; IMAGE_BYTES]> {
 }
 
 impl ModelInput {
+    /// The 32×32 input as interleaved RGBA, ready for a canvas `ImageData`.
+    pub fn to_rgba(&self) -> Vec<u8> {
+        let plane = IMAGE_SIDE * IMAGE_SIDE;
+        (0..plane)
+            .flat_map(|i| {
+                [
+                    self.pixels[i],
+                    self.pixels[plane + i],
+                    self.pixels[2 * plane + i],
+                    255,
+                ]
+            })
+            .collect()
+    }
+
     /// The 32×32 input as a PNG, to show the user what the model sees.
     pub fn to_png(&self) -> Vec<u8> {
         let plane = IMAGE_SIDE * IMAGE_SIDE;
@@ -135,6 +178,23 @@ mod tests {
                 assert!((126..=129).contains(&v), "pixel ({x},{y}) = {v}");
             }
         }
+    }
+
+    #[test]
+    fn rgba_frames_are_cropped_like_files_and_bad_sizes_are_named() {
+        // 6×4 frame: the centre 4×4 square is white, the two side columns black.
+        let rgba: Vec<u8> = (0..24)
+            .flat_map(|i| {
+                let v = if (1..5).contains(&(i % 6)) { 255 } else { 0 };
+                [v, v, v, 255]
+            })
+            .collect();
+        let input = preprocess_rgba(6, 4, rgba, "camera").unwrap();
+        assert_eq!(pixel(&input, 0, 0), [255, 255, 255]);
+        assert_eq!(pixel(&input, 31, 31), [255, 255, 255]);
+        assert_eq!(&input.to_rgba()[..4], &[255, 255, 255, 255]);
+        let err = preprocess_rgba(6, 4, vec![0; 10], "camera").unwrap_err();
+        assert!(err.to_string().contains("camera: 10 bytes"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,514 @@
+//! Live webcam classification: start/stop, front/back camera, mirror, a square crop guide over
+//! the video, the 32×32 input beside it, top-3, frames per second and latency, and a live
+//! saliency overlay. The UI only grabs the square through a 2D canvas; the engine does the rest.
+//! At most one frame is in flight: frames that arrive while the engine is busy are skipped.
+
+use std::collections::VecDeque;
+
+use leptos::html::{Canvas, Video};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    CanvasRenderingContext2d, DomException, HtmlCanvasElement, HtmlVideoElement, MediaStream,
+    MediaStreamConstraints, MediaStreamTrack,
+};
+
+use super::engine_client::{EngineClient, LiveFrame, LiveResult};
+use super::explain::{OpacitySlider, SaliencyChoice, SaliencyControls};
+use super::heatmap::{HeatmapCanvas, put_rgba};
+use crate::data::IMAGE_SIDE;
+use crate::protocol::Request;
+
+/// Side of the square the UI grabs from the video; the engine area-averages it to 32×32.
+const GRAB_SIDE: u32 = 128;
+/// Frames per second are counted over this window (ms).
+const FPS_WINDOW_MS: f64 = 2000.0;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Facing {
+    /// The front camera (the user's side): `facingMode: "user"`.
+    User,
+    /// The back camera: `facingMode: "environment"`.
+    Environment,
+}
+
+impl Facing {
+    fn mode(self) -> &'static str {
+        match self {
+            Facing::User => "user",
+            Facing::Environment => "environment",
+        }
+    }
+}
+
+/// Everything the camera loop shares; all fields are `Copy` handles.
+#[derive(Clone, Copy)]
+struct Camera {
+    engine: EngineClient,
+    video: NodeRef<Video>,
+    stream: StoredValue<Option<MediaStream>, LocalStorage>,
+    grab: StoredValue<Option<HtmlCanvasElement>, LocalStorage>,
+    running: RwSignal<bool>,
+    starting: RwSignal<bool>,
+    message: RwSignal<Option<String>>,
+    facing: RwSignal<Facing>,
+    mirror: RwSignal<bool>,
+    saliency_on: RwSignal<bool>,
+    choice: SaliencyChoice,
+    /// The frame being classified: (request id, when it was sent).
+    in_flight: StoredValue<Option<(u64, f64)>>,
+    /// When the last results arrived, for the frame rate.
+    arrivals: StoredValue<VecDeque<f64>>,
+    fps: RwSignal<f64>,
+    latency_ms: RwSignal<f64>,
+    frames: RwSignal<u64>,
+    /// The video's size, for the crop guide.
+    video_size: RwSignal<(u32, u32)>,
+    /// Bumped on every start/stop so a stale `getUserMedia` answer is dropped.
+    generation: StoredValue<u64>,
+}
+
+#[component]
+pub fn WebcamPanel() -> impl IntoView {
+    let engine = expect_context::<EngineClient>();
+    let camera = Camera {
+        engine,
+        video: NodeRef::new(),
+        stream: StoredValue::new_local(None),
+        grab: StoredValue::new_local(None),
+        running: RwSignal::new(false),
+        starting: RwSignal::new(false),
+        message: RwSignal::new(None),
+        facing: RwSignal::new(Facing::User),
+        mirror: RwSignal::new(true),
+        saliency_on: RwSignal::new(false),
+        choice: SaliencyChoice::new("gradcam"),
+        in_flight: StoredValue::new(None),
+        arrivals: StoredValue::new(VecDeque::new()),
+        fps: RwSignal::new(0.0),
+        latency_ms: RwSignal::new(0.0),
+        frames: RwSignal::new(0),
+        video_size: RwSignal::new((0, 0)),
+        generation: StoredValue::new(0),
+    };
+    let opacity = RwSignal::new(0.6);
+    let input_canvas = NodeRef::<Canvas>::new();
+
+    // Each answer frees the slot and immediately sends the next frame.
+    Effect::new(move || {
+        if let Some(frame) = engine.live.get() {
+            camera.on_result(frame);
+        }
+    });
+    let latest = move || engine.live.get().and_then(|f| f.result.ok());
+    Effect::new(move || {
+        let rgba = latest().map(|r| r.input_rgba);
+        if let Some(canvas) = input_canvas.get() {
+            let side = IMAGE_SIDE as u32;
+            put_rgba(&canvas, rgba.as_deref(), side, side);
+        }
+    });
+    let heatmap = Signal::derive(move || {
+        camera
+            .saliency_on
+            .get()
+            .then(|| latest().and_then(|r| r.heatmap).map(|h| h.values))
+            .flatten()
+    });
+
+    // Leaving the page or hiding the tab stops the camera (its light goes off).
+    let hidden = window_event_listener_untyped("visibilitychange", move |_| {
+        if document().hidden() && camera.is_on() {
+            camera.stop();
+            camera.message.set(Some(
+                "The camera was stopped because the tab was hidden; start it again to continue."
+                    .into(),
+            ));
+        }
+    });
+    let pagehide = window_event_listener_untyped("pagehide", move |_| camera.stop());
+    on_cleanup(move || {
+        hidden.remove();
+        pagehide.remove();
+        camera.stop();
+    });
+
+    let toggle = move |_| {
+        if camera.is_on() {
+            camera.stop();
+        } else {
+            camera.start();
+        }
+    };
+    let on_facing = move |ev: leptos::ev::Event| {
+        camera
+            .facing
+            .set(if event_target_value(&ev) == "environment" {
+                Facing::Environment
+            } else {
+                Facing::User
+            });
+        if camera.is_on() {
+            camera.stop();
+            camera.start();
+        }
+    };
+    let guide_style = move || {
+        let (w, h) = camera.video_size.get();
+        if w == 0 || h == 0 {
+            return "display:none".to_string();
+        }
+        let side = w.min(h) as f64;
+        format!(
+            "left:{:.3}%;top:{:.3}%;width:{:.3}%;height:{:.3}%",
+            (w as f64 - side) / 2.0 / w as f64 * 100.0,
+            (h as f64 - side) / 2.0 / h as f64 * 100.0,
+            side / w as f64 * 100.0,
+            side / h as f64 * 100.0,
+        )
+    };
+
+    view! {
+        <section class="webcam" data-testid="webcam" data-running=move || camera.running.get().to_string()>
+            <h2>"Webcam"</h2>
+            <div class="controls">
+                <button data-testid="camera-toggle" on:click=toggle disabled=move || camera.starting.get()>
+                    {move || if camera.starting.get() { "Starting…" }
+                        else if camera.running.get() { "Stop camera" } else { "Start camera" }}
+                </button>
+                <label>"Camera "
+                    <select data-testid="camera-facing" on:change=on_facing>
+                        <option value="user">"Front"</option>
+                        <option value="environment">"Back"</option>
+                    </select>
+                </label>
+                <label><input type="checkbox" data-testid="camera-mirror"
+                    prop:checked=move || camera.mirror.get()
+                    on:change=move |ev| camera.mirror.set(event_target_checked(&ev))/>" Mirror"</label>
+                <label><input type="checkbox" data-testid="live-saliency-toggle"
+                    prop:checked=move || camera.saliency_on.get()
+                    on:change=move |ev| camera.saliency_on.set(event_target_checked(&ev))/>" Saliency"</label>
+                <Show when=move || camera.saliency_on.get()>
+                    <SaliencyControls choice=camera.choice testid="live-saliency-method"/>
+                    <OpacitySlider opacity testid="live-saliency-opacity"/>
+                </Show>
+            </div>
+            {move || camera.message.get().map(|m| view! {
+                <p class="error" role="alert" data-testid="camera-error">{m}</p>
+            })}
+            <div class="live" class:off=move || !camera.running.get()>
+                <div class="stage">
+                    // In the DOM from the start, inline and muted: what mobile Safari needs to play.
+                    <video node_ref=camera.video playsinline=true muted=true autoplay=true
+                        prop:muted=true class:mirrored=move || camera.mirror.get()
+                        data-testid="camera-video"
+                        on:loadedmetadata=move |_| camera.measure_video()/>
+                    <div class="guide" style=guide_style>
+                        <HeatmapCanvas values=heatmap overlay=true testid="live-saliency"
+                            style=Signal::derive(move || format!("opacity:{}", opacity.get()))/>
+                    </div>
+                </div>
+                <div class="readout">
+                    <figure>
+                        <canvas node_ref=input_canvas width="32" height="32" class="input32"
+                            data-testid="live-input"/>
+                        <figcaption>"what the model sees"</figcaption>
+                    </figure>
+                    <LiveTop result=Signal::derive(latest)/>
+                    <p class="stats" data-testid="live-stats"
+                        data-fps=move || format!("{:.2}", camera.fps.get())
+                        data-frames=move || camera.frames.get().to_string()>
+                        {move || format!("{:.1} fps · {:.0} ms per frame", camera.fps.get(), camera.latency_ms.get())}
+                        {move || latest().map(|r| format!(" (engine {:.0} ms)", r.millis))}
+                    </p>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn LiveTop(#[prop(into)] result: Signal<Option<LiveResult>>) -> impl IntoView {
+    let top = move || result.get().map(|r| r.top).unwrap_or_default();
+    view! {
+        <ol class="bars live-top" data-testid="live-top"
+            data-top1=move || top().first().map(|p| p.class_name.clone())>
+            {move || top().into_iter().map(|p| {
+                let percent = p.probability * 100.0;
+                view! {
+                    <li>
+                        <span class="label">{p.class_name}</span>
+                        <span class="bar"><span style=format!("width:{percent:.1}%")></span></span>
+                        <span class="pct">{format!("{percent:.0}%")}</span>
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+}
+
+impl Camera {
+    fn is_on(&self) -> bool {
+        self.running.get_untracked() || self.starting.get_untracked()
+    }
+
+    fn start(self) {
+        self.message.set(None);
+        self.starting.set(true);
+        let generation = self.generation.get_value() + 1;
+        self.generation.set_value(generation);
+        spawn_local(async move {
+            let result = open_stream(self.facing.get_untracked()).await;
+            if self.generation.get_value() != generation {
+                // Stopped (or restarted) while the browser was asking: release this stream.
+                if let Ok(stream) = result {
+                    stop_tracks(&stream);
+                }
+                return;
+            }
+            self.starting.set(false);
+            match result {
+                Ok(stream) => self.attach(stream),
+                Err(message) => self.message.set(Some(message)),
+            }
+        });
+    }
+
+    fn attach(self, stream: MediaStream) {
+        let Some(video) = self.video.get_untracked() else {
+            stop_tracks(&stream);
+            return;
+        };
+        // A camera unplugged (or taken away) mid-stream ends its track.
+        for track in stream.get_video_tracks().iter() {
+            let track: MediaStreamTrack = track.unchecked_into();
+            let on_ended = Closure::<dyn FnMut()>::new(move || {
+                if self.running.get_untracked() {
+                    self.stop();
+                    self.message.set(Some(
+                        "The camera stopped: it was unplugged, switched off or taken by another application.".into(),
+                    ));
+                }
+            });
+            track.set_onended(Some(on_ended.as_ref().unchecked_ref()));
+            on_ended.forget();
+        }
+        video.set_src_object(Some(&stream));
+        let _ = video.play();
+        self.stream.set_value(Some(stream));
+        self.in_flight.set_value(None);
+        self.arrivals.set_value(VecDeque::new());
+        self.frames.set(0);
+        self.running.set(true);
+        self.tick();
+    }
+
+    fn stop(self) {
+        self.generation.set_value(self.generation.get_value() + 1);
+        if let Some(stream) = self.stream.get_value() {
+            stop_tracks(&stream);
+        }
+        self.stream.set_value(None);
+        if let Some(video) = self.video.get_untracked() {
+            video.set_src_object(None);
+        }
+        self.starting.set(false);
+        self.running.set(false);
+        self.in_flight.set_value(None);
+        self.fps.set(0.0);
+    }
+
+    fn measure_video(self) {
+        if let Some(video) = self.video.get_untracked() {
+            self.video_size
+                .set((video.video_width(), video.video_height()));
+        }
+    }
+
+    /// Once per display frame while the camera runs: send a frame when the slot is free.
+    fn tick(self) {
+        if !self.running.get_untracked() {
+            return;
+        }
+        if self.in_flight.get_value().is_none() {
+            self.send_frame();
+        }
+        request_animation_frame(move || self.tick());
+    }
+
+    fn send_frame(self) {
+        let Some(video) = self.video.get_untracked() else {
+            return;
+        };
+        // HAVE_CURRENT_DATA: there is a frame to draw.
+        if video.ready_state() < 2 || video.video_width() == 0 {
+            return;
+        }
+        let Some(rgba) = self.grab_square(&video) else {
+            return;
+        };
+        let id = self.engine.next_id();
+        self.in_flight.set_value(Some((id, now_ms())));
+        let saliency = self
+            .saliency_on
+            .get_untracked()
+            .then(|| self.choice.method_untracked());
+        self.engine.send(Request::Frame {
+            id,
+            width: GRAB_SIDE,
+            height: GRAB_SIDE,
+            rgba,
+            saliency,
+        });
+    }
+
+    /// The centre square of the current video frame, mirrored if the view is, as RGBA.
+    fn grab_square(self, video: &HtmlVideoElement) -> Option<Vec<u8>> {
+        if self.grab.with_value(Option::is_none) {
+            let canvas: HtmlCanvasElement =
+                document().create_element("canvas").ok()?.dyn_into().ok()?;
+            canvas.set_width(GRAB_SIDE);
+            canvas.set_height(GRAB_SIDE);
+            self.grab.set_value(Some(canvas));
+        }
+        let canvas = self.grab.get_value()?;
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &"willReadFrequently".into(), &true.into()).ok()?;
+        let context: CanvasRenderingContext2d = canvas
+            .get_context_with_context_options("2d", &options)
+            .ok()??
+            .dyn_into()
+            .ok()?;
+        let (w, h) = (video.video_width() as f64, video.video_height() as f64);
+        let side = w.min(h);
+        let g = GRAB_SIDE as f64;
+        context.save();
+        if self.mirror.get_untracked() {
+            context.translate(g, 0.0).ok()?;
+            context.scale(-1.0, 1.0).ok()?;
+        }
+        let drawn = context
+            .draw_image_with_html_video_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+                video,
+                (w - side) / 2.0,
+                (h - side) / 2.0,
+                side,
+                side,
+                0.0,
+                0.0,
+                g,
+                g,
+            );
+        context.restore();
+        drawn.ok()?;
+        Some(context.get_image_data(0.0, 0.0, g, g).ok()?.data().0)
+    }
+
+    fn on_result(self, frame: LiveFrame) {
+        let Some((id, sent)) = self.in_flight.get_value() else {
+            return;
+        };
+        // Id 0: the engine restarted and the frame in flight is lost.
+        if frame.id != id && frame.id != 0 {
+            return;
+        }
+        self.in_flight.set_value(None);
+        if let Err(message) = &frame.result {
+            self.message.set(Some(message.clone()));
+        }
+        if frame.result.is_ok() {
+            let now = now_ms();
+            self.latency_ms.set(now - sent);
+            self.frames.update(|n| *n += 1);
+            let fps = self.arrivals.try_update_value(|arrivals| {
+                arrivals.push_back(now);
+                while arrivals.front().is_some_and(|&t| now - t > FPS_WINDOW_MS) {
+                    arrivals.pop_front();
+                }
+                match (arrivals.front(), arrivals.len()) {
+                    (Some(&first), n) if n > 1 && now > first => {
+                        (n - 1) as f64 * 1000.0 / (now - first)
+                    }
+                    _ => 0.0,
+                }
+            });
+            self.fps.set(fps.unwrap_or(0.0));
+        }
+        if self.running.get_untracked() {
+            self.send_frame();
+        }
+    }
+}
+
+impl SaliencyChoice {
+    fn method_untracked(&self) -> crate::model::SaliencyMethod {
+        untrack(|| self.method())
+    }
+}
+
+/// Asks for the camera; the error is a message for the page.
+async fn open_stream(facing: Facing) -> Result<MediaStream, String> {
+    let devices = window()
+        .navigator()
+        .media_devices()
+        .map_err(|_| NO_CAMERA_API.to_string())?;
+    let video = js_sys::Object::new();
+    let set = |object: &js_sys::Object, key: &str, value: JsValue| {
+        let _ = js_sys::Reflect::set(object, &key.into(), &value);
+    };
+    let ideal = |value: JsValue| {
+        let o = js_sys::Object::new();
+        set(&o, "ideal", value);
+        JsValue::from(o)
+    };
+    set(&video, "facingMode", ideal(facing.mode().into()));
+    set(&video, "width", ideal(640.into()));
+    set(&video, "height", ideal(480.into()));
+    let constraints = MediaStreamConstraints::new();
+    constraints.set_video(&video);
+    constraints.set_audio(&false.into());
+    let promise = devices
+        .get_user_media_with_constraints(&constraints)
+        .map_err(|e| camera_error_message(&e))?;
+    JsFuture::from(promise)
+        .await
+        .map(|stream| stream.unchecked_into())
+        .map_err(|e| camera_error_message(&e))
+}
+
+const NO_CAMERA_API: &str = "This browser gives this page no camera access (pages must be served over HTTPS or from localhost).";
+
+fn camera_error_message(error: &JsValue) -> String {
+    let (name, detail) = match error.dyn_ref::<DomException>() {
+        Some(e) => (e.name(), e.message()),
+        None => (String::new(), error.as_string().unwrap_or_default()),
+    };
+    match name.as_str() {
+        "NotAllowedError" | "SecurityError" | "PermissionDeniedError" => {
+            "Camera permission was denied. Allow the camera for this page in the browser's site settings, then press Start camera again.".into()
+        }
+        "NotFoundError" | "DevicesNotFoundError" | "OverconstrainedError" => {
+            "No camera was found. Connect a camera (or choose the other one) and try again.".into()
+        }
+        "NotReadableError" | "TrackStartError" | "AbortError" => {
+            "The camera is in use by another application or could not be started. Close the other application and try again.".into()
+        }
+        _ if detail.is_empty() => format!("The camera could not be started ({name})."),
+        _ => format!("The camera could not be started: {detail}"),
+    }
+}
+
+fn stop_tracks(stream: &MediaStream) {
+    for track in stream.get_tracks().iter() {
+        track.unchecked_into::<MediaStreamTrack>().stop();
+    }
+}
+
+fn now_ms() -> f64 {
+    window()
+        .performance()
+        .map_or_else(js_sys::Date::now, |p| p.now())
+}
