@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/tools/bin:$(PATH)
 export XDG_RUNTIME_DIR ?= /tmp
 
-.PHONY: setup build serve test test-native test-e2e bench clean
+.PHONY: setup build serve test test-native test-e2e bench bench-webcam clean
 
 setup:
 	@./scripts/setup.sh
@@ -30,6 +30,10 @@ test-e2e: build
 ## Inference speed per preset and backend in headless Chromium, as JSON.
 bench: build
 	node tests/e2e/bench.mjs
+
+## Webcam-path frames per second per backend, with and without saliency, as JSON.
+bench-webcam: build
+	node tests/e2e/webcam-bench.mjs
 
 clean:
 	rm -rf dist target

@@ -21,7 +21,7 @@ pub fn ModelBar() -> impl IntoView {
                     let options = info.shipped.clone();
                     let current = info.preset;
                     view! {
-                        <span data-testid="model-preset" data-trained=trained.to_string()>
+                        <span data-testid="model-preset" data-trained=trained.to_string() data-preset=current.name()>
                             {format!("Model: {} ({} parameters{accuracy})", info.preset, thousands(info.parameters))}
                         </span>
                         {(options.len() > 1).then(|| view! {

@@ -220,7 +220,8 @@ pub fn WebcamPanel() -> impl IntoView {
                     <LiveTop result=Signal::derive(latest)/>
                     <p class="stats" data-testid="live-stats"
                         data-fps=move || format!("{:.2}", camera.fps.get())
-                        data-frames=move || camera.frames.get().to_string()>
+                        data-frames=move || camera.frames.get().to_string()
+                        data-latency=move || format!("{:.1}", camera.latency_ms.get())>
                         {move || format!("{:.1} fps · {:.0} ms per frame", camera.fps.get(), camera.latency_ms.get())}
                         {move || latest().map(|r| format!(" (engine {:.0} ms)", r.millis))}
                     </p>

@@ -43,8 +43,8 @@ export async function serve(overrides = {}) {
 }
 
 /** Headless Debian Chromium. `webgpu: true` adds the flags that expose SwiftShader's WebGPU. */
-export async function launch({ webgpu = true } = {}) {
-  const args = [
+export async function launch({ webgpu = true, extraArgs = [] } = {}) {
+  const args = [...extraArgs,
     '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
   ];
@@ -53,8 +53,9 @@ export async function launch({ webgpu = true } = {}) {
 }
 
 /** A page that records console errors, uncaught exceptions and requests to other origins. */
-export async function openPage(browser, site, query = '') {
+export async function openPage(browser, site, query = '', { init } = {}) {
   const page = await browser.newPage();
+  if (init) await page.addInitScript(init);
   const problems = [];
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
@@ -145,3 +146,57 @@ export async function card(page, name) {
 export function artifactsDir() {
   const dir = join(here, 'artifacts'); mkdirSync(dir, { recursive: true }); return dir;
 }
+
+/** A y4m video (what Chromium's fake camera plays) of one 32×32 interleaved RGB image, scaled up
+ *  `scale`× by pixel repetition, so that 2×2 chroma subsampling and the page's area-averaging
+ *  downscale lose almost nothing. BT.601 limited range, which Chromium assumes for y4m. */
+export function y4m(rgb, scale = 8, frames = 2) {
+  const side = 32 * scale;
+  const yPlane = Buffer.alloc(side * side);
+  const uPlane = Buffer.alloc((side / 2) * (side / 2));
+  const vPlane = Buffer.alloc((side / 2) * (side / 2));
+  const px = (x, y) => { const i = 3 * (Math.floor(y / scale) * 32 + Math.floor(x / scale)); return [rgb[i], rgb[i + 1], rgb[i + 2]]; };
+  const clamp = (v) => Math.max(0, Math.min(255, Math.round(v)));
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const [r, g, b] = px(x, y);
+      yPlane[y * side + x] = clamp(16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255);
+    }
+  }
+  for (let y = 0; y < side / 2; y++) {
+    for (let x = 0; x < side / 2; x++) {
+      let u = 0, v = 0;
+      for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+        const [r, g, b] = px(2 * x + dx, 2 * y + dy);
+        u += 128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255;
+        v += 128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255;
+      }
+      uPlane[y * (side / 2) + x] = clamp(u / 4); vPlane[y * (side / 2) + x] = clamp(v / 4);
+    }
+  }
+  const frame = Buffer.concat([Buffer.from('FRAME\n'), yPlane, uPlane, vPlane]);
+  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${side} H${side} F30:1 Ip A1:1 C420jpeg\n`), ...Array(frames).fill(frame)]);
+}
+
+/** Chromium flags for a fake camera; `video` plays that y4m file, `grant` answers the
+ *  permission prompt with yes (otherwise it is denied). */
+export function fakeCameraArgs({ video, grant = true } = {}) {
+  const args = ['--use-fake-device-for-media-stream'];
+  if (video) args.push(`--use-file-for-fake-video-capture=${video}`);
+  args.push(grant ? '--use-fake-ui-for-media-stream' : '--deny-permission-prompts');
+  return args;
+}
+
+/** Run before the page's scripts: keeps every camera stream the page opens in
+ *  `window.__streams`, so a test can check that stopping released the tracks. */
+export const RECORD_STREAMS = () => {
+  const devices = navigator.mediaDevices;
+  if (!devices) return;
+  const open = devices.getUserMedia.bind(devices);
+  window.__streams = [];
+  devices.getUserMedia = async (constraints) => {
+    const stream = await open(constraints);
+    window.__streams.push(stream);
+    return stream;
+  };
+};
