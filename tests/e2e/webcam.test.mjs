@@ -1,6 +1,7 @@
 // The webcam path in headless Chromium with a fake camera that plays a y4m video made here from a
 // CIFAR-10 test record: live top-1, frame rate, what the model saw, a live Grad-CAM overlay,
-// releasing the camera on stop and when the tab is hidden, and a denied permission.
+// releasing the camera on stop, when it is unplugged and when the tab is hidden, and a denied
+// permission.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -92,6 +93,14 @@ test('live camera frames are classified, explained, and the camera is released',
     assert.ok(released.tracks.length > 0 && released.tracks.every((s) => s === 'ended'), JSON.stringify(released));
     assert.equal(released.src, null);
     assert.equal((await liveState(page)).running, 'false');
+
+    // A camera unplugged mid-stream ends its track: the page stops and says so.
+    await page.click('[data-testid="camera-toggle"]');
+    await waitFrames(page, 2);
+    await page.evaluate(() => window.__streams.at(-1).getVideoTracks()[0].dispatchEvent(new Event('ended')));
+    const unplugged = await liveState(page);
+    assert.equal(unplugged.running, 'false');
+    assert.match(unplugged.error, /unplugged/);
 
     // Hiding the tab stops the camera too, and says so.
     await page.click('[data-testid="camera-toggle"]');
