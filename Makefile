@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/tools/bin:$(PATH)
 export XDG_RUNTIME_DIR ?= /tmp
 
-.PHONY: setup build serve test test-native test-e2e bench bench-webcam clean
+.PHONY: setup build serve shards test test-native test-e2e bench bench-webcam clean
 
 setup:
 	@./scripts/setup.sh
@@ -12,10 +12,16 @@ setup:
 build: setup
 	trunk build
 
-## Build and serve the app on http://127.0.0.1:8080/
-serve: build
+CIFAR10_DATA ?= ../shared/data/cifar10
+
+## Build and serve the app on http://127.0.0.1:8080/ (with a CIFAR-10 shard set at data/cifar10/)
+serve: build shards
 	@echo "Pinhole at http://127.0.0.1:8080/"
 	python3 -m http.server 8080 --bind 127.0.0.1 --directory dist
+
+## CIFAR-10 (a folder of the official .bin files or the tarball) as shards under the served site.
+shards:
+	cargo run --bin pinhole -- shard --data "$(CIFAR10_DATA)" --out dist/data/cifar10
 
 ## Every test: native (cargo) and end-to-end (headless Chromium).
 test: setup

@@ -1,9 +1,11 @@
 //! CIFAR-10 data: records in the official binary layout, where they come from (file, folder,
-//! tarball) and batches of them as tensors.
+//! tarball, shard set) and batches of them as tensors.
 
 #[cfg(feature = "compute")]
 mod batch;
 mod cifar;
+#[cfg(feature = "compute")]
+mod shard;
 #[cfg(feature = "compute")]
 mod source;
 
@@ -12,6 +14,11 @@ pub use batch::{images_to_tensor, labels_to_tensor};
 pub use cifar::{
     CLASS_NAMES, CifarRecord, IMAGE_BYTES, IMAGE_SIDE, NUM_CLASSES, RECORD_BYTES, RecordError,
     load_records_file, parse_records,
+};
+#[cfg(feature = "compute")]
+pub use shard::{
+    MANIFEST_FILE, MANIFEST_VERSION, Manifest, ManifestError, ShardEntry, ShardError, make_shards,
+    records_to_bytes, sha256_hex, verify_shard,
 };
 #[cfg(feature = "compute")]
 pub use source::{SourceError, Split, load_split, read_tarball};

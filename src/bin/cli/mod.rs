@@ -1,8 +1,9 @@
-//! The `pinhole` command line: train, eval, classify, bench-train.
+//! The `pinhole` command line: train, eval, classify, shard, bench-train.
 
 mod bench;
 mod classify;
 mod eval;
+mod shard;
 mod train;
 
 use std::path::PathBuf;
@@ -31,6 +32,8 @@ enum Command {
     Classify(classify::ClassifyArgs),
     /// Train a preset on CIFAR-10 and write its weights.
     Train(train::TrainArgs),
+    /// Split CIFAR-10 into shard files plus manifest.json, for the page to stream.
+    Shard(shard::ShardArgs),
     /// Training throughput (images/s) per native backend and preset, as JSON.
     BenchTrain(bench::BenchTrainArgs),
 }
@@ -72,6 +75,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Classify(args) => classify::run(args),
         Command::Train(args) => train::run(args),
+        Command::Shard(args) => shard::run(args),
         Command::BenchTrain(args) => bench::run(args),
     };
     match result {

@@ -1,0 +1,216 @@
+//! Shard sets: CIFAR-10 records split into files of whole records, described by a
+//! `manifest.json` (format version, dataset, class names, and per shard its file, split, record
+//! count and SHA-256). The page streams a shard set from a static host and checks every shard.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::cifar::{CLASS_NAMES, CifarRecord, RECORD_BYTES, parse_records};
+use super::source::Split;
+
+pub const MANIFEST_VERSION: u32 = 1;
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub format_version: u32,
+    pub dataset: String,
+    pub class_names: Vec<String>,
+    pub shards: Vec<ShardEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardEntry {
+    /// Path relative to the manifest.
+    pub file: String,
+    pub split: Split,
+    pub records: usize,
+    /// Lower-case hex SHA-256 of the file.
+    pub sha256: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("{name}: not a valid shard manifest ({reason})")]
+    Invalid { name: String, reason: String },
+    #[error(
+        "{name}: manifest format version {found}, but this Pinhole reads version {MANIFEST_VERSION}"
+    )]
+    Version { name: String, found: u32 },
+    #[error("{name}: lists {found} class names; CIFAR-10 has 10")]
+    Classes { name: String, found: usize },
+    #[error("{name}: shard {file:?} is invalid ({reason})")]
+    Entry {
+        name: String,
+        file: String,
+        reason: String,
+    },
+    #[error("{name}: lists no training shard")]
+    NoTraining { name: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ShardError {
+    #[error(
+        "shard {file}: {len} bytes, but the manifest says {records} records ({expected} bytes); the download is truncated or the file is not this shard"
+    )]
+    Length {
+        file: String,
+        len: usize,
+        records: usize,
+        expected: usize,
+    },
+    #[error(
+        "shard {file}: SHA-256 {actual} does not match the manifest's {expected}; the file is corrupt or was changed"
+    )]
+    Hash {
+        file: String,
+        expected: String,
+        actual: String,
+    },
+    #[error("shard {file}: {reason}")]
+    Records { file: String, reason: String },
+}
+
+impl Manifest {
+    /// Parses and checks a manifest; `name` names it in errors (e.g. its URL).
+    pub fn parse(bytes: &[u8], name: &str) -> Result<Self, ManifestError> {
+        let manifest: Manifest =
+            serde_json::from_slice(bytes).map_err(|e| ManifestError::Invalid {
+                name: name.into(),
+                reason: e.to_string(),
+            })?;
+        manifest.check(name)?;
+        Ok(manifest)
+    }
+
+    fn check(&self, name: &str) -> Result<(), ManifestError> {
+        if self.format_version != MANIFEST_VERSION {
+            return Err(ManifestError::Version {
+                name: name.into(),
+                found: self.format_version,
+            });
+        }
+        if self.class_names.len() != CLASS_NAMES.len() {
+            return Err(ManifestError::Classes {
+                name: name.into(),
+                found: self.class_names.len(),
+            });
+        }
+        for shard in &self.shards {
+            let entry = |reason: &str| ManifestError::Entry {
+                name: name.into(),
+                file: shard.file.clone(),
+                reason: reason.into(),
+            };
+            if shard.records == 0 {
+                return Err(entry("no records"));
+            }
+            if shard.sha256.len() != 64 || !shard.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(entry("sha256 is not 64 hex digits"));
+            }
+            // Shards are fetched relative to the manifest: no other origin, no climbing out.
+            if shard.file.is_empty() || shard.file.contains("..") || shard.file.contains("://") {
+                return Err(entry(
+                    "the file must be a relative path beside the manifest",
+                ));
+            }
+        }
+        if !self.shards.iter().any(|s| s.split == Split::Train) {
+            return Err(ManifestError::NoTraining { name: name.into() });
+        }
+        Ok(())
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a manifest always serialises")
+    }
+
+    /// Records of a split, summed over its shards.
+    pub fn records(&self, split: Split) -> usize {
+        self.shards
+            .iter()
+            .filter(|s| s.split == split)
+            .map(|s| s.records)
+            .sum()
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Checks a downloaded shard against its entry (length, then hash) and parses its records.
+pub fn verify_shard(entry: &ShardEntry, bytes: &[u8]) -> Result<Vec<CifarRecord>, ShardError> {
+    let expected = entry.records * RECORD_BYTES;
+    if bytes.len() != expected {
+        return Err(ShardError::Length {
+            file: entry.file.clone(),
+            len: bytes.len(),
+            records: entry.records,
+            expected,
+        });
+    }
+    let actual = sha256_hex(bytes);
+    if !actual.eq_ignore_ascii_case(&entry.sha256) {
+        return Err(ShardError::Hash {
+            file: entry.file.clone(),
+            expected: entry.sha256.clone(),
+            actual,
+        });
+    }
+    parse_records(bytes, &entry.file).map_err(|e| ShardError::Records {
+        file: entry.file.clone(),
+        reason: e.to_string(),
+    })
+}
+
+/// Records back to the official binary layout.
+pub fn records_to_bytes(records: &[CifarRecord]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(records.len() * RECORD_BYTES);
+    for record in records {
+        out.push(record.label);
+        out.extend_from_slice(&record.pixels[..]);
+    }
+    out
+}
+
+/// Splits each split's records into shards of at most `per_shard` records, in order.
+/// Returns the manifest and the files (name, bytes) it lists.
+pub fn make_shards(
+    splits: &[(Split, &[CifarRecord])],
+    per_shard: usize,
+) -> (Manifest, Vec<(String, Vec<u8>)>) {
+    let per_shard = per_shard.max(1);
+    let mut shards = Vec::new();
+    let mut files = Vec::new();
+    for &(split, records) in splits {
+        let prefix = match split {
+            Split::Train => "train",
+            Split::Test => "test",
+        };
+        for (i, chunk) in records.chunks(per_shard).enumerate() {
+            let file = format!("{prefix}-{i:03}.bin");
+            let bytes = records_to_bytes(chunk);
+            shards.push(ShardEntry {
+                file: file.clone(),
+                split,
+                records: chunk.len(),
+                sha256: sha256_hex(&bytes),
+            });
+            files.push((file, bytes));
+        }
+    }
+    let manifest = Manifest {
+        format_version: MANIFEST_VERSION,
+        dataset: "CIFAR-10".into(),
+        class_names: CLASS_NAMES.iter().map(|c| c.to_string()).collect(),
+        shards,
+    };
+    (manifest, files)
+}
