@@ -96,17 +96,20 @@ pub fn load_records_file(path: &Path) -> Result<Vec<CifarRecord>, RecordError> {
 impl CifarRecord {
     /// Interleaved RGB bytes (row-major, 3 per pixel), as image encoders want them.
     pub fn to_rgb_interleaved(&self) -> Vec<u8> {
-        let plane = IMAGE_SIDE * IMAGE_SIDE;
-        (0..plane)
-            .flat_map(|i| {
-                [
-                    self.pixels[i],
-                    self.pixels[plane + i],
-                    self.pixels[2 * plane + i],
-                ]
-            })
-            .collect()
+        interleave(&self.pixels, None)
     }
+}
+
+/// Planar RGB (as in the file) → row-major interleaved pixels, with `alpha` as a fourth byte
+/// per pixel when given (RGBA, as a canvas wants it).
+pub fn interleave(planar: &[u8; IMAGE_BYTES], alpha: Option<u8>) -> Vec<u8> {
+    let plane = IMAGE_SIDE * IMAGE_SIDE;
+    let mut out = Vec::with_capacity(plane * if alpha.is_some() { 4 } else { 3 });
+    for i in 0..plane {
+        out.extend_from_slice(&[planar[i], planar[plane + i], planar[2 * plane + i]]);
+        out.extend(alpha);
+    }
+    out
 }
 
 #[cfg(test)]

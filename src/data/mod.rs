@@ -13,7 +13,7 @@ mod source;
 pub use batch::{images_to_tensor, labels_to_tensor};
 pub use cifar::{
     CLASS_NAMES, CifarRecord, IMAGE_BYTES, IMAGE_SIDE, NUM_CLASSES, RECORD_BYTES, RecordError,
-    load_records_file, parse_records,
+    interleave, load_records_file, parse_records,
 };
 #[cfg(feature = "compute")]
 pub use shard::{

@@ -275,7 +275,7 @@ impl Engine {
         let class = match class {
             Some(class) if class < NUM_CLASSES => class,
             Some(class) => return Err(format!("there is no class {class} to explain")),
-            None => top_class(&self.logits("image", pixels).await?),
+            None => top_k(&self.logits("image", pixels).await?, 1)[0].class_index,
         };
         self.heatmap(pixels, class, method).await
     }
@@ -319,21 +319,21 @@ impl Engine {
         let result = async {
             let input =
                 preprocess_rgba(width, height, rgba, "camera frame").map_err(|e| e.to_string())?;
-            let logits = self.logits("camera frame", &input.pixels).await?;
+            let top = top_k(&self.logits("camera frame", &input.pixels).await?, 3);
             let heatmap = match saliency {
                 Some(method) => Some(
-                    self.heatmap(&input.pixels, top_class(&logits), method)
+                    self.heatmap(&input.pixels, top[0].class_index, method)
                         .await?,
                 ),
                 None => None,
             };
-            Ok::<_, String>((input, logits, heatmap))
+            Ok::<_, String>((input, top, heatmap))
         }
         .await;
         match result {
-            Ok((input, logits, heatmap)) => Event::FrameClassified {
+            Ok((input, top, heatmap)) => Event::FrameClassified {
                 id,
-                top: top_k(&logits, 3),
+                top,
                 input_rgba: input.to_rgba(),
                 heatmap,
                 millis: now_ms() - start,
@@ -389,12 +389,6 @@ impl Engine {
         self.post_model();
         Ok(results)
     }
-}
-
-fn top_class(logits: &[f32]) -> usize {
-    (0..logits.len())
-        .max_by(|&a, &b| logits[a].total_cmp(&logits[b]))
-        .unwrap_or(0)
 }
 
 /// Milliseconds for one forward pass including the read-back (which waits for the device).

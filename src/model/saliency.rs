@@ -80,12 +80,13 @@ pub fn smooth_grad_map<M: Explainable>(
     noise: f32,
 ) -> Tensor<2> {
     let [_, channels, height, width] = image.dims();
-    let copies = image.repeat_dim(0, samples.max(1));
+    let samples = samples.max(1);
+    let copies = image.repeat_dim(0, samples);
     let noisy = if noise > 0.0 {
         let device = copies.device();
         copies
             + Tensor::random(
-                [samples.max(1), channels, height, width],
+                [samples, channels, height, width],
                 Distribution::Normal(0.0, noise as f64),
                 &device,
             )

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::{DragEvent, File, FileList, HtmlInputElement};
 
+use super::bars::bar_rows;
 use super::engine_client::{EngineClient, ImageResult, Outcome};
 use super::explain::ExplainPanel;
 use crate::protocol::Request;
@@ -135,18 +136,7 @@ fn ResultCard(result: ImageResult) -> impl IntoView {
                 })}
                 <div class="prediction">
                     <p role="status" class="top1" data-testid="top1" data-logits=logits>{announcement}</p>
-                    <ol class="bars">
-                        {top.into_iter().map(|p| {
-                            let percent = p.probability * 100.0;
-                            view! {
-                                <li>
-                                    <span class="label">{p.class_name}</span>
-                                    <span class="bar"><span style=format!("width:{percent:.1}%")></span></span>
-                                    <span class="pct">{format!("{percent:.1}%")}</span>
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ol>
+                    <ol class="bars">{bar_rows(top, 1)}</ol>
                     <small>{format!("{millis:.1} ms")}</small>
                 </div>
                 <ExplainPanel id pixels top_class input_url=explain_url/>

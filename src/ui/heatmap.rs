@@ -52,13 +52,13 @@ pub fn HeatmapCanvas(
             put_rgba(&canvas, rgba.as_deref(), side, side);
         }
     });
-    let stats = move || values.with(|v| v.as_deref().map(mean_and_spread));
+    let stats = Memo::new(move |_| values.with(|v| v.as_deref().map(mean_and_spread)));
     view! {
         <canvas node_ref=canvas width="32" height="32" class="heatmap" class:overlay=overlay
             style=move || style.get()
             data-testid=testid
-            data-mean=move || stats().map(|(m, _)| format!("{m:.1}"))
-            data-spread=move || stats().map(|(_, s)| format!("{s:.1}"))/>
+            data-mean=move || stats.get().map(|(m, _)| format!("{m:.1}"))
+            data-spread=move || stats.get().map(|(_, s)| format!("{s:.1}"))/>
     }
 }
 

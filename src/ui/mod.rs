@@ -3,6 +3,7 @@
 
 mod app;
 mod backend_bar;
+mod bars;
 mod benchmark;
 mod classify;
 mod engine_client;

@@ -16,6 +16,7 @@ use web_sys::{
     MediaStreamConstraints, MediaStreamTrack,
 };
 
+use super::bars::bar_rows;
 use super::engine_client::{EngineClient, LiveFrame, LiveResult};
 use super::explain::{OpacitySlider, SaliencyChoice, SaliencyControls};
 use super::heatmap::{HeatmapCanvas, put_rgba};
@@ -50,7 +51,8 @@ struct Camera {
     engine: EngineClient,
     video: NodeRef<Video>,
     stream: StoredValue<Option<MediaStream>, LocalStorage>,
-    grab: StoredValue<Option<HtmlCanvasElement>, LocalStorage>,
+    /// The 2D context of the canvas frames are grabbed through (made on the first frame).
+    grab: StoredValue<Option<CanvasRenderingContext2d>, LocalStorage>,
     running: RwSignal<bool>,
     starting: RwSignal<bool>,
     message: RwSignal<Option<String>>,
@@ -237,16 +239,7 @@ fn LiveTop(#[prop(into)] result: Signal<Option<LiveResult>>) -> impl IntoView {
     view! {
         <ol class="bars live-top" data-testid="live-top"
             data-top1=move || top().first().map(|p| p.class_name.clone())>
-            {move || top().into_iter().map(|p| {
-                let percent = p.probability * 100.0;
-                view! {
-                    <li>
-                        <span class="label">{p.class_name}</span>
-                        <span class="bar"><span style=format!("width:{percent:.1}%")></span></span>
-                        <span class="pct">{format!("{percent:.0}%")}</span>
-                    </li>
-                }
-            }).collect_view()}
+            {move || bar_rows(top(), 0)}
         </ol>
     }
 }
@@ -356,7 +349,7 @@ impl Camera {
         let saliency = self
             .saliency_on
             .get_untracked()
-            .then(|| self.choice.method_untracked());
+            .then(|| untrack(|| self.choice.method()));
         self.engine.send(Request::Frame {
             id,
             width: GRAB_SIDE,
@@ -369,20 +362,9 @@ impl Camera {
     /// The centre square of the current video frame, mirrored if the view is, as RGBA.
     fn grab_square(self, video: &HtmlVideoElement) -> Option<Vec<u8>> {
         if self.grab.with_value(Option::is_none) {
-            let canvas: HtmlCanvasElement =
-                document().create_element("canvas").ok()?.dyn_into().ok()?;
-            canvas.set_width(GRAB_SIDE);
-            canvas.set_height(GRAB_SIDE);
-            self.grab.set_value(Some(canvas));
+            self.grab.set_value(Some(grab_context()?));
         }
-        let canvas = self.grab.get_value()?;
-        let options = js_sys::Object::new();
-        js_sys::Reflect::set(&options, &"willReadFrequently".into(), &true.into()).ok()?;
-        let context: CanvasRenderingContext2d = canvas
-            .get_context_with_context_options("2d", &options)
-            .ok()??
-            .dyn_into()
-            .ok()?;
+        let context = self.grab.get_value()?;
         let (w, h) = (video.video_width() as f64, video.video_height() as f64);
         let side = w.min(h);
         let g = GRAB_SIDE as f64;
@@ -444,10 +426,18 @@ impl Camera {
     }
 }
 
-impl SaliencyChoice {
-    fn method_untracked(&self) -> crate::model::SaliencyMethod {
-        untrack(|| self.method())
-    }
+/// A 128×128 canvas's 2D context, set up for frequent `getImageData` reads.
+fn grab_context() -> Option<CanvasRenderingContext2d> {
+    let canvas: HtmlCanvasElement = document().create_element("canvas").ok()?.dyn_into().ok()?;
+    canvas.set_width(GRAB_SIDE);
+    canvas.set_height(GRAB_SIDE);
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"willReadFrequently".into(), &true.into()).ok()?;
+    canvas
+        .get_context_with_context_options("2d", &options)
+        .ok()??
+        .dyn_into()
+        .ok()
 }
 
 /// Asks for the camera; the error is a message for the page.

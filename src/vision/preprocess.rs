@@ -2,7 +2,7 @@ use std::io::Cursor;
 
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage, imageops};
 
-use crate::data::{IMAGE_BYTES, IMAGE_SIDE};
+use crate::data::{IMAGE_BYTES, IMAGE_SIDE, interleave};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VisionError {
@@ -116,25 +116,12 @@ fn planar(image: &RgbImage) -> Box<[u8; IMAGE_BYTES]> {
 impl ModelInput {
     /// The 32×32 input as interleaved RGBA, ready for a canvas `ImageData`.
     pub fn to_rgba(&self) -> Vec<u8> {
-        let plane = IMAGE_SIDE * IMAGE_SIDE;
-        (0..plane)
-            .flat_map(|i| {
-                [
-                    self.pixels[i],
-                    self.pixels[plane + i],
-                    self.pixels[2 * plane + i],
-                    255,
-                ]
-            })
-            .collect()
+        interleave(&self.pixels, Some(255))
     }
 
     /// The 32×32 input as a PNG, to show the user what the model sees.
     pub fn to_png(&self) -> Vec<u8> {
-        let plane = IMAGE_SIDE * IMAGE_SIDE;
-        let rgb: Vec<u8> = (0..plane)
-            .flat_map(|i| [0, 1, 2].map(|c| self.pixels[c * plane + i]))
-            .collect();
+        let rgb = interleave(&self.pixels, None);
         let image = RgbImage::from_raw(IMAGE_SIDE as u32, IMAGE_SIDE as u32, rgb)
             .expect("32×32×3 bytes make a 32×32 RGB image");
         let mut png = Vec::new();

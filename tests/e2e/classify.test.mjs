@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  serve, launch, openPage, waitReady, cifarTestRecord, png, tempFiles, upload, card, dist, artifactsDir,
+  serve, launch, openPage, waitReady, useBackend, cifarTestRecord, png, tempFiles, upload, card, dist, artifactsDir,
 } from './lib.mjs';
 
 let site;
@@ -103,9 +103,7 @@ test('WebGPU runs in headless Chromium and agrees with the CPU backend', async (
     const gpu = await card(page, 'gpu.png');
     assert.equal(gpu.state, 'done');
 
-    await page.click('[data-testid="use-cpu"]');
-    await page.waitForSelector('[data-testid="backend-kind"][data-kind="cpu"]');
-    await waitReady(page);
+    await useBackend(page, 'cpu');
     await upload(page, [files['cpu.png']]);
     const cpu = await card(page, 'cpu.png');
     assert.equal(cpu.state, 'done');

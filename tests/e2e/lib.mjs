@@ -77,6 +77,13 @@ export async function waitReady(page, timeout = 120_000) {
   return page.getAttribute('[data-testid="backend-kind"]', 'data-kind');
 }
 
+/** Presses the header's switch to `kind` ('cpu' or 'webgpu') and waits until the engine is ready. */
+export async function useBackend(page, kind) {
+  await page.click(`[data-testid="use-${kind === 'cpu' ? 'cpu' : 'webgpu'}"]`);
+  await page.waitForSelector(`[data-testid="backend-kind"][data-kind="${kind}"]`);
+  await waitReady(page);
+}
+
 /** Records of test_batch.bin by index: { label, rgb (interleaved 32×32×3) }. */
 export function cifarTestRecord(index) {
   const bytes = readFileSync(join(cifarDir, 'test_batch.bin'));

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serve, launch, openPage, waitReady, cifarTestRecord, png, tempFiles, upload, CLASS_NAMES,
+  serve, launch, openPage, waitReady, useBackend, cifarTestRecord, png, tempFiles, upload, CLASS_NAMES,
 } from './lib.mjs';
 
 let site;
@@ -65,9 +65,7 @@ test('Grad-CAM on WebGPU agrees with the CPU', async () => {
     const files = tempFiles({ 'gpu.png': png(record.rgb), 'cpu.png': png(record.rgb) });
     await upload(page, [files['gpu.png']], 240_000);
     const gpu = await explain(page, 'gpu.png', { method: 'gradcam' });
-    await page.click('[data-testid="use-cpu"]');
-    await page.waitForSelector('[data-testid="backend-kind"][data-kind="cpu"]');
-    await waitReady(page);
+    await useBackend(page, 'cpu');
     await upload(page, [files['cpu.png']]);
     const cpu = await explain(page, 'cpu.png', { method: 'gradcam' });
     let diff = 0;

@@ -64,6 +64,16 @@ impl Backend {
     }
 }
 
+/// Writes `FILE.partial` then renames it to `path`, so an interrupted write never destroys the
+/// previous file (weights, checkpoints, shards, manifests).
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    std::fs::write(&partial, bytes)
+        .and_then(|()| std::fs::rename(&partial, path))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
 pub fn load_model(path: &PathBuf, device: &Device) -> Result<Classifier, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     load_weights(&bytes, &path.display().to_string(), device).map_err(|e| e.to_string())

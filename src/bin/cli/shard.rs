@@ -1,7 +1,9 @@
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use pinhole::data::{MANIFEST_FILE, Split, load_split, make_shards};
+
+use super::write_atomically;
 
 #[derive(Args)]
 pub struct ShardArgs {
@@ -38,11 +40,4 @@ pub fn run(args: ShardArgs) -> Result<(), String> {
         files.len()
     );
     Ok(())
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let partial = path.with_extension("partial");
-    std::fs::write(&partial, bytes)
-        .and_then(|()| std::fs::rename(&partial, path))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

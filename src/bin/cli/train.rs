@@ -4,12 +4,11 @@ use std::time::Instant;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use pinhole::data::{Split, load_split};
 use pinhole::model::{Preset, save_weights};
 use pinhole::train::{TrainConfig, Trainer, accuracy, confusion_matrix};
 
-use pinhole::data::{Split, load_split};
-
-use super::Backend;
+use super::{Backend, write_atomically};
 
 #[derive(Args)]
 pub struct TrainArgs {
@@ -151,13 +150,4 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
     }
     bar.finish();
     Ok(())
-}
-
-/// Writes beside `path` then renames, so an interrupted write never destroys the previous file.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    std::fs::write(&partial, bytes)
-        .and_then(|()| std::fs::rename(&partial, path))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
