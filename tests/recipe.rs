@@ -238,3 +238,37 @@ fn a_bad_checkpoint_gets_a_message_naming_it() {
         .to_string();
     assert!(message.contains("64 training records"), "{message}");
 }
+
+#[test]
+fn a_checkpoint_without_momentum_resumes_and_keeps_training() {
+    let _rng = rng_lock();
+    let device = Device::flex().autodiff();
+    let train = common::records("data_batch_1.bin", 128);
+    let mut config = TrainConfig::new(Preset::Fast);
+    config.epochs = 2;
+    config.batch_size = 64;
+    let mut trainer = Trainer::new(config, &train, &device);
+    trainer.epoch(0, &train, |_| {});
+    let bytes = futures::executor::block_on(trainer.checkpoint_async(false)).unwrap();
+    let before = trainer
+        .inference_model()
+        .forward(common::test_images(4, &Device::flex()))
+        .into_data();
+    let mut resumed = Trainer::resume(&bytes, "browser.ckpt", train.len(), &device).unwrap();
+    assert_eq!(resumed.step, trainer.step);
+    let after_load = resumed
+        .inference_model()
+        .forward(common::test_images(4, &Device::flex()))
+        .into_data();
+    assert_eq!(
+        after_load, before,
+        "the weights survive without the momentum"
+    );
+    let order = resumed.epoch_order(train.len());
+    let tensors = resumed.train_step(&order[..64], &train);
+    let loss = tensors.loss.into_scalar::<f32>();
+    let correct = tensors.correct.into_scalar::<i64>();
+    assert!(loss.is_finite() && loss > 0.0, "{loss}");
+    assert!((0..=64).contains(&correct), "{correct}");
+    assert_eq!(resumed.step, trainer.step + 1);
+}

@@ -12,8 +12,12 @@ pub(crate) mod framing;
 mod prediction;
 mod preset;
 #[cfg(feature = "compute")]
+mod safetensors_format;
+#[cfg(feature = "compute")]
 mod saliency;
 mod saliency_method;
+#[cfg(feature = "compute")]
+mod transfer;
 #[cfg(feature = "compute")]
 mod weights;
 
@@ -26,12 +30,16 @@ pub use classifier::Classifier;
 pub use prediction::{Prediction, softmax, top_k};
 pub use preset::{Preset, PresetParseError};
 #[cfg(feature = "compute")]
+pub use safetensors_format::{load_any_weights, load_safetensors, save_safetensors};
+#[cfg(feature = "compute")]
 pub use saliency::{
     Explainable, grad_cam, gradient_map, input_gradient, saliency, smooth_grad_map,
 };
 pub use saliency_method::{
     SMOOTHGRAD_MAX_SAMPLES, SMOOTHGRAD_NOISE, SMOOTHGRAD_SAMPLES, SaliencyMethod,
 };
+#[cfg(feature = "compute")]
+pub use transfer::to_device_async;
 #[cfg(feature = "compute")]
 pub use weights::{WeightsError, load_weights, save_weights};
 

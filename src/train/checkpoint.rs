@@ -15,7 +15,7 @@ use super::lookahead::Lookahead;
 use super::recipe::{TrainConfig, Trainer};
 use super::rng::SplitMix64;
 use crate::model::framing::{FrameError, frame, unframe};
-use crate::model::{Classifier, WeightsError, load_weights, save_weights};
+use crate::model::{Classifier, WeightsError, load_weights, save_weights, to_device_async};
 
 const MAGIC: &[u8; 8] = b"PINHOLEC";
 
@@ -55,18 +55,29 @@ pub enum CheckpointError {
 }
 
 impl Trainer {
-    /// Serialises the run (synchronous read-backs: native or CPU only).
+    /// Serialises the run (native: waits for the read-backs).
     pub fn checkpoint(&self) -> Result<Vec<u8>, CheckpointError> {
-        let model = save_weights(self.model.clone())?;
+        futures::executor::block_on(self.checkpoint_async(true))
+    }
+
+    /// Serialises the run, reading the networks back asynchronously (as the browser must).
+    /// Without `optimizer` the momentum is left out and a resumed run rebuilds it: Burn restores
+    /// optimiser state on its default device, which in the browser would be a blocking WebGPU.
+    pub async fn checkpoint_async(&self, optimizer: bool) -> Result<Vec<u8>, CheckpointError> {
+        let model = save_weights(on_host(&self.model).await?)?;
         let slow = match &self.lookahead {
-            Some(lookahead) => save_weights(lookahead.slow.clone())?,
+            Some(lookahead) => save_weights(on_host(&lookahead.slow).await?)?,
             None => Vec::new(),
         };
-        let optim = self
-            .optim
-            .to_record()
-            .into_bytes()
-            .map_err(|e| CheckpointError::Save(e.to_string()))?;
+        let optim = if optimizer {
+            self.optim
+                .to_record()
+                .into_bytes()
+                .map_err(|e| CheckpointError::Save(e.to_string()))?
+                .to_vec()
+        } else {
+            Vec::new()
+        };
         let header = Header {
             config: self.config.clone(),
             step: self.step,
@@ -122,16 +133,24 @@ impl Trainer {
                 slow: freeze_whitening(load_weights(slow, name, device)?),
             };
         }
-        let record =
-            OptimizerRecord::from_bytes(Bytes::from_bytes_vec(optim.to_vec())).map_err(|e| {
-                CheckpointError::Optimizer {
+        // An empty section: saved without momentum (the browser), which restarts from zero.
+        if !optim.is_empty() {
+            let record = OptimizerRecord::from_bytes(Bytes::from_bytes_vec(optim.to_vec()))
+                .map_err(|e| CheckpointError::Optimizer {
                     name: name.into(),
                     reason: e.to_string(),
-                }
-            })?;
-        trainer.optim = trainer.optim.clone().load_record(record);
+                })?;
+            trainer.optim = trainer.optim.clone().load_record(record);
+        }
         Ok(trainer)
     }
+}
+
+/// An inference copy of a network on the CPU, read back asynchronously.
+async fn on_host(model: &Classifier) -> Result<Classifier, CheckpointError> {
+    to_device_async(&model.valid(), &Device::flex())
+        .await
+        .map_err(CheckpointError::Save)
 }
 
 /// The whitening conv is fitted, not trained: a loaded network must not start training it.

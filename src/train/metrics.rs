@@ -1,4 +1,5 @@
-//! Evaluation on labelled records (synchronous read-backs: native and CPU only).
+//! Evaluation on labelled records. The read-backs are asynchronous (the browser's WebGPU cannot
+//! block); natively `confusion_matrix` simply waits for them.
 
 use burn::tensor::Device;
 
@@ -17,6 +18,19 @@ pub fn confusion_matrix(
     tta: bool,
     device: &Device,
 ) -> Result<Confusion, String> {
+    futures::executor::block_on(confusion_matrix_async(
+        model, records, batch_size, tta, device,
+    ))
+}
+
+/// [`confusion_matrix`] with asynchronous read-backs.
+pub async fn confusion_matrix_async(
+    model: &Classifier,
+    records: &[CifarRecord],
+    batch_size: usize,
+    tta: bool,
+    device: &Device,
+) -> Result<Confusion, String> {
     let mut confusion = [[0usize; NUM_CLASSES]; NUM_CLASSES];
     for chunk in records.chunks(batch_size.max(1)) {
         let images = images_to_tensor(chunk.iter().map(|r| &*r.pixels), device);
@@ -28,7 +42,9 @@ pub fn confusion_matrix(
         let predicted = logits
             .argmax(1)
             .flatten::<1>(0, 1)
-            .into_data()
+            .into_data_async()
+            .await
+            .map_err(|e| format!("predictions could not be read: {e:?}"))?
             .convert::<i64>()
             .try_to_vec::<i64>()
             .map_err(|e| format!("unexpected predictions: {e:?}"))?;

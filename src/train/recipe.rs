@@ -8,7 +8,7 @@ use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::augment::{flip_horizontal, translate_reflect};
 use super::bias_group::{batch_norm_bias_ids, scale_gradients};
@@ -66,6 +66,15 @@ impl TrainConfig {
             seed: 0,
         }
     }
+}
+
+/// What one optimiser step left on the device.
+pub struct StepTensors {
+    /// The batch's mean loss, shape `[1]`.
+    pub loss: Tensor<1>,
+    /// How many of the batch the network (before the update) classified right, shape `[1]`.
+    pub correct: Tensor<1, Int>,
+    pub lr: f64,
 }
 
 /// After each optimiser step.
@@ -152,41 +161,81 @@ impl Trainer {
         }
     }
 
+    /// Training records the run was started on (the schedule depends on it).
+    pub fn train_records(&self) -> usize {
+        self.train_records
+    }
+
+    pub fn steps_per_epoch(&self) -> usize {
+        self.train_records / self.config.batch_size
+    }
+
+    pub fn total_steps(&self) -> usize {
+        self.schedule.total_steps
+    }
+
+    /// A fresh shuffle of `0..len` for the next epoch (drawn from the run's generator).
+    pub fn epoch_order(&mut self, len: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..len).collect();
+        self.rng.shuffle(&mut order);
+        order
+    }
+
+    /// One optimiser step on the records `batch` indexes (augmented). Returns the step's loss and
+    /// correct count as tensors, not read back: the browser reads them asynchronously.
+    pub fn train_step(&mut self, batch: &[usize], train: &[CifarRecord]) -> StepTensors {
+        let images: Vec<[u8; IMAGE_BYTES]> = batch
+            .iter()
+            .map(|&i| self.augment(&train[i].pixels))
+            .collect();
+        let images = images_to_tensor(images.iter(), &self.device);
+        let labels = labels_to_tensor(batch.iter().map(|&i| train[i].label), &self.device);
+        let model = self.model.clone();
+        let logits = model.forward(images);
+        let correct = logits
+            .clone()
+            .argmax(1)
+            .flatten::<1>(0, 1)
+            .equal(labels.clone())
+            .int()
+            .sum();
+        let loss = self.loss.forward(logits, labels);
+        let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+        scale_gradients(&mut grads, &self.bias_ids, self.config.bias_scaler);
+        let lr = self.schedule.at(self.step);
+        self.model = self.optim.step(lr, model, grads);
+        self.sync_lookahead();
+        self.step += 1;
+        StepTensors {
+            loss: loss.detach(),
+            correct,
+            lr,
+        }
+    }
+
     /// One epoch over `train` (shuffled, augmented); drops the last partial batch.
+    /// Reads every step's loss synchronously (native or CPU only).
     pub fn epoch(
         &mut self,
         epoch: usize,
         train: &[CifarRecord],
         mut on_step: impl FnMut(&StepReport),
     ) -> f32 {
-        let mut order: Vec<usize> = (0..train.len()).collect();
-        self.rng.shuffle(&mut order);
+        let order = self.epoch_order(train.len());
         let steps_per_epoch = train.len() / self.config.batch_size;
         let mut loss_sum = 0.0;
         for batch in order.chunks_exact(self.config.batch_size) {
-            let images: Vec<[u8; IMAGE_BYTES]> = batch
-                .iter()
-                .map(|&i| self.augment(&train[i].pixels))
-                .collect();
-            let images = images_to_tensor(images.iter(), &self.device);
-            let labels = labels_to_tensor(batch.iter().map(|&i| train[i].label), &self.device);
-            let model = self.model.clone();
-            let loss = self.loss.forward(model.forward(images), labels);
-            let loss_value = loss.clone().into_scalar::<f32>();
-            let mut grads = GradientsParams::from_grads(loss.backward(), &model);
-            scale_gradients(&mut grads, &self.bias_ids, self.config.bias_scaler);
-            let lr = self.schedule.at(self.step);
-            self.model = self.optim.step(lr, model, grads);
-            self.sync_lookahead();
-            loss_sum += loss_value;
+            let step = self.step;
+            let tensors = self.train_step(batch, train);
+            let loss = tensors.loss.into_scalar::<f32>();
+            loss_sum += loss;
             on_step(&StepReport {
                 epoch,
-                step: self.step,
+                step,
                 steps_per_epoch,
-                loss: loss_value,
-                lr,
+                loss,
+                lr: tensors.lr,
             });
-            self.step += 1;
         }
         loss_sum / steps_per_epoch.max(1) as f32
     }
@@ -197,6 +246,7 @@ impl Trainer {
         let Some(lookahead) = self.lookahead.as_mut() else {
             return;
         };
+        // Called after the update and before `step` advances.
         let done = self.step + 1;
         let total = self.schedule.total_steps;
         let decay = if done == total {

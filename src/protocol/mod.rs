@@ -2,7 +2,14 @@
 //! event the engine sends back. Messages cross `postMessage` as structured clones made by
 //! `serde-wasm-bindgen` (byte buffers travel as `Uint8Array`).
 
+mod training;
+
 use serde::{Deserialize, Serialize};
+
+pub use training::{
+    CheckpointSummary, DataSource, DroppedFile, EpochPoint, StepPoint, TrainSettings,
+    TrainingHistory, TrainingPace, TrainingState, WeightsFormat,
+};
 
 use crate::model::{Prediction, Preset, SaliencyMethod};
 
@@ -36,9 +43,13 @@ pub enum Request {
         notice: Option<String>,
     },
     /// Moves the model to another backend (re-running the WebGPU self-test if needed).
-    SwitchBackend { backend: BackendKind },
+    SwitchBackend {
+        backend: BackendKind,
+    },
     /// Loads the shipped weights of a preset (or an untrained network when none ship).
-    SelectModel { preset: Preset },
+    SelectModel {
+        preset: Preset,
+    },
     /// Decodes, preprocesses and classifies one image file.
     Classify {
         id: u64,
@@ -71,6 +82,35 @@ pub enum Request {
         presets: Vec<Preset>,
         batch: usize,
         runs: usize,
+    },
+    /// Starts a training run (replacing any run in progress) on the active backend.
+    Train {
+        source: DataSource,
+        settings: TrainSettings,
+    },
+    PauseTraining,
+    ResumeTraining,
+    StopTraining,
+    /// Continues the run saved in the browser (reported by `CheckpointAvailable`).
+    ResumeCheckpoint,
+    DiscardCheckpoint,
+    /// The classifier (uploads, webcam, saliency) uses the trained network from now on.
+    UseTrainedModel,
+    /// The classifier's current network as a file (`WeightsExported`).
+    ExportWeights {
+        format: WeightsFormat,
+    },
+    /// A weights file (either format) becomes the classifier's network.
+    ImportWeights {
+        name: String,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
+    /// Measures training speed: `steps` timed steps (after one warm-up) per preset.
+    BenchmarkTraining {
+        presets: Vec<Preset>,
+        batch: usize,
+        steps: usize,
     },
 }
 
@@ -107,6 +147,16 @@ pub struct BenchmarkResult {
     pub latency_ms: f64,
     pub batch: usize,
     /// Images per second at `batch`.
+    pub images_per_second: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainingBenchmarkResult {
+    pub preset: Preset,
+    pub backend: BackendKind,
+    pub batch: usize,
+    /// Median milliseconds of one step (forward, backward, update, loss read-back).
+    pub step_ms: f64,
     pub images_per_second: f64,
 }
 
@@ -184,6 +234,51 @@ pub enum Event {
     },
     Benchmark {
         results: Vec<BenchmarkResult>,
+    },
+    /// Shards being fetched (or read from the browser's cache) and checked.
+    DataProgress {
+        message: String,
+        done_bytes: u64,
+        total_bytes: u64,
+    },
+    /// A run began (or resumed, with its history so far).
+    TrainingStarted {
+        settings: TrainSettings,
+        source: String,
+        backend: BackendKind,
+        total_steps: usize,
+        steps_per_epoch: usize,
+        train_records: usize,
+        test_records: usize,
+        history: TrainingHistory,
+    },
+    TrainingStep {
+        point: StepPoint,
+        pace: TrainingPace,
+    },
+    EpochEnded {
+        point: EpochPoint,
+    },
+    /// The run's state changed; `message` says why when it is not the visitor's doing.
+    TrainingStatus {
+        state: TrainingState,
+        message: Option<String>,
+    },
+    /// The run was saved in the browser.
+    CheckpointSaved {
+        step: usize,
+    },
+    /// A saved run the page can offer to resume (`None`: there is none).
+    CheckpointAvailable {
+        summary: Option<CheckpointSummary>,
+    },
+    WeightsExported {
+        file_name: String,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
+    TrainingBenchmark {
+        results: Vec<TrainingBenchmarkResult>,
     },
     /// A request failed; the engine is still usable.
     Error {

@@ -1,0 +1,113 @@
+//! Weights as `.safetensors`, the interchange format other tools read: every tensor by its path in
+//! the network, and in the metadata the preset and the class names (so a loader builds the right
+//! network, or refuses a file from another preset or dataset, before touching tensors).
+//! Reads parameters synchronously: on WebGPU move the network to the CPU first
+//! ([`super::to_device_async`]).
+
+use burn::module::Module;
+use burn::store::{ModuleSnapshot, SafetensorsStore};
+use burn::tensor::Device;
+
+use super::weights::WeightsError;
+use super::{Classifier, Preset, load_weights};
+use crate::data::CLASS_NAMES;
+
+const PRESET_KEY: &str = "pinhole.preset";
+const CLASSES_KEY: &str = "pinhole.classes";
+
+/// Serialises the network as `.safetensors` with the preset and class names in its metadata.
+pub fn save_safetensors(model: &Classifier) -> Result<Vec<u8>, WeightsError> {
+    // Merges batch norm's pending running-statistics update (see `save_weights`).
+    let model = model.valid();
+    let classes =
+        serde_json::to_string(&CLASS_NAMES).map_err(|e| WeightsError::Save(e.to_string()))?;
+    let mut store = SafetensorsStore::from_bytes(None)
+        .metadata(PRESET_KEY, model.preset().name())
+        .metadata(CLASSES_KEY, classes);
+    model
+        .save_into(&mut store)
+        .map_err(|e| WeightsError::Save(e.to_string()))?;
+    store
+        .get_bytes()
+        .map_err(|e| WeightsError::Save(e.to_string()))
+}
+
+/// Loads a `.safetensors` file written by [`save_safetensors`]; `name` names it in errors.
+pub fn load_safetensors(
+    bytes: &[u8],
+    name: &str,
+    device: &Device,
+) -> Result<Classifier, WeightsError> {
+    let bad = |reason: String| WeightsError::BadHeader {
+        name: name.to_string(),
+        reason,
+    };
+    let (_, header) = safetensors::SafeTensors::read_metadata(bytes).map_err(|e| match e {
+        safetensors::SafeTensorError::MetadataIncompleteBuffer
+        | safetensors::SafeTensorError::HeaderTooSmall => WeightsError::Truncated {
+            name: name.to_string(),
+            len: bytes.len(),
+        },
+        other => bad(format!("not a safetensors file ({other})")),
+    })?;
+    let metadata = header.metadata().clone().unwrap_or_default();
+    let preset = metadata.get(PRESET_KEY).ok_or_else(|| {
+        bad(format!(
+            "no {PRESET_KEY} in its metadata, so not a Pinhole export"
+        ))
+    })?;
+    let preset: Preset = preset.parse().map_err(|e| bad(format!("{e}")))?;
+    let classes: Vec<String> = metadata
+        .get(CLASSES_KEY)
+        .map(|c| serde_json::from_str(c))
+        .transpose()
+        .map_err(|e| bad(format!("{CLASSES_KEY}: {e}")))?
+        .unwrap_or_default();
+    if classes != CLASS_NAMES {
+        return Err(WeightsError::WrongClasses {
+            name: name.to_string(),
+            found: classes,
+        });
+    }
+    let mut model = Classifier::new(preset, device);
+    let mut store = SafetensorsStore::from_bytes(Some(bytes.to_vec()));
+    model
+        .load_from(&mut store)
+        .map_err(|e| WeightsError::Mismatch {
+            name: name.to_string(),
+            preset,
+            reason: first_line(&e.to_string()),
+        })?;
+    Ok(model)
+}
+
+/// A weights file in either format: Pinhole's own (`PINHOLE1…`) or `.safetensors`.
+pub fn load_any_weights(
+    bytes: &[u8],
+    name: &str,
+    device: &Device,
+) -> Result<Classifier, WeightsError> {
+    if bytes.starts_with(b"PINHOLE") {
+        load_weights(bytes, name, device)
+    } else if looks_like_safetensors(bytes) {
+        load_safetensors(bytes, name, device)
+    } else {
+        Err(WeightsError::NotWeights {
+            name: name.to_string(),
+        })
+    }
+}
+
+/// A safetensors file starts with its header length (u64, little-endian) and then `{`.
+fn looks_like_safetensors(bytes: &[u8]) -> bool {
+    bytes.len() >= 9 && bytes[8] == b'{'
+}
+
+fn first_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or(message)
+        .to_string()
+}

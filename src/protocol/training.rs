@@ -1,0 +1,185 @@
+//! The training part of the UI ↔ engine contract: where the data comes from, the settings a
+//! visitor picks, and the progress the engine reports (which the UI turns into charts).
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Preset;
+
+/// Where the training records come from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DataSource {
+    /// A shard set's `manifest.json`, relative to the page or an absolute URL (same origin or
+    /// a CORS-enabled static host).
+    Manifest { url: String },
+    /// Files the visitor dropped or picked: the official `cifar-10-binary.tar.gz` or `.bin`
+    /// files (`data_batch_*.bin` train, `test_batch.bin` tests).
+    Files { files: Vec<DroppedFile> },
+}
+
+impl DataSource {
+    /// Names the source in messages and in a checkpoint (to resume on the same data).
+    pub fn describe(&self) -> String {
+        match self {
+            DataSource::Manifest { url } => url.clone(),
+            DataSource::Files { files } => files
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DroppedFile {
+    pub name: String,
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+/// What a visitor can set before pressing Train.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainSettings {
+    pub preset: Preset,
+    pub epochs: usize,
+    pub batch_size: usize,
+    /// Peak learning rate.
+    pub lr: f64,
+    pub label_smoothing: f32,
+    /// Random horizontal flips.
+    pub flip: bool,
+    /// Random ±2 px translations.
+    pub translate: bool,
+    /// Lookahead/EMA of the weights.
+    pub ema: bool,
+    /// A quick run: train on the first N training records (and test on a fifth as many).
+    pub subset: Option<usize>,
+    /// Stop when test accuracy has not improved for this many epochs.
+    pub patience: Option<usize>,
+}
+
+impl Default for TrainSettings {
+    /// The `fast` recipe at a batch size a laptop's CPU copes with.
+    fn default() -> Self {
+        TrainSettings {
+            preset: Preset::Fast,
+            epochs: 10,
+            batch_size: 64,
+            lr: 0.2,
+            label_smoothing: 0.2,
+            flip: true,
+            translate: true,
+            ema: true,
+            subset: None,
+            patience: None,
+        }
+    }
+}
+
+impl TrainSettings {
+    /// Test records evaluated after each epoch: all of them, or a fifth of a quick run's
+    /// training records (at least 200).
+    pub fn test_records(&self, available: usize) -> usize {
+        match self.subset {
+            Some(n) => (n / 5).max(200).min(available),
+            None => available,
+        }
+    }
+}
+
+/// One optimiser step, as charted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepPoint {
+    /// Steps done so far in the run (1 after the first step).
+    pub step: usize,
+    pub epoch: usize,
+    pub loss: f32,
+    /// Fraction of the batch classified right (before the update).
+    pub train_accuracy: f32,
+}
+
+/// The end of an epoch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochPoint {
+    /// 1-based.
+    pub epoch: usize,
+    pub train_loss: f32,
+    pub train_accuracy: f32,
+    pub test_accuracy: f32,
+    pub seconds: f64,
+}
+
+/// Everything charted so far: kept in a checkpoint so that a resumed run continues its curves.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingHistory {
+    pub steps: Vec<StepPoint>,
+    pub epochs: Vec<EpochPoint>,
+}
+
+/// Speed and time left, after each step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainingPace {
+    pub step: usize,
+    pub total_steps: usize,
+    pub images_per_second: f64,
+    /// Milliseconds of the last step (forward, backward, update and loss read-back).
+    pub step_ms: f64,
+    pub eta_seconds: f64,
+    pub lr: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrainingState {
+    /// Fetching and checking shards before the first step.
+    Loading,
+    Running,
+    Paused,
+    Stopped,
+    Finished,
+    /// Test accuracy stopped improving for `patience` epochs.
+    EarlyStopped,
+    /// Could not start (no usable data); nothing was trained.
+    Failed,
+}
+
+impl TrainingState {
+    /// The run holds a network that can be used, exported or continued.
+    pub fn has_model(self) -> bool {
+        !matches!(self, TrainingState::Loading | TrainingState::Failed)
+    }
+}
+
+/// A run saved in the browser (IndexedDB) that the page can offer to resume.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointSummary {
+    pub settings: TrainSettings,
+    /// [`DataSource::describe`] of the run's data.
+    pub source: String,
+    /// Whether the source can be fetched again (a manifest URL) or must be dropped again.
+    pub refetchable: bool,
+    pub step: usize,
+    pub total_steps: usize,
+    pub history: TrainingHistory,
+    /// `Date.now()` when it was saved.
+    pub saved_at: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightsFormat {
+    /// `.safetensors` with the preset and class names in its metadata.
+    Safetensors,
+    /// Pinhole's own format (the files under `weights/`).
+    Pinhole,
+}
+
+impl WeightsFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            WeightsFormat::Safetensors => "safetensors",
+            WeightsFormat::Pinhole => "bin",
+        }
+    }
+}
