@@ -6,7 +6,7 @@ use std::io::Write;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use pinhole::data::{RECORD_BYTES, Split, load_split, read_tarball};
+use pinhole::data::{RECORD_BYTES, Split, load_split, read_tarball, split_dropped_files};
 
 fn raw(file: &str, n: usize) -> Vec<u8> {
     let bytes = std::fs::read(common::cifar_dir().join(file)).unwrap();
@@ -99,4 +99,39 @@ fn a_folder_gives_the_split_files_and_a_file_is_taken_as_it_is() {
     assert_eq!(one, test, "a single file is read whatever the split");
     let err = load_split(std::path::Path::new("/nonexistent/cifar"), Split::Train).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/cifar"), "{err}");
+}
+
+#[test]
+fn dropped_files_split_into_train_and_test_by_name() {
+    let archive = tarball(&[
+        (
+            "cifar-10-batches-bin/test_batch.bin",
+            raw("test_batch.bin", 3),
+        ),
+        (
+            "cifar-10-batches-bin/data_batch_1.bin",
+            raw("data_batch_1.bin", 4),
+        ),
+    ]);
+    let (train, test) = split_dropped_files(&[("cifar-10-binary.tar.gz", &archive)]).unwrap();
+    assert_eq!((train.len(), test.len()), (4, 3));
+
+    let (b2, b1, t) = (
+        raw("data_batch_2.bin", 2),
+        raw("data_batch_1.bin", 2),
+        raw("test_batch.bin", 1),
+    );
+    // Dropped out of order: data_batch_1 still comes first.
+    let files = [
+        ("data_batch_2.bin", &b2[..]),
+        ("test_batch.bin", &t[..]),
+        ("data_batch_1.bin", &b1[..]),
+    ];
+    let (train, test) = split_dropped_files(&files).unwrap();
+    assert_eq!((train.len(), test.len()), (4, 1));
+    assert_eq!(train[0].label, b1[0]);
+    assert_eq!(train[2].label, b2[0]);
+
+    let err = split_dropped_files(&[("holiday.jpg", &b"\xff\xd8"[..])]).unwrap_err();
+    assert!(err.to_string().contains("holiday.jpg"), "{err}");
 }

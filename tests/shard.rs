@@ -6,7 +6,8 @@ mod common;
 use std::process::Command;
 
 use pinhole::data::{
-    MANIFEST_FILE, Manifest, ManifestError, ShardError, Split, make_shards, verify_shard,
+    MANIFEST_FILE, Manifest, ManifestError, ShardError, Split, fetch_plan, make_shards,
+    verify_shard,
 };
 
 fn small_set() -> (Manifest, Vec<(String, Vec<u8>)>, usize) {
@@ -113,4 +114,29 @@ fn pinhole_shard_writes_a_verifiable_set_from_the_real_data_folder() {
         verify_shard(entry, &bytes).unwrap();
     }
     std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn the_fetch_plan_starts_with_one_training_shard_then_the_tests() {
+    let train = common::records("data_batch_1.bin", 1000);
+    let test = common::records("test_batch.bin", 500);
+    let (manifest, _) = make_shards(&[(Split::Train, &train), (Split::Test, &test)], 300);
+    let files =
+        |plan: Vec<pinhole::data::ShardEntry>| plan.into_iter().map(|s| s.file).collect::<Vec<_>>();
+    assert_eq!(
+        files(fetch_plan(&manifest, None, None)),
+        [
+            "train-000.bin",
+            "test-000.bin",
+            "test-001.bin",
+            "train-001.bin",
+            "train-002.bin",
+            "train-003.bin"
+        ]
+    );
+    // A quick run: 400 training records need two shards, 200 test records one.
+    assert_eq!(
+        files(fetch_plan(&manifest, Some(400), Some(200))),
+        ["train-000.bin", "test-000.bin", "train-001.bin"]
+    );
 }

@@ -17,8 +17,8 @@ pub use cifar::{
 };
 #[cfg(feature = "compute")]
 pub use shard::{
-    MANIFEST_FILE, MANIFEST_VERSION, Manifest, ManifestError, ShardEntry, ShardError, make_shards,
-    records_to_bytes, sha256_hex, verify_shard,
+    MANIFEST_FILE, MANIFEST_VERSION, Manifest, ManifestError, ShardEntry, ShardError, fetch_plan,
+    make_shards, records_to_bytes, sha256_hex, verify_shard,
 };
 #[cfg(feature = "compute")]
-pub use source::{SourceError, Split, load_split, read_tarball};
+pub use source::{SourceError, Split, load_split, read_tarball, split_dropped_files};

@@ -138,6 +138,35 @@ impl Manifest {
     }
 }
 
+/// The shards a run needs, in the order to fetch them: the first training shard (so training can
+/// start), then enough test shards for `test_records`, then enough further training shards for
+/// `train_records` (`None`: all of a split).
+pub fn fetch_plan(
+    manifest: &Manifest,
+    train_records: Option<usize>,
+    test_records: Option<usize>,
+) -> Vec<ShardEntry> {
+    let take = |split: Split, wanted: Option<usize>| {
+        let mut have = 0;
+        manifest
+            .shards
+            .iter()
+            .filter(move |s| s.split == split)
+            .take_while(move |s| {
+                let more = wanted.is_none_or(|n| have < n);
+                have += s.records;
+                more
+            })
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let mut train = take(Split::Train, train_records).into_iter();
+    let mut plan: Vec<ShardEntry> = train.next().into_iter().collect();
+    plan.extend(take(Split::Test, test_records));
+    plan.extend(train);
+    plan
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()

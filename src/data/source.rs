@@ -46,6 +46,41 @@ pub enum SourceError {
     NoFiles { path: String, prefix: &'static str },
     #[error("{name}: not a readable tar.gz archive: {reason}")]
     Tarball { name: String, reason: String },
+    #[error(
+        "{name}: not CIFAR-10 data (expected cifar-10-binary.tar.gz, data_batch_*.bin or test_batch.bin)"
+    )]
+    UnknownFile { name: String },
+}
+
+/// The training and test records in files a visitor dropped into the page: the official
+/// tarball and/or `.bin` files, split by name (`data_batch_*` train, `test_batch` tests).
+pub fn split_dropped_files(
+    files: &[(&str, &[u8])],
+) -> Result<(Vec<CifarRecord>, Vec<CifarRecord>), SourceError> {
+    let (mut train, mut test) = (Vec::new(), Vec::new());
+    let mut bins: Vec<&(&str, &[u8])> = Vec::new();
+    for file in files {
+        let (name, bytes) = *file;
+        if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+            train.extend(read_tarball(bytes, name, Split::Train)?);
+            test.extend(read_tarball(bytes, name, Split::Test)?);
+        } else if Split::Train.holds(name) || Split::Test.holds(name) {
+            bins.push(file);
+        } else {
+            return Err(SourceError::UnknownFile { name: name.into() });
+        }
+    }
+    // data_batch_1 … 5 in order, whatever order they were dropped in.
+    bins.sort_by_key(|(name, _)| *name);
+    for (name, bytes) in bins {
+        let records = parse_records(bytes, name)?;
+        if Split::Test.holds(name) {
+            test.extend(records);
+        } else {
+            train.extend(records);
+        }
+    }
+    Ok((train, test))
 }
 
 /// The split's records from a `.bin` file (taken as it is), a folder, or a `.tar.gz`.

@@ -2,9 +2,13 @@
 //! `protocol::Request`s one at a time and answers with `protocol::Event`s.
 
 mod backend;
+mod checkpoint_store;
 mod fetch;
 mod runner;
+mod shards;
 mod shipped;
+mod train_bench;
+mod training;
 
 use futures::channel::mpsc;
 use wasm_bindgen::prelude::*;
@@ -62,4 +66,18 @@ pub(crate) fn now_ms() -> f64 {
         .performance()
         .map(|p| p.now())
         .unwrap_or_else(js_sys::Date::now)
+}
+
+/// Lets the worker's event loop run (so `onmessage` can queue requests) before going on.
+pub(crate) async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        if scope
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .is_err()
+        {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -3,16 +3,22 @@
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
 use futures::StreamExt;
-use futures::channel::mpsc::UnboundedReceiver;
+use futures::channel::mpsc::{TryRecvError, UnboundedReceiver};
 
 use super::backend::{self, INIT_SEED};
+use super::checkpoint_store;
 use super::fetch::fetch_bytes;
 use super::shipped::ShippedIndex;
-use super::{now_ms, post};
+use super::training::TrainingRun;
+use super::{now_ms, post, yield_now};
 use crate::data::{IMAGE_BYTES, NUM_CLASSES, images_to_tensor};
-use crate::model::{Classifier, Preset, SaliencyMethod, load_weights, saliency, top_k};
+use crate::model::{
+    Classifier, Preset, SaliencyMethod, load_any_weights, saliency, save_safetensors, save_weights,
+    to_device_async, top_k,
+};
 use crate::protocol::{
-    BackendKind, BackendStatus, BenchmarkResult, Event, Heatmap, ModelInfo, Request,
+    BackendKind, BackendStatus, BenchmarkResult, DataSource, Event, Heatmap, ModelInfo, Request,
+    TrainingState, WeightsFormat,
 };
 use crate::vision::{preprocess, preprocess_rgba};
 
@@ -25,7 +31,10 @@ struct Engine {
     preset: Preset,
     /// The weights file and its bytes, kept so a backend switch can rebuild the model.
     weights: Option<(String, Vec<u8>)>,
+    /// Test accuracy of the loaded weights, when known (model card or training history).
+    accuracy: Option<f32>,
     model: Classifier,
+    training: Option<TrainingRun>,
 }
 
 pub async fn run(mut requests: UnboundedReceiver<Request>) {
@@ -39,8 +48,30 @@ pub async fn run(mut requests: UnboundedReceiver<Request>) {
             None => return,
         }
     };
-    while let Some(request) = requests.next().await {
-        engine.handle(request).await;
+    loop {
+        let training = engine
+            .training
+            .as_ref()
+            .is_some_and(|run| run.state == TrainingState::Running);
+        let request = if training {
+            // Between steps: let queued requests (Pause, Classify…) in, then train on.
+            yield_now().await;
+            match requests.try_recv() {
+                Ok(request) => Some(request),
+                Err(TryRecvError::Closed) => return,
+                Err(TryRecvError::Empty) => None,
+            }
+        } else {
+            match requests.next().await {
+                Some(request) => Some(request),
+                None => return,
+            }
+        };
+        match (request, engine.training.as_mut()) {
+            (Some(request), _) => engine.handle(request).await,
+            (None, Some(run)) => run.tick().await,
+            (None, None) => {}
+        }
     }
 }
 
@@ -59,7 +90,9 @@ impl Engine {
             shipped: ShippedIndex::default(),
             preset: Preset::Fast,
             weights: None,
+            accuracy: None,
             model: Classifier::new(Preset::Fast, &cpu),
+            training: None,
         };
         if requested != Some(BackendKind::Cpu) {
             post(&Event::Busy {
@@ -85,7 +118,20 @@ impl Engine {
         };
         let preset = engine.shipped.default_preset();
         engine.select_model(preset).await;
+        engine.post_saved_run().await;
         engine
+    }
+
+    /// Tells the page whether a saved run can be resumed.
+    async fn post_saved_run(&self) {
+        match checkpoint_store::load().await {
+            Ok(saved) => post(&Event::CheckpointAvailable {
+                summary: saved.map(|(summary, _)| summary),
+            }),
+            Err(message) => post(&Event::Error {
+                message: format!("Saved training runs are unavailable: {message}"),
+            }),
+        }
     }
 
     async fn handle(&mut self, request: Request) {
@@ -129,6 +175,179 @@ impl Engine {
                 Ok(results) => post(&Event::Benchmark { results }),
                 Err(message) => post(&Event::Error { message }),
             },
+            Request::Train { source, settings } => self.train(source, settings, None).await,
+            Request::PauseTraining => {
+                if let Some(run) = self.running_mut(&[TrainingState::Running]) {
+                    run.set_state(TrainingState::Paused, None);
+                    run.save_checkpoint().await;
+                }
+            }
+            Request::ResumeTraining => {
+                if let Some(run) = self.running_mut(&[TrainingState::Paused]) {
+                    run.set_state(TrainingState::Running, None);
+                }
+            }
+            Request::StopTraining => {
+                if let Some(run) =
+                    self.running_mut(&[TrainingState::Running, TrainingState::Paused])
+                {
+                    run.set_state(TrainingState::Stopped, None);
+                    run.save_checkpoint().await;
+                }
+            }
+            Request::ResumeCheckpoint => self.resume_saved_run().await,
+            Request::DiscardCheckpoint => match checkpoint_store::discard().await {
+                Ok(()) => post(&Event::CheckpointAvailable { summary: None }),
+                Err(message) => post(&Event::Error { message }),
+            },
+            Request::UseTrainedModel => {
+                if let Err(message) = self.use_trained_model().await {
+                    post(&Event::Error { message });
+                }
+            }
+            Request::ExportWeights { format, trained } => {
+                match self.export(format, trained).await {
+                    Ok((file_name, bytes)) => post(&Event::WeightsExported { file_name, bytes }),
+                    Err(message) => post(&Event::Error {
+                        message: format!("Export failed: {message}"),
+                    }),
+                }
+            }
+            Request::ImportWeights { name, bytes } => self.import(name, bytes),
+            Request::BenchmarkTraining {
+                presets,
+                batch,
+                steps,
+            } => match super::train_bench::run(
+                &presets,
+                batch.max(1),
+                steps.max(1),
+                &self.device,
+                self.status.kind,
+            )
+            .await
+            {
+                Ok(results) => post(&Event::TrainingBenchmark { results }),
+                Err(message) => post(&Event::Error { message }),
+            },
+        }
+    }
+
+    /// The run, if it is in one of `states`.
+    fn running_mut(&mut self, states: &[TrainingState]) -> Option<&mut TrainingRun> {
+        self.training
+            .as_mut()
+            .filter(|run| states.contains(&run.state))
+    }
+
+    async fn train(
+        &mut self,
+        source: DataSource,
+        settings: crate::protocol::TrainSettings,
+        saved: Option<(crate::protocol::CheckpointSummary, Vec<u8>)>,
+    ) {
+        self.training = None;
+        post(&Event::TrainingStatus {
+            state: TrainingState::Loading,
+            message: None,
+        });
+        let device = self.device.clone().autodiff();
+        match TrainingRun::start(source, settings, saved, &device, self.status.kind).await {
+            Ok(run) => self.training = Some(run),
+            Err(message) => post(&Event::TrainingStatus {
+                state: TrainingState::Failed,
+                message: Some(message),
+            }),
+        }
+    }
+
+    async fn resume_saved_run(&mut self) {
+        let saved = match checkpoint_store::load().await {
+            Ok(Some(saved)) => saved,
+            Ok(None) => {
+                return post(&Event::Error {
+                    message: "There is no saved run to resume.".into(),
+                });
+            }
+            Err(message) => return post(&Event::Error { message }),
+        };
+        if !saved.0.refetchable {
+            return post(&Event::Error {
+                message: format!(
+                    "The saved run trained on dropped files ({}); drop them again and start a new run.",
+                    saved.0.source
+                ),
+            });
+        }
+        let source = DataSource::Manifest {
+            url: saved.0.source.clone(),
+        };
+        let settings = saved.0.settings.clone();
+        self.train(source, settings, Some(saved)).await;
+    }
+
+    /// The classifier takes the network trained so far.
+    async fn use_trained_model(&mut self) -> Result<(), String> {
+        let run = self
+            .training
+            .as_ref()
+            .filter(|run| run.state.has_model())
+            .ok_or("there is no trained network yet")?;
+        let model = run.model();
+        let epochs = run.history.epochs.len();
+        self.accuracy = run.latest_test_accuracy().filter(|a| a.is_finite());
+        self.preset = run.settings.preset;
+        // Kept as bytes too, so a backend switch rebuilds it like shipped weights.
+        let host = to_device_async(&model, &backend::cpu()).await?;
+        let bytes = save_weights(host.clone()).map_err(|e| e.to_string())?;
+        self.weights = Some((format!("trained in this tab ({epochs} epochs)"), bytes));
+        self.model = host.to_device(&self.device);
+        self.post_model();
+        Ok(())
+    }
+
+    /// The trained network (`trained`) or the classifier's, as a file.
+    async fn export(
+        &self,
+        format: WeightsFormat,
+        trained: bool,
+    ) -> Result<(String, Vec<u8>), String> {
+        let model = if trained {
+            self.training
+                .as_ref()
+                .filter(|run| run.state.has_model())
+                .ok_or("there is no trained network yet")?
+                .model()
+        } else {
+            self.model.clone()
+        };
+        let host = to_device_async(&model, &backend::cpu()).await?;
+        let preset = host.preset();
+        let bytes = match format {
+            WeightsFormat::Safetensors => save_safetensors(&host),
+            WeightsFormat::Pinhole => save_weights(host),
+        }
+        .map_err(|e| e.to_string())?;
+        let what = if trained { "trained" } else { "model" };
+        Ok((
+            format!("pinhole-{preset}-{what}.{}", format.extension()),
+            bytes,
+        ))
+    }
+
+    /// A weights file becomes the classifier's network; a bad file leaves the current one.
+    fn import(&mut self, name: String, bytes: Vec<u8>) {
+        match load_any_weights(&bytes, &name, &backend::cpu()) {
+            Ok(model) => {
+                self.preset = model.preset();
+                self.accuracy = None;
+                self.model = model.to_device(&self.device);
+                self.weights = Some((name, bytes));
+                self.post_model();
+            }
+            Err(e) => post(&Event::Error {
+                message: format!("{e}. The current model is unchanged."),
+            }),
         }
     }
 
@@ -166,6 +385,7 @@ impl Engine {
     async fn select_model(&mut self, preset: Preset) {
         self.preset = preset;
         self.weights = None;
+        self.accuracy = self.shipped.get(preset).and_then(|m| m.test_accuracy);
         if let Some(shipped) = self.shipped.get(preset).cloned() {
             post(&Event::Busy {
                 message: format!("Loading {preset} weights…"),
@@ -189,7 +409,7 @@ impl Engine {
     fn rebuild_model(&mut self) {
         let cpu = backend::cpu();
         let model = match &self.weights {
-            Some((file, bytes)) => match load_weights(bytes, file, &cpu) {
+            Some((file, bytes)) => match load_any_weights(bytes, file, &cpu) {
                 Ok(model) => Some(model),
                 Err(e) => {
                     post(&Event::Error {
@@ -215,11 +435,7 @@ impl Engine {
                 parameters: self.model.num_params(),
                 weights_file: self.weights.as_ref().map(|(file, _)| file.clone()),
                 shipped: self.shipped.models.iter().map(|m| m.preset).collect(),
-                test_accuracy: self
-                    .weights
-                    .as_ref()
-                    .and_then(|_| self.shipped.get(self.preset))
-                    .and_then(|m| m.test_accuracy),
+                test_accuracy: self.weights.as_ref().and(self.accuracy),
             },
         });
     }

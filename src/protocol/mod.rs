@@ -96,9 +96,11 @@ pub enum Request {
     DiscardCheckpoint,
     /// The classifier (uploads, webcam, saliency) uses the trained network from now on.
     UseTrainedModel,
-    /// The classifier's current network as a file (`WeightsExported`).
+    /// A network as a file (`WeightsExported`): the training run's (`trained`) or the
+    /// classifier's.
     ExportWeights {
         format: WeightsFormat,
+        trained: bool,
     },
     /// A weights file (either format) becomes the classifier's network.
     ImportWeights {

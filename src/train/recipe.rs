@@ -105,6 +105,18 @@ pub struct Trainer {
 impl Trainer {
     /// A fresh network (whitening fitted on `train`) on an autodiff `device`.
     pub fn new(config: TrainConfig, train: &[CifarRecord], device: &Device) -> Self {
+        Self::new_streaming(config, train, train.len(), device)
+    }
+
+    /// A fresh network for a training set of `train_records` of which only `first` has arrived
+    /// (the browser starts on the first shard): whitening is fitted on what is there.
+    pub fn new_streaming(
+        config: TrainConfig,
+        first: &[CifarRecord],
+        train_records: usize,
+        device: &Device,
+    ) -> Self {
+        let train = first;
         device.seed(config.seed);
         let mut model = Classifier::new(config.preset, device);
         if let Classifier::Airbench(net) = &mut model {
@@ -119,7 +131,7 @@ impl Trainer {
                 }
             }
         }
-        Self::with_model(config, model, train.len(), device)
+        Self::with_model(config, model, train_records, device)
     }
 
     /// A trainer around an existing network (fresh optimiser state, step 0).

@@ -1,0 +1,108 @@
+//! The latest training checkpoint in IndexedDB: a summary (what the page shows and what resuming
+//! needs) and the checkpoint bytes, in one record, so one never outlives the other.
+
+use idb::event::DatabaseEvent;
+use idb::{Database, Factory, ObjectStoreParams, TransactionMode};
+use js_sys::{Object, Reflect, Uint8Array};
+use wasm_bindgen::JsValue;
+
+use super::fetch::js_error;
+use crate::protocol::CheckpointSummary;
+
+const DATABASE: &str = "pinhole";
+const STORE: &str = "checkpoints";
+const KEY: &str = "latest";
+
+async fn open() -> Result<Database, String> {
+    let factory = Factory::new().map_err(|e| format!("this browser has no IndexedDB ({e})"))?;
+    let mut request = factory
+        .open(DATABASE, Some(1))
+        .map_err(|e| format!("IndexedDB could not open ({e})"))?;
+    request.on_upgrade_needed(|event| {
+        if let Ok(database) = event.database() {
+            let _ = database.create_object_store(STORE, ObjectStoreParams::new());
+        }
+    });
+    request
+        .await
+        .map_err(|e| format!("IndexedDB could not open ({e})"))
+}
+
+/// Replaces the saved run.
+pub async fn save(summary: &CheckpointSummary, bytes: &[u8]) -> Result<(), String> {
+    let record = Object::new();
+    let summary = serde_wasm_bindgen::to_value(summary).map_err(|e| e.to_string())?;
+    let set = |key: &str, value: &JsValue| {
+        Reflect::set(&record, &key.into(), value).map_err(|e| js_error(&e))
+    };
+    set("summary", &summary)?;
+    set("bytes", &Uint8Array::from(bytes).into())?;
+    let database = open().await?;
+    let failed = |e: idb::Error| format!("the checkpoint could not be saved in IndexedDB ({e})");
+    let transaction = database
+        .transaction(&[STORE], TransactionMode::ReadWrite)
+        .map_err(failed)?;
+    let store = transaction.object_store(STORE).map_err(failed)?;
+    store
+        .put(&record, Some(&JsValue::from_str(KEY)))
+        .map_err(failed)?
+        .await
+        .map_err(failed)?;
+    transaction
+        .commit()
+        .map_err(failed)?
+        .await
+        .map_err(failed)?;
+    database.close();
+    Ok(())
+}
+
+/// The saved run, if any. A record this version cannot read counts as none (and says why in
+/// the console) rather than blocking the page.
+pub async fn load() -> Result<Option<(CheckpointSummary, Vec<u8>)>, String> {
+    let database = open().await?;
+    let failed = |e: idb::Error| format!("the saved run could not be read from IndexedDB ({e})");
+    let transaction = database
+        .transaction(&[STORE], TransactionMode::ReadOnly)
+        .map_err(failed)?;
+    let store = transaction.object_store(STORE).map_err(failed)?;
+    let record = store
+        .get(JsValue::from_str(KEY))
+        .map_err(failed)?
+        .await
+        .map_err(failed)?;
+    database.close();
+    let Some(record) = record else {
+        return Ok(None);
+    };
+    let summary = Reflect::get(&record, &"summary".into()).map_err(|e| js_error(&e))?;
+    let bytes = Reflect::get(&record, &"bytes".into()).map_err(|e| js_error(&e))?;
+    match serde_wasm_bindgen::from_value::<CheckpointSummary>(summary) {
+        Ok(summary) => Ok(Some((summary, Uint8Array::new(&bytes).to_vec()))),
+        Err(e) => {
+            web_sys::console::warn_1(&format!("ignoring an unreadable saved run: {e}").into());
+            Ok(None)
+        }
+    }
+}
+
+pub async fn discard() -> Result<(), String> {
+    let database = open().await?;
+    let failed = |e: idb::Error| format!("the saved run could not be deleted ({e})");
+    let transaction = database
+        .transaction(&[STORE], TransactionMode::ReadWrite)
+        .map_err(failed)?;
+    let store = transaction.object_store(STORE).map_err(failed)?;
+    store
+        .delete(JsValue::from_str(KEY))
+        .map_err(failed)?
+        .await
+        .map_err(failed)?;
+    transaction
+        .commit()
+        .map_err(failed)?
+        .await
+        .map_err(failed)?;
+    database.close();
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! Training speed in the browser: timed optimiser steps (forward, backward, update and the
+//! loss read-back) per preset on the active backend, on synthetic records (speed does not
+//! depend on the pixels).
+
+use burn::tensor::Device;
+
+use super::{now_ms, post, yield_now};
+use crate::data::{CifarRecord, IMAGE_BYTES};
+use crate::model::Preset;
+use crate::protocol::{BackendKind, Event, TrainingBenchmarkResult};
+use crate::train::{SplitMix64, TrainConfig, Trainer};
+
+pub async fn run(
+    presets: &[Preset],
+    batch: usize,
+    steps: usize,
+    device: &Device,
+    backend: BackendKind,
+) -> Result<Vec<TrainingBenchmarkResult>, String> {
+    let mut rng = SplitMix64(7);
+    let records: Vec<CifarRecord> = (0..batch)
+        .map(|_| CifarRecord {
+            label: rng.below(10) as u8,
+            pixels: Box::new(std::array::from_fn::<u8, IMAGE_BYTES, _>(|_| {
+                rng.below(256) as u8
+            })),
+        })
+        .collect();
+    let all: Vec<usize> = (0..batch).collect();
+    let mut results = Vec::new();
+    for &preset in presets {
+        post(&Event::Busy {
+            message: format!("Timing {preset} training steps on {}…", backend.label()),
+        });
+        let mut config = TrainConfig::new(preset);
+        config.batch_size = batch;
+        // Enough steps that the schedule never ends inside the benchmark.
+        config.epochs = steps + 2;
+        let mut trainer = Trainer::new(config, &records, &device.clone().autodiff());
+        let mut times = Vec::new();
+        // The first step compiles shaders and sizes buffers: not timed.
+        for i in 0..=steps {
+            let start = now_ms();
+            trainer
+                .train_step(&all, &records)
+                .loss
+                .into_data_async()
+                .await
+                .map_err(|e| format!("benchmark step failed: {e:?}"))?;
+            if i > 0 {
+                times.push(now_ms() - start);
+            }
+            yield_now().await;
+        }
+        times.sort_by(f64::total_cmp);
+        let step_ms = times[times.len() / 2];
+        results.push(TrainingBenchmarkResult {
+            preset,
+            backend,
+            batch,
+            step_ms,
+            images_per_second: batch as f64 / (step_ms / 1000.0),
+        });
+    }
+    post(&Event::Busy {
+        message: String::new(),
+    });
+    Ok(results)
+}
