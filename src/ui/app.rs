@@ -5,6 +5,7 @@ use super::benchmark::BenchmarkPanel;
 use super::classify::ClassifyPage;
 use super::engine_client::EngineClient;
 use super::model_bar::ModelBar;
+use super::train::TrainPage;
 use super::webcam::WebcamPanel;
 
 #[component]
@@ -24,6 +25,7 @@ pub fn App() -> impl IntoView {
         <main>
             <ClassifyPage/>
             <WebcamPanel/>
+            <TrainPage/>
             <BenchmarkPanel/>
         </main>
         <footer>

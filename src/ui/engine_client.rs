@@ -7,9 +7,11 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use std::collections::HashMap;
 
+use super::training_view::TrainingView;
 use crate::model::Prediction;
 use crate::protocol::{
     BackendKind, BackendStatus, BenchmarkResult, Event, Heatmap, ModelInfo, Request,
+    TrainingBenchmarkResult, TrainingState,
 };
 
 /// One image the user gave, and what became of it.
@@ -80,6 +82,8 @@ pub struct EngineClient {
     pub explanations: RwSignal<HashMap<u64, Explanation>>,
     /// The latest camera frame's answer.
     pub live: RwSignal<Option<LiveFrame>>,
+    pub training: RwSignal<TrainingView>,
+    pub training_benchmark: RwSignal<Option<Vec<TrainingBenchmarkResult>>>,
 }
 
 impl EngineClient {
@@ -100,6 +104,8 @@ impl EngineClient {
             benchmark: RwSignal::new(None),
             explanations: RwSignal::new(HashMap::new()),
             live: RwSignal::new(None),
+            training: RwSignal::new(TrainingView::default()),
+            training_benchmark: RwSignal::new(None),
         };
         client.spawn_worker();
         client
@@ -191,6 +197,15 @@ impl EngineClient {
             id: 0,
             result: Err("The engine stopped; restarting it…".into()),
         }));
+        self.training.update(|view| {
+            if view.state.is_some_and(|s| !matches!(s, TrainingState::Failed)) {
+                view.state = Some(TrainingState::Failed);
+                view.message = Some(
+                    "The engine stopped during training. The last checkpoint is kept: resume it below."
+                        .into(),
+                );
+            }
+        });
         let restarts = self.restarts.get_value() + 1;
         self.restarts.set_value(restarts);
         if restarts > MAX_RESTARTS {
@@ -215,6 +230,11 @@ impl EngineClient {
     }
 
     fn on_event(self, event: Event) {
+        let mut training = false;
+        self.training.update(|view| training = view.apply(&event));
+        if training {
+            return;
+        }
         match event {
             Event::Alive => self.send(self.start.get_value()),
             Event::Backend { status } => {
@@ -278,6 +298,19 @@ impl EngineClient {
                 self.busy.set(None);
                 self.benchmark.set(Some(results));
             }
+            Event::TrainingBenchmark { results } => {
+                self.busy.set(None);
+                self.training_benchmark.set(Some(results));
+            }
+            Event::WeightsExported { file_name, bytes } => download(&file_name, &bytes),
+            // Handled by `TrainingView::apply` above.
+            Event::DataProgress { .. }
+            | Event::TrainingStarted { .. }
+            | Event::TrainingStep { .. }
+            | Event::EpochEnded { .. }
+            | Event::TrainingStatus { .. }
+            | Event::CheckpointSaved { .. }
+            | Event::CheckpointAvailable { .. } => {}
             Event::Error { message } => {
                 self.busy.set(None);
                 self.error.set(Some(message));
@@ -304,6 +337,33 @@ fn requested_backend() -> Option<BackendKind> {
         Some(BackendKind::WebGpu)
     } else {
         None
+    }
+}
+
+/// Offers bytes as a file download (made in the page: nothing is uploaded).
+fn download(file_name: &str, bytes: &[u8]) {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence(&parts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Some(document) = web_sys::window().and_then(|w| w.document())
+        && let Ok(anchor) = document.create_element("a")
+    {
+        let anchor: web_sys::HtmlAnchorElement = anchor.unchecked_into();
+        anchor.set_href(&url);
+        anchor.set_download(file_name);
+        anchor.click();
+    }
+    // The download has started from the URL; release it a minute later.
+    let revoke = Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
     }
 }
 

@@ -5,11 +5,15 @@ mod app;
 mod backend_bar;
 mod bars;
 mod benchmark;
+mod chart;
 mod classify;
 mod engine_client;
 mod explain;
 mod heatmap;
 mod model_bar;
+mod train;
+mod train_settings;
+mod training_view;
 mod webcam;
 
 pub use app::App;

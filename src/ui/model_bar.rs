@@ -21,8 +21,10 @@ pub fn ModelBar() -> impl IntoView {
                     let options = info.shipped.clone();
                     let current = info.preset;
                     view! {
-                        <span data-testid="model-preset" data-trained=trained.to_string() data-preset=current.name()>
+                        <span data-testid="model-preset" data-trained=trained.to_string() data-preset=current.name()
+                            data-weights=info.weights_file.clone().unwrap_or_default()>
                             {format!("Model: {} ({} parameters{accuracy})", info.preset, thousands(info.parameters))}
+                            {info.weights_file.clone().map(|f| format!(" · weights: {f}"))}
                         </span>
                         {(options.len() > 1).then(|| view! {
                             <select data-testid="preset-select" on:change=move |ev| {
