@@ -7,23 +7,25 @@ use burn::module::Param;
 use burn::nn::conv::Conv2d;
 use burn::tensor::{Tensor, TensorData};
 
-/// The weights `[out, in, k, k]` with `out[i] = δ(i, ·)` for `i < min(out, in)`.
+/// The weights `[out, in, k, k]` with `out[i] = δ(i, ·)` for `i < min(out, in)`. Built with
+/// tensor operations (a mask and the identity), so nothing is read back from the device (a
+/// synchronous read would panic on the browser's WebGPU).
 pub fn dirac_weights(weight: Tensor<4>) -> Tensor<4> {
     let [out, input, kh, kw] = weight.dims();
     let device = weight.device();
-    let mut values: Vec<f32> = weight
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec()
-        .expect("a conv weight holds floats");
     let kernel = kh * kw;
     let centre = (kh / 2) * kw + kw / 2;
+    let mut keep = vec![1.0f32; out * input * kernel];
+    let mut identity = vec![0.0f32; out * input * kernel];
     for o in 0..out.min(input) {
-        let filter = &mut values[o * input * kernel..(o + 1) * input * kernel];
-        filter.fill(0.0);
-        filter[o * kernel + centre] = 1.0;
+        let filter = o * input * kernel..(o + 1) * input * kernel;
+        keep[filter].fill(0.0);
+        identity[o * input * kernel + o * kernel + centre] = 1.0;
     }
-    Tensor::from_data(TensorData::new(values, [out, input, kh, kw]), &device)
+    let shape = [out, input, kh, kw];
+    let keep = Tensor::<4>::from_data(TensorData::new(keep, shape), &device);
+    let identity = Tensor::<4>::from_data(TensorData::new(identity, shape), &device);
+    weight.mul(keep).add(identity)
 }
 
 /// Applies [`dirac_weights`] to a conv, keeping its parameter id (optimiser state is keyed on it)
@@ -32,7 +34,8 @@ pub fn dirac_init(conv: &mut Conv2d) {
     let id = conv.weight.id;
     let current = conv.weight.val();
     let trained = current.is_require_grad();
-    let weight = dirac_weights(current);
+    // Detached: the new weight is a leaf, not the result of tracked operations.
+    let weight = dirac_weights(current.detach());
     conv.weight = Param::initialized(
         id,
         if trained {

@@ -1,4 +1,4 @@
-//! Measures inference speed of every preset on the active backend.
+//! Measures inference and training speed of every preset on the active backend.
 
 use leptos::prelude::*;
 
@@ -19,6 +19,15 @@ pub fn BenchmarkPanel() -> impl IntoView {
             runs: runs.get_untracked(),
         });
     };
+    let steps = RwSignal::new(3usize);
+    let run_training = move |_| {
+        engine.training_benchmark.set(None);
+        engine.send(Request::BenchmarkTraining {
+            presets: Preset::ALL.to_vec(),
+            batch: batch.get_untracked(),
+            steps: steps.get_untracked(),
+        });
+    };
     view! {
         <details class="benchmark">
             <summary>"Speed on this device"</summary>
@@ -29,6 +38,10 @@ pub fn BenchmarkPanel() -> impl IntoView {
                 prop:value=move || runs.get().to_string()
                 on:change=move |ev| runs.set(event_target_value(&ev).parse().unwrap_or(5))/></label>
             <button data-testid="run-benchmark" on:click=run>"Run inference benchmark"</button>
+            <button data-testid="run-train-benchmark" on:click=run_training>"Run training benchmark"</button>
+            <label>" Timed steps " <input type="number" min="1" max="50" data-testid="bench-steps"
+                prop:value=move || steps.get().to_string()
+                on:change=move |ev| steps.set(event_target_value(&ev).parse().unwrap_or(3))/></label>
             {move || engine.benchmark.get().map(|results| {
                 let json = serde_json::to_string_pretty(&results).unwrap_or_default();
                 view! {
@@ -44,6 +57,24 @@ pub fn BenchmarkPanel() -> impl IntoView {
                         }).collect_view()}
                     </table>
                     <pre data-testid="benchmark-json">{json}</pre>
+                }
+            })}
+            {move || engine.training_benchmark.get().map(|results| {
+                let json = serde_json::to_string_pretty(&results).unwrap_or_default();
+                view! {
+                    <table>
+                        <tr><th>"preset"</th><th>"backend"</th><th>"batch"</th><th>"ms / training step"</th><th>"images/s"</th></tr>
+                        {results.into_iter().map(|r| view! {
+                            <tr>
+                                <td>{r.preset.name()}</td>
+                                <td>{r.backend.label()}</td>
+                                <td>{r.batch}</td>
+                                <td>{format!("{:.0}", r.step_ms)}</td>
+                                <td>{format!("{:.1}", r.images_per_second)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </table>
+                    <pre data-testid="train-benchmark-json">{json}</pre>
                 }
             })}
         </details>
