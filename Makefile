@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/tools/bin:$(PATH)
 export XDG_RUNTIME_DIR ?= /tmp
 
-.PHONY: setup build serve shards test test-native test-e2e bench bench-webcam clean
+.PHONY: setup build serve shards test test-native test-e2e bench bench-webcam bench-training clean
 
 setup:
 	@./scripts/setup.sh
@@ -40,6 +40,10 @@ bench: build
 ## Webcam-path frames per second per backend, with and without saliency, as JSON.
 bench-webcam: build
 	node tests/e2e/webcam-bench.mjs
+
+## Training throughput (images/s, ms per step) per backend and preset in headless Chromium, as JSON.
+bench-training: build
+	node tests/e2e/train-bench.mjs
 
 clean:
 	rm -rf dist target

@@ -62,8 +62,5 @@ pub async fn run(
             images_per_second: batch as f64 / (step_ms / 1000.0),
         });
     }
-    post(&Event::Busy {
-        message: String::new(),
-    });
     Ok(results)
 }

@@ -34,8 +34,8 @@ pub fn dirac_init(conv: &mut Conv2d) {
     let id = conv.weight.id;
     let current = conv.weight.val();
     let trained = current.is_require_grad();
-    // Detached: the new weight is a leaf, not the result of tracked operations.
-    let weight = dirac_weights(current.detach());
+    // Detached afterwards: the new weight must be a leaf, not the result of operations.
+    let weight = dirac_weights(current).detach();
     conv.weight = Param::initialized(
         id,
         if trained {
