@@ -232,7 +232,7 @@ impl TrainingRun {
                 }
             }
             if self.pending.is_empty() {
-                progress("All shards loaded".into(), 1, 1);
+                progress("All shards loaded".into(), 0, 0);
             }
         }
         if let Err(message) = self.step().await {
@@ -273,7 +273,8 @@ impl TrainingRun {
             .map_err(|e| format!("unexpected accuracy ({e:?})"))?[0];
         if !loss.is_finite() {
             return Err(format!(
-                "the loss became {loss} at step {}: the learning rate is too high for this run",
+                "the loss became {loss} at step {}: lower the learning rate, or (on WebGPU, where \
+                 the fast and full networks are known to diverge on some adapters) switch to the CPU",
                 self.trainer.step
             ));
         }
@@ -359,9 +360,13 @@ impl TrainingRun {
         let mut confusion = [[0usize; 10]; 10];
         for (i, chunk) in self.test.chunks(EVAL_CHUNK).enumerate() {
             progress(
-                format!("Testing on {} records…", self.test.len()),
-                (i * EVAL_CHUNK) as u64,
-                self.test.len() as u64,
+                format!(
+                    "Testing: {} of {} records…",
+                    i * EVAL_CHUNK,
+                    self.test.len()
+                ),
+                0,
+                0,
             );
             let part = confusion_matrix_async(&model, chunk, EVAL_CHUNK, false, device).await?;
             for (row, part_row) in confusion.iter_mut().zip(part) {
