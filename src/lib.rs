@@ -7,7 +7,6 @@
 pub mod data;
 pub mod model;
 pub mod protocol;
-#[cfg(feature = "compute")]
 pub mod train;
 pub mod vision;
 

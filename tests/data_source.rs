@@ -135,3 +135,25 @@ fn dropped_files_split_into_train_and_test_by_name() {
     let err = split_dropped_files(&[("holiday.jpg", &b"\xff\xd8"[..])]).unwrap_err();
     assert!(err.to_string().contains("holiday.jpg"), "{err}");
 }
+
+#[test]
+fn statistics_of_a_real_training_batch_are_close_to_the_published_ones() {
+    use pinhole::data::{channel_statistics, class_counts};
+    use pinhole::model::{CIFAR_MEAN, CIFAR_STD};
+    let records = common::records("data_batch_1.bin", 10_000);
+    let counts = class_counts(&records);
+    assert_eq!(counts.iter().sum::<usize>(), 10_000);
+    // data_batch_1 is close to balanced (each class between 9% and 11%).
+    assert!(
+        counts.iter().all(|&n| (900..=1100).contains(&n)),
+        "{counts:?}"
+    );
+    let (mean, std) = channel_statistics(&records);
+    for c in 0..3 {
+        assert!(
+            (mean[c] - CIFAR_MEAN[c] as f64).abs() < 0.01,
+            "mean {mean:?}"
+        );
+        assert!((std[c] - CIFAR_STD[c] as f64).abs() < 0.01, "std {std:?}");
+    }
+}

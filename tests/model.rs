@@ -124,3 +124,73 @@ fn seeded_initialisation_is_reproducible() {
     a.assert_approx_eq::<f32>(&b, burn::tensor::Tolerance::absolute(0.0));
     assert_ne!(a, c);
 }
+
+// The "Inside the CNN" view: the layer-by-layer trace ends in the model's own logits and its
+// parameter counts add up to the model's.
+
+#[test]
+fn the_trace_ends_in_the_logits_and_counts_every_parameter() {
+    let _rng = rng_lock();
+    let device = Device::flex();
+    let images = common::test_images(2, &device);
+    for preset in Preset::ALL {
+        let model = Classifier::new(preset, &device);
+        let layers = model.trace(images.clone());
+        let total: usize = layers.iter().map(|l| l.parameters).sum();
+        assert_eq!(
+            total,
+            model.num_params(),
+            "{preset}: the table misses a layer"
+        );
+        let last = layers.last().unwrap();
+        assert_eq!(last.shape, vec![10], "{preset}");
+        let traced = last
+            .output
+            .clone()
+            .flatten::<2>(1, 3)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let logits = model
+            .forward(images.clone())
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        for (a, b) in traced.iter().zip(&logits) {
+            assert!(
+                (a - b).abs() <= 1e-5 * (1.0 + b.abs()),
+                "{preset}: {a} vs {b}"
+            );
+        }
+        assert_eq!(
+            layers[0].shape,
+            vec![3, 32, 32],
+            "{preset}: the input comes first"
+        );
+    }
+}
+
+#[test]
+fn the_shipped_fast_network_has_the_designed_shapes() {
+    let _rng = rng_lock();
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/weights/fast.bin")).unwrap();
+    let device = Device::flex();
+    let model = load_weights(&bytes, "weights/fast.bin", &device).unwrap();
+    let layers = model.trace(common::test_images(1, &device));
+    let shape = |name: &str| {
+        layers
+            .iter()
+            .find(|l| l.name == name)
+            .unwrap_or_else(|| panic!("no layer {name}"))
+            .shape
+            .clone()
+    };
+    // 32 → 31 (2×2 valid) → pooled 15 → 7 → 3 → head pool 1.
+    assert_eq!(shape("whitening conv"), vec![24, 31, 31]);
+    assert_eq!(shape("group 1 · max-pool"), vec![64, 15, 15]);
+    assert_eq!(shape("group 2 · conv 2"), vec![128, 7, 7]);
+    assert_eq!(shape("group 3 · GELU"), vec![128, 3, 3]);
+    assert_eq!(shape("head max-pool"), vec![128, 1, 1]);
+    let first = model.first_layer();
+    assert_eq!(first.weights.dims(), [24, 3, 2, 2]);
+}

@@ -24,6 +24,16 @@ pub const CLASS_NAMES: [&str; NUM_CLASSES] = [
     "truck",
 ];
 
+/// Which of the official files to read (and, in a shard manifest, which split a shard holds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    /// `data_batch_*.bin`
+    Train,
+    /// `test_batch*.bin`
+    Test,
+}
+
 /// One labelled 32×32 image, pixels planar RGB as in the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CifarRecord {

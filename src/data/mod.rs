@@ -8,12 +8,13 @@ mod cifar;
 mod shard;
 #[cfg(feature = "compute")]
 mod source;
+mod statistics;
 
 #[cfg(feature = "compute")]
 pub use batch::{images_to_tensor, labels_to_tensor};
 pub use cifar::{
     CLASS_NAMES, CifarRecord, IMAGE_BYTES, IMAGE_SIDE, NUM_CLASSES, RECORD_BYTES, RecordError,
-    interleave, load_records_file, parse_records,
+    Split, interleave, load_records_file, parse_records,
 };
 #[cfg(feature = "compute")]
 pub use shard::{
@@ -21,4 +22,5 @@ pub use shard::{
     make_shards, records_to_bytes, sha256_hex, verify_shard,
 };
 #[cfg(feature = "compute")]
-pub use source::{SourceError, Split, load_split, read_tarball, split_dropped_files};
+pub use source::{SourceError, load_split, read_tarball, split_dropped_files};
+pub use statistics::{channel_statistics, class_counts, samples_per_class};

@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::cifar::Split;
 use super::cifar::{CLASS_NAMES, CifarRecord, RECORD_BYTES, parse_records};
-use super::source::Split;
 
 pub const MANIFEST_VERSION: u32 = 1;
 pub const MANIFEST_FILE: &str = "manifest.json";

@@ -7,17 +7,7 @@ use std::path::Path;
 
 use flate2::read::GzDecoder;
 
-use super::cifar::{CifarRecord, RecordError, load_records_file, parse_records};
-
-/// Which of the official files to read (and, in a shard manifest, which split a shard holds).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Split {
-    /// `data_batch_*.bin`
-    Train,
-    /// `test_batch*.bin`
-    Test,
-}
+use super::cifar::{CifarRecord, RecordError, Split, load_records_file, parse_records};
 
 impl Split {
     fn prefix(self) -> &'static str {

@@ -2,7 +2,7 @@
 //! needs) and the checkpoint bytes, in one record, so one never outlives the other.
 
 use idb::event::DatabaseEvent;
-use idb::{Database, Factory, ObjectStoreParams, TransactionMode};
+use idb::{Database, Factory, ObjectStore, ObjectStoreParams, Transaction, TransactionMode};
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::JsValue;
 
@@ -28,6 +28,18 @@ async fn open() -> Result<Database, String> {
         .map_err(|e| format!("IndexedDB could not open ({e})"))
 }
 
+/// The checkpoints store in a new transaction; errors say what could not be `done`.
+async fn open_store(
+    mode: TransactionMode,
+    done: &str,
+) -> Result<(Database, Transaction, ObjectStore), String> {
+    let database = open().await?;
+    let failed = |e: idb::Error| format!("the checkpoint could not be {done} ({e})");
+    let transaction = database.transaction(&[STORE], mode).map_err(failed)?;
+    let store = transaction.object_store(STORE).map_err(failed)?;
+    Ok((database, transaction, store))
+}
+
 /// Replaces the saved run.
 pub async fn save(summary: &CheckpointSummary, bytes: &[u8]) -> Result<(), String> {
     let record = Object::new();
@@ -37,12 +49,9 @@ pub async fn save(summary: &CheckpointSummary, bytes: &[u8]) -> Result<(), Strin
     };
     set("summary", &summary)?;
     set("bytes", &Uint8Array::from(bytes).into())?;
-    let database = open().await?;
+    let (database, transaction, store) =
+        open_store(TransactionMode::ReadWrite, "saved in IndexedDB").await?;
     let failed = |e: idb::Error| format!("the checkpoint could not be saved in IndexedDB ({e})");
-    let transaction = database
-        .transaction(&[STORE], TransactionMode::ReadWrite)
-        .map_err(failed)?;
-    let store = transaction.object_store(STORE).map_err(failed)?;
     store
         .put(&record, Some(&JsValue::from_str(KEY)))
         .map_err(failed)?
@@ -60,12 +69,9 @@ pub async fn save(summary: &CheckpointSummary, bytes: &[u8]) -> Result<(), Strin
 /// The saved run, if any. A record this version cannot read counts as none (and says why in
 /// the console) rather than blocking the page.
 pub async fn load() -> Result<Option<(CheckpointSummary, Vec<u8>)>, String> {
-    let database = open().await?;
-    let failed = |e: idb::Error| format!("the saved run could not be read from IndexedDB ({e})");
-    let transaction = database
-        .transaction(&[STORE], TransactionMode::ReadOnly)
-        .map_err(failed)?;
-    let store = transaction.object_store(STORE).map_err(failed)?;
+    let (database, _transaction, store) =
+        open_store(TransactionMode::ReadOnly, "read from IndexedDB").await?;
+    let failed = |e: idb::Error| format!("the checkpoint could not be read from IndexedDB ({e})");
     let record = store
         .get(JsValue::from_str(KEY))
         .map_err(failed)?
@@ -87,12 +93,8 @@ pub async fn load() -> Result<Option<(CheckpointSummary, Vec<u8>)>, String> {
 }
 
 pub async fn discard() -> Result<(), String> {
-    let database = open().await?;
-    let failed = |e: idb::Error| format!("the saved run could not be deleted ({e})");
-    let transaction = database
-        .transaction(&[STORE], TransactionMode::ReadWrite)
-        .map_err(failed)?;
-    let store = transaction.object_store(STORE).map_err(failed)?;
+    let (database, transaction, store) = open_store(TransactionMode::ReadWrite, "deleted").await?;
+    let failed = |e: idb::Error| format!("the checkpoint could not be deleted ({e})");
     store
         .delete(JsValue::from_str(KEY))
         .map_err(failed)?

@@ -4,6 +4,7 @@
 mod backend;
 mod checkpoint_store;
 mod fetch;
+mod insight;
 mod runner;
 mod shards;
 mod shipped;

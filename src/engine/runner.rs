@@ -8,6 +8,7 @@ use futures::channel::mpsc::{TryRecvError, UnboundedReceiver};
 use super::backend::{self, INIT_SEED};
 use super::checkpoint_store;
 use super::fetch::fetch_bytes;
+use super::insight::{self, EvaluationRun, RecordSets};
 use super::shipped::ShippedIndex;
 use super::training::TrainingRun;
 use super::{now_ms, post, yield_now};
@@ -17,8 +18,8 @@ use crate::model::{
     to_device_async, top_k,
 };
 use crate::protocol::{
-    BackendKind, BackendStatus, BenchmarkResult, DataSource, Event, Heatmap, ModelInfo, Request,
-    TrainingState, WeightsFormat,
+    BackendKind, BackendStatus, BenchmarkResult, DataSource, Event, Heatmap, InsightPage,
+    InspectImage, ModelCard, ModelInfo, Request, TrainingState, WeightsFormat,
 };
 use crate::vision::{preprocess, preprocess_rgba};
 
@@ -33,8 +34,13 @@ struct Engine {
     weights: Option<(String, Vec<u8>)>,
     /// Test accuracy of the loaded weights, when known (model card or training history).
     accuracy: Option<f32>,
+    /// What is known about the weights (the About page).
+    card: ModelCard,
     model: Classifier,
     training: Option<TrainingRun>,
+    /// Record sets the insight pages read, kept for their next requests.
+    sets: RecordSets,
+    evaluation: Option<EvaluationRun>,
 }
 
 pub async fn run(mut requests: UnboundedReceiver<Request>) {
@@ -53,8 +59,8 @@ pub async fn run(mut requests: UnboundedReceiver<Request>) {
             .training
             .as_ref()
             .is_some_and(|run| run.state == TrainingState::Running);
-        let request = if training {
-            // Between steps: let queued requests (Pause, Classify…) in, then train on.
+        let request = if training || engine.evaluation.is_some() {
+            // Between steps: let queued requests (Pause, Classify…) in, then work on.
             yield_now().await;
             match requests.try_recv() {
                 Ok(request) => Some(request),
@@ -69,6 +75,8 @@ pub async fn run(mut requests: UnboundedReceiver<Request>) {
         };
         match (request, engine.training.as_mut()) {
             (Some(request), _) => engine.handle(request).await,
+            // An evaluation the visitor waits for goes first; training resumes after it.
+            (None, _) if engine.evaluation.is_some() => engine.evaluate_batch().await,
             (None, Some(run)) => run.tick().await,
             (None, None) => {}
         }
@@ -91,8 +99,11 @@ impl Engine {
             preset: Preset::Fast,
             weights: None,
             accuracy: None,
+            card: ModelCard::default(),
             model: Classifier::new(Preset::Fast, &cpu),
             training: None,
+            sets: RecordSets::default(),
+            evaluation: None,
         };
         if requested != Some(BackendKind::Cpu) {
             post(&Event::Busy {
@@ -230,6 +241,121 @@ impl Engine {
                 Ok(results) => post(&Event::TrainingBenchmark { results }),
                 Err(message) => post(&Event::Error { message }),
             },
+            Request::Evaluate { set, limit, tta } => {
+                self.evaluation = None;
+                match self.sets.get(&set, InsightPage::Evaluate).await {
+                    Ok(loaded) => {
+                        self.evaluation = Some(EvaluationRun::new(
+                            set,
+                            loaded,
+                            limit,
+                            tta,
+                            self.model.clone(),
+                            self.model_name(),
+                            self.device.clone(),
+                        ))
+                    }
+                    Err(message) => insight_failed(InsightPage::Evaluate, message),
+                }
+            }
+            Request::CancelEvaluation => {
+                if self.evaluation.take().is_some() {
+                    insight_failed(InsightPage::Evaluate, "Evaluation cancelled.".into());
+                }
+            }
+            Request::RecordImages { set, indices } => {
+                let images = match self.sets.get(&set, InsightPage::Evaluate).await {
+                    Ok(loaded) => indices.iter().map(|&i| loaded.image(i)).collect(),
+                    Err(message) => Err(message),
+                };
+                match images {
+                    Ok(images) => post(&Event::RecordImages { set, images }),
+                    Err(message) => insight_failed(InsightPage::Evaluate, message),
+                }
+            }
+            Request::ExploreData { set } => {
+                let summary = match self.sets.get(&set, InsightPage::Explore).await {
+                    Ok(loaded) => insight::summarize(&set, &loaded),
+                    Err(message) => Err(message),
+                };
+                match summary {
+                    Ok(summary) => post(&Event::DataExplored { summary }),
+                    Err(message) => insight_failed(InsightPage::Explore, message),
+                }
+            }
+            Request::Augment {
+                set,
+                index,
+                flip,
+                dx,
+                dy,
+            } => {
+                let png = match self.sets.get(&set, InsightPage::Explore).await {
+                    Ok(loaded) => insight::augment(&loaded, index, flip, dx, dy),
+                    Err(message) => Err(message),
+                };
+                match png {
+                    Ok(png) => post(&Event::Augmented {
+                        index,
+                        flip,
+                        dx,
+                        dy,
+                        png,
+                    }),
+                    Err(message) => insight_failed(InsightPage::Explore, message),
+                }
+            }
+            Request::Inspect { image } => match self.inspect(image).await {
+                Ok(anatomy) => post(&Event::Inspected { anatomy }),
+                Err(message) => insight_failed(InsightPage::Inspect, message),
+            },
+        }
+    }
+
+    /// The next batch of the evaluation in progress.
+    async fn evaluate_batch(&mut self) {
+        let Some(run) = self.evaluation.as_mut() else {
+            return;
+        };
+        match run.tick().await {
+            Ok(None) => {}
+            Ok(Some(evaluation)) => {
+                self.evaluation = None;
+                post(&Event::Evaluated { evaluation });
+            }
+            Err(message) => {
+                self.evaluation = None;
+                insight_failed(InsightPage::Evaluate, message);
+            }
+        }
+    }
+
+    async fn inspect(&mut self, image: InspectImage) -> Result<crate::protocol::Anatomy, String> {
+        let (name, pixels) = match image {
+            InspectImage::Pixels { name, pixels } => {
+                let pixels: Box<[u8; IMAGE_BYTES]> =
+                    pixels
+                        .into_boxed_slice()
+                        .try_into()
+                        .map_err(|p: Box<[u8]>| {
+                            format!("{name}: {} bytes are not a 32×32 RGB image", p.len())
+                        })?;
+                (name, pixels)
+            }
+            InspectImage::Record { set, index } => {
+                let loaded = self.sets.get(&set, InsightPage::Inspect).await?;
+                let pixels = Box::new(*loaded.pixels(index)?);
+                (format!("record {index} of {}", loaded.files), pixels)
+            }
+        };
+        insight::inspect(&self.model, &self.device, name, &pixels).await
+    }
+
+    /// The loaded network in words, e.g. "fast.bin (fast)".
+    fn model_name(&self) -> String {
+        match &self.weights {
+            Some((file, _)) => format!("{file} ({})", self.preset),
+            None => format!("untrained {}", self.preset),
         }
     }
 
@@ -301,6 +427,7 @@ impl Engine {
         let host = to_device_async(&model, &backend::cpu()).await?;
         let bytes = save_weights(host.clone()).map_err(|e| e.to_string())?;
         self.weights = Some((format!("trained in this tab ({epochs} epochs)"), bytes));
+        self.card = run.card();
         self.model = host.to_device(&self.device);
         self.post_model();
         Ok(())
@@ -342,6 +469,14 @@ impl Engine {
                 self.preset = model.preset();
                 self.accuracy = None;
                 self.model = model.to_device(&self.device);
+                self.card = ModelCard {
+                    origin: format!("imported from {name}"),
+                    notes: Some(
+                        "An imported file carries no model card: run Evaluate for its accuracy."
+                            .into(),
+                    ),
+                    ..ModelCard::default()
+                };
                 self.weights = Some((name, bytes));
                 self.post_model();
             }
@@ -386,13 +521,17 @@ impl Engine {
         self.preset = preset;
         self.weights = None;
         self.accuracy = self.shipped.get(preset).and_then(|m| m.test_accuracy);
+        self.card = untrained_card(preset);
         if let Some(shipped) = self.shipped.get(preset).cloned() {
             post(&Event::Busy {
                 message: format!("Loading {preset} weights…"),
             });
             let url = format!("weights/{}", shipped.file);
             match fetch_bytes(&url).await {
-                Ok(bytes) => self.weights = Some((shipped.file.clone(), bytes)),
+                Ok(bytes) => {
+                    self.weights = Some((shipped.file.clone(), bytes));
+                    self.card = ShippedIndex::card(&shipped).await;
+                }
                 Err(e) => post(&Event::Error {
                     message: format!(
                         "Could not load the {preset} weights ({e}); the model is untrained."
@@ -416,6 +555,7 @@ impl Engine {
                         message: format!("{e}; using an untrained {} network.", self.preset),
                     });
                     self.weights = None;
+                    self.card = untrained_card(self.preset);
                     None
                 }
             },
@@ -431,6 +571,7 @@ impl Engine {
     fn post_model(&self) {
         post(&Event::Model {
             info: ModelInfo {
+                card: self.card.clone(),
                 preset: self.preset,
                 parameters: self.model.num_params(),
                 weights_file: self.weights.as_ref().map(|(file, _)| file.clone()),
@@ -616,4 +757,16 @@ async fn timed_forward(model: &Classifier, images: &Tensor<4>) -> Result<f64, St
         .await
         .map_err(|e| format!("benchmark forward failed: {e:?}"))?;
     Ok(now_ms() - start)
+}
+
+fn untrained_card(preset: Preset) -> ModelCard {
+    ModelCard {
+        origin: format!("untrained {preset} network (random initialisation)"),
+        notes: Some("No weights are loaded: predictions are guesses until it is trained.".into()),
+        ..ModelCard::default()
+    }
+}
+
+fn insight_failed(page: InsightPage, message: String) {
+    post(&Event::InsightFailed { page, message });
 }

@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use super::fetch::fetch_bytes;
 use crate::model::Preset;
+use crate::protocol::ModelCard;
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ShippedIndex {
@@ -15,6 +16,8 @@ pub struct ShippedModel {
     pub preset: Preset,
     /// Path relative to `weights/`.
     pub file: String,
+    /// The model card, relative to `weights/`.
+    pub card: Option<String>,
     pub test_accuracy: Option<f32>,
 }
 
@@ -23,6 +26,26 @@ impl ShippedIndex {
     pub async fn fetch() -> Result<Self, String> {
         let bytes = fetch_bytes("weights/index.json").await?;
         serde_json::from_slice(&bytes).map_err(|e| format!("weights/index.json: {e}"))
+    }
+
+    /// The model card of shipped weights (what the index says when the card cannot be read).
+    pub async fn card(model: &ShippedModel) -> ModelCard {
+        let origin = format!("shipped with the page (weights/{})", model.file);
+        let read = async {
+            let file = model.card.as_ref().ok_or("no model card is listed")?;
+            let bytes = fetch_bytes(&format!("weights/{file}")).await?;
+            serde_json::from_slice::<serde_json::Value>(&bytes)
+                .map_err(|e| format!("weights/{file}: {e}"))
+        };
+        match read.await {
+            Ok(card) => ModelCard::from_card_json(&origin, &card),
+            Err(reason) => ModelCard {
+                origin,
+                test_accuracy: model.test_accuracy.map(f64::from),
+                notes: Some(format!("The model card could not be read: {reason}.")),
+                ..ModelCard::default()
+            },
+        }
     }
 
     pub fn get(&self, preset: Preset) -> Option<&ShippedModel> {

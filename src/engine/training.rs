@@ -13,8 +13,8 @@ use super::{now_ms, post, yield_now};
 use crate::data::{CifarRecord, ShardEntry, Split, fetch_plan, split_dropped_files};
 use crate::model::Classifier;
 use crate::protocol::{
-    BackendKind, CheckpointSummary, DataSource, EpochPoint, Event, StepPoint, TrainSettings,
-    TrainingHistory, TrainingPace, TrainingState,
+    BackendKind, CheckpointSummary, DataSource, EpochPoint, Event, ModelCard, StepPoint,
+    TrainSettings, TrainingHistory, TrainingPace, TrainingState,
 };
 use crate::train::{TrainConfig, Trainer, accuracy, confusion_matrix_async};
 
@@ -46,6 +46,7 @@ pub struct TrainingRun {
     epochs_without_gain: usize,
     /// Mean milliseconds per step (for the ETA).
     step_ms: Option<f64>,
+    backend: BackendKind,
 }
 
 #[derive(Default)]
@@ -71,7 +72,7 @@ impl TrainingRun {
             return Err("batch size and epochs must be at least 1".into());
         }
         let describe = source.describe();
-        let (mut train, mut test, train_total, test_wanted, shards, pending, manifest_url) =
+        let (mut train, mut test, train_total, test_wanted, shards, mut pending, manifest_url) =
             match source {
                 DataSource::Manifest { url } => {
                     progress(format!("Reading {url}…"), 0, 0);
@@ -110,13 +111,10 @@ impl TrainingRun {
                     (train, test, total, test_wanted, None, VecDeque::new(), None)
                 }
             };
-        let mut run_shards = shards;
         // The first training shard (the plan puts it first) before the first step.
-        let mut pending = pending;
         let planned_shards = pending.len();
-        if let (Some(set), Some(first)) = (&run_shards, pending.pop_front()) {
-            let (records, _) = load_shard(set, &first, 1, pending.len() + 1).await?;
-            train.extend(records);
+        if let (Some(set), Some(first)) = (&shards, pending.pop_front()) {
+            train.extend(load_shard(set, &first, 1, planned_shards).await?);
         }
         train.truncate(train_total);
         test.truncate(test_wanted);
@@ -160,7 +158,7 @@ impl TrainingRun {
             train,
             test,
             test_wanted,
-            shards: run_shards.take(),
+            shards,
             planned_shards,
             eval_device: device.clone().inner(),
             pending,
@@ -169,6 +167,7 @@ impl TrainingRun {
             best_test,
             epochs_without_gain: 0,
             step_ms: None,
+            backend,
         };
         post(&Event::TrainingStarted {
             settings: run.settings.clone(),
@@ -187,6 +186,43 @@ impl TrainingRun {
     /// The network trained so far, for inference.
     pub fn model(&self) -> Classifier {
         self.trainer.inference_model()
+    }
+
+    /// What the About page says about the network trained so far.
+    pub fn card(&self) -> ModelCard {
+        let s = &self.settings;
+        let on_off = |on: bool| if on { "on" } else { "off" }.to_string();
+        let mut recipe = vec![
+            ("preset".to_string(), s.preset.to_string()),
+            ("batch_size".into(), s.batch_size.to_string()),
+            ("lr".into(), format!("peak {}", s.lr)),
+            ("label_smoothing".into(), s.label_smoothing.to_string()),
+            ("flip".into(), on_off(s.flip)),
+            ("translate".into(), on_off(s.translate)),
+            ("lookahead".into(), on_off(s.ema)),
+        ];
+        if let Some(subset) = s.subset {
+            recipe.push(("subset".into(), format!("first {subset} training records")));
+        }
+        let date = js_sys::Date::new_0().to_iso_string().as_string();
+        ModelCard {
+            origin: "trained in this tab".into(),
+            test_accuracy: self
+                .latest_test_accuracy()
+                .filter(|a| a.is_finite())
+                .map(f64::from),
+            test_records: Some(self.test.len()),
+            data: Some(format!(
+                "{} ({} training records)",
+                self.source,
+                self.train.len()
+            )),
+            recipe,
+            epochs: Some(self.history.epochs.len()),
+            date: date.map(|d| d.chars().take(10).collect()),
+            trained_on: Some(format!("this browser ({})", self.backend.label())),
+            ..ModelCard::default()
+        }
     }
 
     pub fn latest_test_accuracy(&self) -> Option<f32> {
@@ -208,7 +244,7 @@ impl TrainingRun {
             let total = self.planned_shards;
             let done = total - self.pending.len();
             match load_shard(set, &entry, done, total).await {
-                Ok((records, _)) => match entry.split {
+                Ok(records) => match entry.split {
                     Split::Train => {
                         let room = self.trainer.train_records() - self.train.len();
                         self.train.extend(records.into_iter().take(room));
@@ -424,15 +460,15 @@ async fn load_shard(
     entry: &ShardEntry,
     number: usize,
     of: usize,
-) -> Result<(Vec<CifarRecord>, bool), String> {
+) -> Result<Vec<CifarRecord>, String> {
     let bytes = (entry.records * crate::data::RECORD_BYTES) as u64;
     progress(
         format!("Loading shard {number} of {of} ({})…", entry.file),
         0,
         bytes,
     );
-    let loaded = set.load(entry).await?;
-    let how = if loaded.1 {
+    let (records, cached) = set.load(entry).await?;
+    let how = if cached {
         "from the browser's cache"
     } else {
         "downloaded"
@@ -442,7 +478,7 @@ async fn load_shard(
         bytes,
         bytes,
     );
-    Ok(loaded)
+    Ok(records)
 }
 
 fn progress(message: String, done_bytes: u64, total_bytes: u64) {

@@ -14,7 +14,7 @@ use crate::data::NUM_CLASSES;
 /// Channels out of the whitening conv: 12 eigen-directions of the 2×2×3 patches, each ±.
 pub const WHITENING_CHANNELS: usize = 24;
 /// airbench scales the logits down by 1/9 so that the head trains at the shared learning rate.
-const HEAD_SCALE: f64 = 1.0 / 9.0;
+pub(crate) const HEAD_SCALE: f64 = 1.0 / 9.0;
 /// airbench's batch-norm momentum (PyTorch convention: weight of the new batch statistics).
 const BN_MOMENTUM: f64 = 0.4;
 const BN_EPSILON: f64 = 1e-12;

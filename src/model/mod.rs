@@ -4,6 +4,8 @@
 #[cfg(feature = "compute")]
 mod airbench;
 #[cfg(feature = "compute")]
+mod anatomy;
+#[cfg(feature = "compute")]
 mod baseline;
 #[cfg(feature = "compute")]
 mod classifier;
@@ -23,6 +25,8 @@ mod weights;
 
 #[cfg(feature = "compute")]
 pub use airbench::{Airbench, ConvGroup};
+#[cfg(feature = "compute")]
+pub use anatomy::{FirstLayer, LayerTrace};
 #[cfg(feature = "compute")]
 pub use baseline::Baseline;
 #[cfg(feature = "compute")]

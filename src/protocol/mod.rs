@@ -2,10 +2,15 @@
 //! event the engine sends back. Messages cross `postMessage` as structured clones made by
 //! `serde-wasm-bindgen` (byte buffers travel as `Uint8Array`).
 
+mod insight;
 mod training;
 
 use serde::{Deserialize, Serialize};
 
+pub use insight::{
+    Anatomy, DataSummary, Evaluation, InsightPage, InspectImage, LayerView, ModelCard, RecordImage,
+    RecordSet,
+};
 pub use training::{
     CheckpointSummary, DataSource, DroppedFile, EpochPoint, StepPoint, TrainSettings,
     TrainingHistory, TrainingPace, TrainingState, WeightsFormat,
@@ -114,6 +119,35 @@ pub enum Request {
         batch: usize,
         steps: usize,
     },
+    /// Runs the classifier over the first `limit` records of a set (all when `None`), with flip
+    /// TTA too when `tta`; reported by `InsightProgress` and `Evaluated`.
+    Evaluate {
+        set: RecordSet,
+        limit: Option<usize>,
+        tta: bool,
+    },
+    CancelEvaluation,
+    /// Pictures of records of a set (e.g. the records of a confusion-matrix cell).
+    RecordImages {
+        set: RecordSet,
+        indices: Vec<usize>,
+    },
+    /// Class histogram, channel statistics and samples of a set (`DataExplored`).
+    ExploreData {
+        set: RecordSet,
+    },
+    /// A record of a set, mirrored and/or shifted as training augments it (`Augmented`).
+    Augment {
+        set: RecordSet,
+        index: usize,
+        flip: bool,
+        dx: i32,
+        dy: i32,
+    },
+    /// The loaded network layer by layer on an image (`Inspected`).
+    Inspect {
+        image: InspectImage,
+    },
 }
 
 /// What the engine is running on.
@@ -139,6 +173,8 @@ pub struct ModelInfo {
     pub shipped: Vec<Preset>,
     /// Accuracy from the model card, when there is one.
     pub test_accuracy: Option<f32>,
+    /// What is known about the weights (for the About page).
+    pub card: ModelCard,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -281,6 +317,39 @@ pub enum Event {
     },
     TrainingBenchmark {
         results: Vec<TrainingBenchmarkResult>,
+    },
+    /// Slow work of an insight page (loading shards, evaluating batches).
+    InsightProgress {
+        page: InsightPage,
+        message: String,
+        done: usize,
+        total: usize,
+    },
+    /// An insight page's request failed; the engine and the model are unchanged.
+    InsightFailed {
+        page: InsightPage,
+        message: String,
+    },
+    Evaluated {
+        evaluation: Evaluation,
+    },
+    RecordImages {
+        set: RecordSet,
+        images: Vec<RecordImage>,
+    },
+    DataExplored {
+        summary: DataSummary,
+    },
+    Augmented {
+        index: usize,
+        flip: bool,
+        dx: i32,
+        dy: i32,
+        #[serde(with = "serde_bytes")]
+        png: Vec<u8>,
+    },
+    Inspected {
+        anatomy: Anatomy,
     },
     /// A request failed; the engine is still usable.
     Error {

@@ -1,26 +1,49 @@
 //! Training: the airbench-style recipe as named pieces (whitening and Dirac init, schedule,
 //! augmentation, bias group, Lookahead, checkpoints) and a loop that reports progress after every step. Plain Rust over Burn.
+//! The evaluation figures (`metrics`) and augmentations are plain Rust without Burn, so the
+//! page's UI can use their types too.
 
 mod augment;
+#[cfg(feature = "compute")]
 mod bias_group;
+#[cfg(feature = "compute")]
 mod checkpoint;
+#[cfg(feature = "compute")]
 mod dirac;
+#[cfg(feature = "compute")]
+mod evaluate;
+#[cfg(feature = "compute")]
 mod lookahead;
 mod metrics;
+#[cfg(feature = "compute")]
 mod recipe;
+#[cfg(feature = "compute")]
 mod rng;
+#[cfg(feature = "compute")]
 mod schedule;
+#[cfg(feature = "compute")]
 mod whitening;
 
 pub use augment::{flip_horizontal, translate_reflect};
+#[cfg(feature = "compute")]
 pub use bias_group::{batch_norm_bias_ids, scale_gradients};
+#[cfg(feature = "compute")]
 pub use checkpoint::CheckpointError;
+#[cfg(feature = "compute")]
 pub use dirac::{dirac_init, dirac_weights};
-pub use lookahead::{LOOKAHEAD_EVERY, Lookahead, lookahead_decay};
-pub use metrics::{
-    ClassMetrics, Confusion, accuracy, confusion_matrix, confusion_matrix_async, per_class,
+#[cfg(feature = "compute")]
+pub use evaluate::{
+    EvalBatch, class_probabilities, class_probabilities_async, confusion_matrix,
+    confusion_matrix_async,
 };
+#[cfg(feature = "compute")]
+pub use lookahead::{LOOKAHEAD_EVERY, Lookahead, lookahead_decay};
+pub use metrics::{ClassMetrics, Confusion, EvalReport, accuracy, per_class, roc_auc};
+#[cfg(feature = "compute")]
 pub use recipe::{BIAS_SCALER, StepReport, StepTensors, TrainConfig, Trainer};
+#[cfg(feature = "compute")]
 pub use rng::SplitMix64;
+#[cfg(feature = "compute")]
 pub use schedule::LrSchedule;
+#[cfg(feature = "compute")]
 pub use whitening::{WHITENING_EPS, fit_whitening, patch_covariance};

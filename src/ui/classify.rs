@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use web_sys::{DragEvent, File, FileList, HtmlInputElement};
 
 use super::bars::bar_rows;
+use super::download::save_file;
 use super::engine_client::{EngineClient, ImageResult, Outcome};
 use super::explain::ExplainPanel;
 use crate::protocol::Request;
@@ -182,34 +183,11 @@ fn CsvExport() -> impl IntoView {
                 ));
             }
         }
-        save_text("pinhole-predictions.csv", &csv);
+        save_file("pinhole-predictions.csv", csv.as_bytes(), "text/csv");
     };
     view! {
         <button class="csv" data-testid="csv" disabled=move || done() == 0 on:click=download>
             "Export CSV"
         </button>
     }
-}
-
-fn save_text(file_name: &str, text: &str) {
-    use wasm_bindgen::JsCast;
-    let parts = js_sys::Array::of1(&text.into());
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/csv");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    if let Some(anchor) = document()
-        .create_element("a")
-        .ok()
-        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
-    {
-        anchor.set_href(&url);
-        anchor.set_download(file_name);
-        anchor.click();
-    }
-    let _ = web_sys::Url::revoke_object_url(&url);
 }

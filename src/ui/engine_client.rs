@@ -7,6 +7,8 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use std::collections::HashMap;
 
+use super::download::{object_url, save_file};
+use super::insight_state::InsightViews;
 use super::training_view::TrainingView;
 use crate::model::Prediction;
 use crate::protocol::{
@@ -84,6 +86,8 @@ pub struct EngineClient {
     pub live: RwSignal<Option<LiveFrame>>,
     pub training: RwSignal<TrainingView>,
     pub training_benchmark: RwSignal<Option<Vec<TrainingBenchmarkResult>>>,
+    /// The evaluate, explore and inside pages' state.
+    pub insight: InsightViews,
 }
 
 impl EngineClient {
@@ -106,6 +110,7 @@ impl EngineClient {
             live: RwSignal::new(None),
             training: RwSignal::new(TrainingView::default()),
             training_benchmark: RwSignal::new(None),
+            insight: InsightViews::new(),
         };
         client.spawn_worker();
         client
@@ -206,6 +211,7 @@ impl EngineClient {
                 );
             }
         });
+        self.insight.engine_stopped();
         let restarts = self.restarts.get_value() + 1;
         self.restarts.set_value(restarts);
         if restarts > MAX_RESTARTS {
@@ -232,7 +238,7 @@ impl EngineClient {
     fn on_event(self, event: Event) {
         let mut training = false;
         self.training.update(|view| training = view.apply(&event));
-        if training {
+        if training || self.insight.apply(&event) {
             return;
         }
         match event {
@@ -254,7 +260,7 @@ impl EngineClient {
                 millis,
                 ..
             } => {
-                let input_url = png_object_url(&input_png);
+                let input_url = object_url(&input_png, "image/png");
                 self.set_outcome(
                     id,
                     Outcome::Done {
@@ -302,7 +308,9 @@ impl EngineClient {
                 self.busy.set(None);
                 self.training_benchmark.set(Some(results));
             }
-            Event::WeightsExported { file_name, bytes } => download(&file_name, &bytes),
+            Event::WeightsExported { file_name, bytes } => {
+                save_file(&file_name, &bytes, "application/octet-stream")
+            }
             // Handled by `TrainingView::apply` above.
             Event::DataProgress { .. }
             | Event::TrainingStarted { .. }
@@ -311,6 +319,14 @@ impl EngineClient {
             | Event::TrainingStatus { .. }
             | Event::CheckpointSaved { .. }
             | Event::CheckpointAvailable { .. } => {}
+            // Handled by `InsightViews::apply` above.
+            Event::InsightProgress { .. }
+            | Event::InsightFailed { .. }
+            | Event::Evaluated { .. }
+            | Event::RecordImages { .. }
+            | Event::DataExplored { .. }
+            | Event::Augmented { .. }
+            | Event::Inspected { .. } => {}
             Event::Error { message } => {
                 self.busy.set(None);
                 self.error.set(Some(message));
@@ -338,39 +354,4 @@ fn requested_backend() -> Option<BackendKind> {
     } else {
         None
     }
-}
-
-/// Offers bytes as a file download (made in the page: nothing is uploaded).
-fn download(file_name: &str, bytes: &[u8]) {
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
-    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence(&parts) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    if let Some(document) = web_sys::window().and_then(|w| w.document())
-        && let Ok(anchor) = document.create_element("a")
-    {
-        let anchor: web_sys::HtmlAnchorElement = anchor.unchecked_into();
-        anchor.set_href(&url);
-        anchor.set_download(file_name);
-        anchor.click();
-    }
-    // The download has started from the URL; release it a minute later.
-    let revoke = Closure::once_into_js(move || {
-        let _ = web_sys::Url::revoke_object_url(&url);
-    });
-    if let Some(window) = web_sys::window() {
-        let _ = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
-    }
-}
-
-fn png_object_url(png: &[u8]) -> Option<String> {
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(png));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("image/png");
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
-    web_sys::Url::create_object_url_with_blob(&blob).ok()
 }

@@ -1,16 +1,23 @@
 //! The Leptos UI: components only. It never runs model code: it sends `protocol::Request`s to
 //! the engine worker and renders the `protocol::Event`s that come back.
 
+mod about;
 mod app;
 mod backend_bar;
 mod bars;
 mod benchmark;
 mod chart;
 mod classify;
+mod download;
 mod engine_client;
+mod evaluate;
 mod explain;
+mod explore;
 mod heatmap;
+mod inside;
+mod insight_state;
 mod model_bar;
+mod router;
 mod train;
 mod train_settings;
 mod training_view;

@@ -51,7 +51,7 @@ pub fn ModelBar() -> impl IntoView {
 }
 
 /// 570936 → "570,936".
-fn thousands(n: usize) -> String {
+pub(crate) fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -13,11 +13,26 @@ use crate::protocol::{
     DataSource, DroppedFile, Request, TrainSettings, TrainingState, WeightsFormat,
 };
 
+/// The training form's values, provided by the app so that they survive a page change.
+#[derive(Clone, Copy)]
+pub struct TrainForm {
+    pub settings: RwSignal<TrainSettings>,
+    pub choice: RwSignal<SourceChoice>,
+}
+
+impl TrainForm {
+    pub fn new() -> Self {
+        TrainForm {
+            settings: RwSignal::new(TrainSettings::default()),
+            choice: RwSignal::new(SourceChoice::Manifest(DEFAULT_MANIFEST.into())),
+        }
+    }
+}
+
 #[component]
 pub fn TrainPage() -> impl IntoView {
     let engine = expect_context::<EngineClient>();
-    let settings = RwSignal::new(TrainSettings::default());
-    let choice = RwSignal::new(SourceChoice::Manifest(DEFAULT_MANIFEST.into()));
+    let TrainForm { settings, choice } = expect_context::<TrainForm>();
     let state = move || engine.training.with(|t| t.state);
     let active = move || {
         matches!(

@@ -121,14 +121,7 @@ impl ModelInput {
 
     /// The 32×32 input as a PNG, to show the user what the model sees.
     pub fn to_png(&self) -> Vec<u8> {
-        let rgb = interleave(&self.pixels, None);
-        let image = RgbImage::from_raw(IMAGE_SIDE as u32, IMAGE_SIDE as u32, rgb)
-            .expect("32×32×3 bytes make a 32×32 RGB image");
-        let mut png = Vec::new();
-        image
-            .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
-            .expect("encoding a PNG into memory cannot fail");
-        png
+        super::mosaic::planar_png(&self.pixels)
     }
 }
 

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use pinhole::data::{CLASS_NAMES, Split, load_split};
-use pinhole::train::{accuracy, confusion_matrix, per_class};
+use pinhole::train::{EvalReport, class_probabilities};
 
 use super::{Backend, load_model};
 
@@ -37,11 +37,15 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
     if let Some(limit) = args.limit {
         records.truncate(limit);
     }
-    let confusion = confusion_matrix(&model, &records, args.batch_size, args.tta, &device)?;
-    let accuracy = accuracy(&confusion);
-    let classes = per_class(&confusion);
+    let probabilities = class_probabilities(&model, &records, args.batch_size, args.tta, &device)?;
+    let labels: Vec<u8> = records.iter().map(|r| r.label).collect();
+    let report = EvalReport::from_probabilities(
+        &labels,
+        probabilities.tta.as_ref().unwrap_or(&probabilities.plain),
+    );
+    let (accuracy, classes, confusion) = (report.accuracy, &report.per_class, &report.confusion);
     if args.json {
-        let report = serde_json::json!({
+        let json = serde_json::json!({
             "weights": args.weights.display().to_string(),
             "data": args.data.display().to_string(),
             "records": records.len(),
@@ -49,9 +53,11 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
             "accuracy": accuracy,
             "classes": CLASS_NAMES,
             "per_class": classes,
+            "roc_auc": report.roc_auc,
+            "mean_roc_auc": report.mean_roc_auc,
             "confusion": confusion,
         });
-        println!("{}", serde_json::to_string_pretty(&report).unwrap());
+        println!("{}", serde_json::to_string_pretty(&json).unwrap());
         return Ok(());
     }
     println!(
@@ -62,17 +68,18 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
         if args.tta { " (flip TTA)" } else { "" }
     );
     println!(
-        "\n{:<11} {:>9} {:>7} {:>6} {:>7}",
-        "class", "precision", "recall", "F1", "support"
+        "\n{:<11} {:>9} {:>7} {:>6} {:>7} {:>7}",
+        "class", "precision", "recall", "F1", "ROC-AUC", "support"
     );
-    for (name, m) in CLASS_NAMES.iter().zip(&classes) {
+    for ((name, m), auc) in CLASS_NAMES.iter().zip(classes).zip(&report.roc_auc) {
+        let auc = auc.map_or("-".into(), |a| format!("{a:.4}"));
         println!(
-            "{name:<11} {:>9.3} {:>7.3} {:>6.3} {:>7}",
+            "{name:<11} {:>9.3} {:>7.3} {:>6.3} {auc:>7} {:>7}",
             m.precision, m.recall, m.f1, m.support
         );
     }
     println!("\nconfusion (rows: true class, columns: predicted)");
-    for (name, row) in CLASS_NAMES.iter().zip(&confusion) {
+    for (name, row) in CLASS_NAMES.iter().zip(confusion) {
         let cells: Vec<String> = row.iter().map(|n| format!("{n:>5}")).collect();
         println!("{name:<11}{}", cells.join(""));
     }

@@ -1,0 +1,212 @@
+//! Inside the CNN: the loaded network as a table (layer, output shape, parameters) read from the
+//! model itself, each layer's feature maps for an image, the first layer's filters, and short
+//! explanations of the building blocks.
+
+use leptos::prelude::*;
+
+use super::engine_client::{EngineClient, Outcome};
+use super::model_bar::thousands;
+use super::train_settings::DEFAULT_MANIFEST;
+use crate::data::{CLASS_NAMES, Split};
+use crate::model::Preset;
+use crate::protocol::{InspectImage, RecordSet, Request};
+
+/// Which image goes through the network.
+#[derive(Clone, Debug, PartialEq)]
+enum Choice {
+    /// A test record by index.
+    Record(usize),
+    /// An uploaded image (its result id).
+    Upload(u64),
+}
+
+#[component]
+pub fn InsidePage() -> impl IntoView {
+    let engine = expect_context::<EngineClient>();
+    let state = engine.insight.anatomy;
+    // The latest upload if there is one, else the first test record.
+    let latest_upload = engine.results.with_untracked(|results| {
+        results
+            .iter()
+            .rev()
+            .find(|r| matches!(r.outcome, Outcome::Done { .. }))
+            .map(|r| r.id)
+    });
+    let choice = RwSignal::new(latest_upload.map_or(Choice::Record(0), Choice::Upload));
+    let inspect = move |choice: Choice| {
+        let image = match choice {
+            Choice::Record(index) => InspectImage::Record {
+                set: RecordSet {
+                    manifest: DEFAULT_MANIFEST.into(),
+                    split: Split::Test,
+                },
+                index,
+            },
+            Choice::Upload(id) => {
+                let upload = engine.results.with_untracked(|results| {
+                    results
+                        .iter()
+                        .find(|r| r.id == id)
+                        .and_then(|r| match &r.outcome {
+                            Outcome::Done { pixels, .. } => Some((r.name.clone(), pixels.clone())),
+                            _ => None,
+                        })
+                });
+                match upload {
+                    Some((name, pixels)) => InspectImage::Pixels { name, pixels },
+                    None => return,
+                }
+            }
+        };
+        state.update(|s| s.start("Running the image through the network…"));
+        engine.send(Request::Inspect { image });
+    };
+    // Again whenever the image or the model changes.
+    Effect::new(move |_| {
+        let choice = choice.get();
+        // Requests sent before the engine has a model would be refused.
+        if engine.model.with(Option::is_some) {
+            inspect(choice);
+        }
+    });
+    let uploads = move || {
+        engine.results.with(|results| {
+            results
+                .iter()
+                .filter(|r| matches!(r.outcome, Outcome::Done { .. }))
+                .map(|r| (r.id, r.name.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <section class="inside" data-testid="inside">
+            <h2>"Inside the CNN"</h2>
+            <div class="controls">
+                <label>"Image: test record " <input type="number" min="0" max="9999" data-testid="inspect-record"
+                    prop:value=move || match choice.get() { Choice::Record(i) => i.to_string(), Choice::Upload(_) => String::new() }
+                    on:change=move |ev| if let Ok(i) = event_target_value(&ev).parse() { choice.set(Choice::Record(i)) }/></label>
+                {move || {
+                    let uploads = uploads();
+                    (!uploads.is_empty()).then(|| view! {
+                        <label>" or an uploaded image " <select data-testid="inspect-upload" on:change=move |ev| {
+                            if let Ok(id) = event_target_value(&ev).parse() { choice.set(Choice::Upload(id)) }
+                        }>
+                            <option value="" selected=move || !matches!(choice.get(), Choice::Upload(_))>"–"</option>
+                            {uploads.into_iter().map(|(id, name)| view! {
+                                <option value=id.to_string() selected=move || choice.get() == Choice::Upload(id)>{name}</option>
+                            }).collect_view()}
+                        </select></label>
+                    })
+                }}
+            </div>
+            {move || state.with(|s| s.progress.clone()).map(|(message, _, _)| view! {
+                <p class="progress" data-testid="inspect-progress">{message}</p>
+            })}
+            {move || state.with(|s| s.error.clone()).map(|message| view! {
+                <p class="error" role="alert" data-testid="inspect-error">{message}</p>
+            })}
+            {move || state.with(|s| s.result.clone()).map(|view| {
+                let a = view.anatomy;
+                let [fh, fw] = a.filter_size;
+                view! {
+                    <div class="inspected">
+                        <figure>
+                            <img class="input32" src=view.image_url alt="the input" width="96" height="96"/>
+                            <figcaption data-testid="inspect-prediction" data-class=CLASS_NAMES[a.predicted]>
+                                {format!("{}: {} ({:.0}%)", a.image_name, CLASS_NAMES[a.predicted], 100.0 * a.confidence)}
+                            </figcaption>
+                        </figure>
+                        <figure>
+                            <img class="filters" data-testid="filters" data-count=a.filters_shown.to_string()
+                                src=view.filters_url alt="first-layer filters"
+                                style=format!("width: {}px", a.filters_columns * (fw + 1) * 12)/>
+                            <figcaption>{format!("The first layer ({}): {} filters of {fh}×{fw} over RGB; grey is 0, \
+                                colour shows what each responds to. {}", a.first_layer, a.filters_shown, first_layer_note(a.preset))}</figcaption>
+                        </figure>
+                    </div>
+                    <table class="architecture" data-testid="architecture">
+                        <tr><th>"layer"</th><th>"what it does"</th><th>"output shape"</th><th>"parameters"</th><th>"feature maps (first channels)"</th></tr>
+                        {a.layers.iter().zip(view.map_urls).map(|(layer, url)| {
+                            let shape = layer.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(" × ");
+                            let [_, h, w] = layer.shape[..] else {
+                                return view! {
+                                    <tr data-testid="arch-row" data-parameters=layer.parameters.to_string()>
+                                        <td>{layer.name.clone()}</td><td>{layer.detail.clone()}</td><td>{shape}</td>
+                                        <td class="num">{thousands(layer.parameters)}</td><td></td>
+                                    </tr>
+                                }.into_any();
+                            };
+                            // Tiles drawn at a readable size: about 40 px across whatever the map's size.
+                            let scale = (40 / w.max(1)).max(1);
+                            let width = layer.maps_columns * (w + 1) * scale;
+                            view! {
+                                <tr data-testid="arch-row" data-parameters=layer.parameters.to_string()>
+                                    <td>{layer.name.clone()}</td><td>{layer.detail.clone()}</td><td>{shape}</td>
+                                    <td class="num">{thousands(layer.parameters)}</td>
+                                    <td>{url.map(|url| view! {
+                                        <img class="maps" data-testid="feature-maps" src=url
+                                            alt=format!("{} of {} maps of {h}×{w}", layer.maps_shown, layer.name)
+                                            style=format!("width: {width}px")/>
+                                    })}</td>
+                                </tr>
+                            }.into_any()
+                        }).collect_view()}
+                        <tr class="total"><td colspan="3">"total"</td>
+                            <td class="num" data-testid="arch-total" data-parameters=a.total_parameters.to_string()>
+                                {thousands(a.total_parameters)}</td><td></td></tr>
+                    </table>
+                    <p class="caption">"Parameter counts include batch norm's running mean and variance (two per \
+                        channel), which are learned from the data but not by gradient descent."</p>
+                }
+            })}
+            <Explanations/>
+        </section>
+    }
+}
+
+fn first_layer_note(preset: Preset) -> &'static str {
+    match preset {
+        Preset::Baseline => "They were learned by gradient descent from random starting values.",
+        _ => {
+            "airbench does not learn them by gradient descent: they are the principal directions of \
+              2×2 patches of training images (each with its negative), fixed before training."
+        }
+    }
+}
+
+#[component]
+fn Explanations() -> impl IntoView {
+    view! {
+        <section class="explanations" data-testid="explanations">
+            <h3>"The building blocks"</h3>
+            <dl>
+                <dt>"Convolution"</dt>
+                <dd>"A small grid of weights (3×3 here) slides over the image or the previous layer's maps. \
+                    At each position it multiplies and sums what is under it, giving one number per position: a \
+                    map of where its pattern occurs. A layer has many such filters, one output channel each, and \
+                    reuses the same weights everywhere, so an edge or a texture is found wherever it is."</dd>
+                <dt>"Pooling"</dt>
+                <dd>"Max-pooling keeps the largest value in each 2×2 block, halving height and width. The maps \
+                    get coarser but each value now covers a larger part of the image, and small shifts of the \
+                    object barely change the result."</dd>
+                <dt>"Batch normalisation"</dt>
+                <dd>"Rescales every channel to zero mean and unit variance over the batch, then applies a learned \
+                    scale and shift. It keeps the numbers in a range where training is stable at high learning \
+                    rates. At inference it uses running averages of the mean and variance collected in training."</dd>
+                <dt>"Dropout"</dt>
+                <dd>"While training, randomly zeroes half of the dense layer's outputs (baseline network), so the \
+                    network cannot lean on any single feature. At inference nothing is dropped. airbench does \
+                    without it: augmentation and label smoothing regularise it instead."</dd>
+                <dt>"Activation functions"</dt>
+                <dd>"Without a non-linearity between them, stacked layers would collapse into one linear map. \
+                    ReLU keeps positive values and zeroes the rest; GELU (airbench) is a smooth version that lets \
+                    small negative values through, which trains a little better."</dd>
+                <dt>"The whitening layer"</dt>
+                <dd>"airbench's first layer is a fixed 2×2 convolution computed from the data before training: \
+                    its filters are the eigenvectors of the covariance of 2×2 colour patches, scaled so that each \
+                    output channel has unit variance. Neighbouring pixels are highly correlated; whitening removes \
+                    that redundancy, so the first learned layer starts from decorrelated inputs and learns faster."</dd>
+            </dl>
+        </section>
+    }
+}

@@ -1,0 +1,217 @@
+//! What the insight pages show, kept by the engine client so that it outlives a page change:
+//! each page's progress, failure and result, with its PNGs turned into object URLs once.
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+
+use super::download::{object_url, revoke};
+use crate::protocol::{Anatomy, DataSummary, Evaluation, Event, InsightPage};
+
+/// One page's request: in progress, failed, or done.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InsightState<T> {
+    /// (message, done, total) while the engine works.
+    pub progress: Option<(String, usize, usize)>,
+    pub error: Option<String>,
+    pub result: Option<T>,
+}
+
+impl<T> Default for InsightState<T> {
+    fn default() -> Self {
+        InsightState {
+            progress: None,
+            error: None,
+            result: None,
+        }
+    }
+}
+
+impl<T> InsightState<T> {
+    /// A request was sent: keep the last result on screen until the new one comes.
+    pub fn start(&mut self, message: &str) {
+        self.progress = Some((message.to_string(), 0, 0));
+        self.error = None;
+    }
+
+    fn finish(&mut self, result: T) {
+        self.progress = None;
+        self.error = None;
+        self.result = Some(result);
+    }
+
+    fn fail(&mut self, message: String) {
+        self.progress = None;
+        self.error = Some(message);
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExploreView {
+    pub summary: DataSummary,
+    /// Object URLs of `summary.samples`, in the same order.
+    pub sample_urls: Vec<Vec<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AugmentedView {
+    pub index: usize,
+    pub flip: bool,
+    pub dx: i32,
+    pub dy: i32,
+    pub url: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnatomyView {
+    pub anatomy: Anatomy,
+    pub image_url: String,
+    /// Per layer, the URL of its feature-map grid (none for flat outputs).
+    pub map_urls: Vec<Option<String>>,
+    pub filters_url: String,
+}
+
+#[derive(Clone, Copy)]
+pub struct InsightViews {
+    pub evaluation: RwSignal<InsightState<Evaluation>>,
+    /// Object URLs of the evaluated set's records, by index (mistakes, a confusion cell's).
+    pub record_urls: RwSignal<HashMap<usize, String>>,
+    pub explore: RwSignal<InsightState<ExploreView>>,
+    pub augmented: RwSignal<Option<AugmentedView>>,
+    pub anatomy: RwSignal<InsightState<AnatomyView>>,
+}
+
+fn png_url(png: &[u8]) -> String {
+    object_url(png, "image/png").unwrap_or_default()
+}
+
+impl InsightViews {
+    pub fn new() -> Self {
+        InsightViews {
+            evaluation: RwSignal::new(InsightState::default()),
+            record_urls: RwSignal::new(HashMap::new()),
+            explore: RwSignal::new(InsightState::default()),
+            augmented: RwSignal::new(None),
+            anatomy: RwSignal::new(InsightState::default()),
+        }
+    }
+
+    /// The engine died: work in progress is lost (its pages say so and can be asked again).
+    pub fn engine_stopped(&self) {
+        let message = "The engine stopped before this finished; please try again.";
+        self.evaluation.update(|s| {
+            if s.progress.is_some() {
+                s.fail(message.into())
+            }
+        });
+        self.explore.update(|s| {
+            if s.progress.is_some() {
+                s.fail(message.into())
+            }
+        });
+        self.anatomy.update(|s| {
+            if s.progress.is_some() {
+                s.fail(message.into())
+            }
+        });
+    }
+
+    /// Takes the events of the insight pages; false for any other event.
+    pub fn apply(&self, event: &Event) -> bool {
+        match event {
+            Event::InsightProgress {
+                page,
+                message,
+                done,
+                total,
+            } => {
+                let progress = Some((message.clone(), *done, *total));
+                match page {
+                    InsightPage::Evaluate => self.evaluation.update(|s| s.progress = progress),
+                    InsightPage::Explore => self.explore.update(|s| s.progress = progress),
+                    InsightPage::Inspect => self.anatomy.update(|s| s.progress = progress),
+                }
+            }
+            Event::InsightFailed { page, message } => match page {
+                InsightPage::Evaluate => self.evaluation.update(|s| s.fail(message.clone())),
+                InsightPage::Explore => self.explore.update(|s| s.fail(message.clone())),
+                InsightPage::Inspect => self.anatomy.update(|s| s.fail(message.clone())),
+            },
+            Event::Evaluated { evaluation } => {
+                let urls = evaluation
+                    .mistakes
+                    .iter()
+                    .map(|m| (m.index, png_url(&m.png)))
+                    .collect();
+                self.record_urls.update(|old| {
+                    old.values().for_each(|url| revoke(url));
+                    *old = urls;
+                });
+                self.evaluation.update(|s| s.finish(evaluation.clone()));
+            }
+            Event::RecordImages { images, .. } => self.record_urls.update(|urls| {
+                for image in images {
+                    urls.insert(image.index, png_url(&image.png));
+                }
+            }),
+            Event::DataExplored { summary } => {
+                let sample_urls = summary
+                    .samples
+                    .iter()
+                    .map(|class| class.iter().map(|s| png_url(&s.png)).collect())
+                    .collect();
+                self.explore.update(|s| {
+                    if let Some(old) = &s.result {
+                        old.sample_urls.iter().flatten().for_each(|url| revoke(url));
+                    }
+                    s.finish(ExploreView {
+                        summary: summary.clone(),
+                        sample_urls,
+                    })
+                });
+            }
+            Event::Augmented {
+                index,
+                flip,
+                dx,
+                dy,
+                png,
+            } => self.augmented.update(|old| {
+                *old = Some(AugmentedView {
+                    index: *index,
+                    flip: *flip,
+                    dx: *dx,
+                    dy: *dy,
+                    url: {
+                        if let Some(old) = old {
+                            revoke(&old.url);
+                        }
+                        png_url(png)
+                    },
+                })
+            }),
+            Event::Inspected { anatomy } => {
+                let view = AnatomyView {
+                    image_url: png_url(&anatomy.image_png),
+                    map_urls: anatomy
+                        .layers
+                        .iter()
+                        .map(|l| (!l.maps.is_empty()).then(|| png_url(&l.maps)))
+                        .collect(),
+                    filters_url: png_url(&anatomy.filters),
+                    anatomy: anatomy.clone(),
+                };
+                self.anatomy.update(|s| {
+                    if let Some(old) = &s.result {
+                        revoke(&old.image_url);
+                        revoke(&old.filters_url);
+                        old.map_urls.iter().flatten().for_each(|url| revoke(url));
+                    }
+                    s.finish(view)
+                });
+            }
+            _ => return false,
+        }
+        true
+    }
+}
