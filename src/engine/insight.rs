@@ -304,13 +304,14 @@ pub async fn inspect(
     let weights = read_floats(first.weights, "the filters").await?;
     let mosaic = filter_mosaic(&weights, filters, height, width);
     let probabilities = softmax(&logits);
-    let (predicted, confidence) = probabilities
-        .iter()
-        .copied()
-        .enumerate()
-        .fold((0, f32::NEG_INFINITY), |best, (c, p)| {
-            if p > best.1 { (c, p) } else { best }
-        });
+    let (predicted, confidence) =
+        probabilities
+            .iter()
+            .copied()
+            .enumerate()
+            .fold((0, f32::NEG_INFINITY), |best, (c, p)| {
+                if p > best.1 { (c, p) } else { best }
+            });
     Ok(Anatomy {
         preset: model.preset(),
         image_name,

@@ -279,7 +279,9 @@ impl Engine {
                     Err(message) => Err(message),
                 };
                 match summary {
-                    Ok(summary) => post(&Event::DataExplored { summary }),
+                    Ok(summary) => post(&Event::DataExplored {
+                        summary: Box::new(summary),
+                    }),
                     Err(message) => insight_failed(InsightPage::Explore, message),
                 }
             }
@@ -306,7 +308,9 @@ impl Engine {
                 }
             }
             Request::Inspect { image } => match self.inspect(image).await {
-                Ok(anatomy) => post(&Event::Inspected { anatomy }),
+                Ok(anatomy) => post(&Event::Inspected {
+                    anatomy: Box::new(anatomy),
+                }),
                 Err(message) => insight_failed(InsightPage::Inspect, message),
             },
         }
@@ -321,7 +325,9 @@ impl Engine {
             Ok(None) => {}
             Ok(Some(evaluation)) => {
                 self.evaluation = None;
-                post(&Event::Evaluated { evaluation });
+                post(&Event::Evaluated {
+                    evaluation: Box::new(evaluation),
+                });
             }
             Err(message) => {
                 self.evaluation = None;

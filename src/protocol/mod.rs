@@ -331,14 +331,14 @@ pub enum Event {
         message: String,
     },
     Evaluated {
-        evaluation: Evaluation,
+        evaluation: Box<Evaluation>,
     },
     RecordImages {
         set: RecordSet,
         images: Vec<RecordImage>,
     },
     DataExplored {
-        summary: DataSummary,
+        summary: Box<DataSummary>,
     },
     Augmented {
         index: usize,
@@ -349,7 +349,7 @@ pub enum Event {
         png: Vec<u8>,
     },
     Inspected {
-        anatomy: Anatomy,
+        anatomy: Box<Anatomy>,
     },
     /// A request failed; the engine is still usable.
     Error {

@@ -147,7 +147,7 @@ impl InsightViews {
                     old.values().for_each(|url| revoke(url));
                     *old = urls;
                 });
-                self.evaluation.update(|s| s.finish(evaluation.clone()));
+                self.evaluation.update(|s| s.finish((**evaluation).clone()));
             }
             Event::RecordImages { images, .. } => self.record_urls.update(|urls| {
                 for image in images {
@@ -165,7 +165,7 @@ impl InsightViews {
                         old.sample_urls.iter().flatten().for_each(|url| revoke(url));
                     }
                     s.finish(ExploreView {
-                        summary: summary.clone(),
+                        summary: (**summary).clone(),
                         sample_urls,
                     })
                 });
@@ -199,7 +199,7 @@ impl InsightViews {
                         .map(|l| (!l.maps.is_empty()).then(|| png_url(&l.maps)))
                         .collect(),
                     filters_url: png_url(&anatomy.filters),
-                    anatomy: anatomy.clone(),
+                    anatomy: (**anatomy).clone(),
                 };
                 self.anatomy.update(|s| {
                     if let Some(old) = &s.result {

@@ -22,6 +22,7 @@ pub fn ModelBar() -> impl IntoView {
                     let current = info.preset;
                     view! {
                         <span data-testid="model-preset" data-trained=trained.to_string() data-preset=current.name()
+                            data-parameters=info.parameters.to_string()
                             data-weights=info.weights_file.clone().unwrap_or_default()>
                             {format!("Model: {} ({} parameters{accuracy})", info.preset, thousands(info.parameters))}
                             {info.weights_file.clone().map(|f| format!(" · weights: {f}"))}

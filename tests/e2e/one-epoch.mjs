@@ -6,7 +6,7 @@ import { serve, launch, openPage, waitReady } from './lib.mjs';
 const site = await serve();
 const browser = await launch({ webgpu: false });
 try {
-  const { page } = await openPage(browser, site, '?backend=cpu');
+  const { page } = await openPage(browser, site, '?backend=cpu#/train');
   await waitReady(page, 300_000);
   await page.fill('[data-testid="train-epochs"]', '1');
   await page.dispatchEvent('[data-testid="train-epochs"]', 'change');

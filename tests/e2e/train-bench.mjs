@@ -19,7 +19,7 @@ try {
   for (const { backend, webgpu, steps } of plan) {
     const browser = await launch({ webgpu });
     try {
-      const { page } = await openPage(browser, site, `?backend=${backend}`);
+      const { page } = await openPage(browser, site, `?backend=${backend}#/benchmark`);
       const kind = await waitReady(page, 300_000);
       if (kind !== backend) { console.error(`skipping ${backend}: the page runs on ${kind}`); continue; }
       await page.click('summary');

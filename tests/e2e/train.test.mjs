@@ -96,13 +96,18 @@ async function startTraining(page, { manifest, batch, epochs, preset = 'fast' })
   await page.click('[data-testid="train-start"]');
 }
 
-/** Logits of a fixed test image under the classifier's current model (a fresh file name each time). */
+/** Logits of a fixed test image under the classifier's current model (a fresh file name each
+ *  time), from the classify page; then back to the train page. */
 let shot = 0;
 async function logitsOf(page) {
   const name = `fixed-${shot++}.png`;
   const file = tempFiles({ [name]: png(cifarTestRecord(7).rgb) })[name];
+  await page.click('[data-testid="nav-classify"]');
   await upload(page, [file]);
-  return (await card(page, name)).logits;
+  const logits = (await card(page, name)).logits;
+  await page.click('[data-testid="nav-train"]');
+  await page.waitForSelector('[data-testid="train"]');
+  return logits;
 }
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -116,7 +121,7 @@ for (const backend of ['cpu', 'webgpu']) {
   test(`${backend}: train ${preset} on real shards, reload and resume, export and import the weights`, async () => {
     const browser = await launch({ webgpu: backend === 'webgpu' });
     try {
-      const { page, problems } = await openPage(browser, site, `?backend=${backend}`, { init: OBSERVE_LONG_TASKS });
+      const { page, problems } = await openPage(browser, site, `?backend=${backend}#/train`, { init: OBSERVE_LONG_TASKS });
       assert.equal(await waitReady(page, 180_000), backend);
       // Start from a clean browser profile: no saved run.
       assert.equal(await page.locator('[data-testid="saved-run"]').count(), 0);
@@ -175,7 +180,7 @@ for (const backend of ['cpu', 'webgpu']) {
 test('cpu: a corrupted shard gets a clear message and nothing trained is lost', async () => {
   const browser = await launch({ webgpu: false });
   try {
-    const { page, problems } = await openPage(browser, site, '?backend=cpu');
+    const { page, problems } = await openPage(browser, site, '?backend=cpu#/train');
     await waitReady(page, 180_000);
     await startTraining(page, { manifest: 'data/corrupt/manifest.json', batch: 32, epochs: 1 });
     const paused = await waitTraining(page, (t) => t.state === 'paused');
