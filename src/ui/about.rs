@@ -28,7 +28,7 @@ pub fn AboutPage() -> impl IntoView {
                         {row("preset", Some(format!("{} ({} parameters)", info.preset, thousands(info.parameters))))}
                         {row("weights", Some(card.origin.clone()))}
                         {row("test accuracy", percent(card.test_accuracy).map(|a| match card.test_records {
-                            Some(n) => format!("{a} on {n} CIFAR-10 test records"),
+                            Some(n) => format!("{a} on {} CIFAR-10 test records", thousands(n)),
                             None => a,
                         }))}
                         {row("with flip TTA", percent(card.test_accuracy_tta))}

@@ -146,9 +146,9 @@ fn AugmentPreview(set: RecordSet) -> impl IntoView {
                     <label><input type="checkbox" data-testid="aug-flip" prop:checked=flip
                         on:change=move |ev| send(index, event_target_checked(&ev), dx, dy)/>" mirror"</label>
                     <label>" shift x " <input type="range" min=(-MAX_SHIFT).to_string() max=MAX_SHIFT.to_string() data-testid="aug-dx"
-                        prop:value=dx.to_string() on:change=move |ev| send(index, flip, event_target_value(&ev).parse().unwrap_or(0), dy)/></label>
+                        prop:value=dx.to_string() on:change=move |ev| send(index, flip, event_target_value(&ev).parse().unwrap_or(0), dy)/>{format!(" {dx:+} px")}</label>
                     <label>" shift y " <input type="range" min=(-MAX_SHIFT).to_string() max=MAX_SHIFT.to_string() data-testid="aug-dy"
-                        prop:value=dy.to_string() on:change=move |ev| send(index, flip, dx, event_target_value(&ev).parse().unwrap_or(0))/></label>
+                        prop:value=dy.to_string() on:change=move |ev| send(index, flip, dx, event_target_value(&ev).parse().unwrap_or(0))/>{format!(" {dy:+} px")}</label>
                     <button data-testid="aug-random" on:click=random>"Random, as in training"</button>
                     <p class="caption">"Training mirrors half the images and shifts each by up to 2 px, filling the \
                         border by reflection: the network sees a slightly different picture every epoch, which \

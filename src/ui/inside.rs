@@ -136,8 +136,8 @@ pub fn InsidePage() -> impl IntoView {
                                     </tr>
                                 }.into_any();
                             };
-                            // Tiles drawn at a readable size: about 40 px across whatever the map's size.
-                            let scale = (40 / w.max(1)).max(1);
+                            // Every grid drawn about 130 px wide whatever the map's size, pixels kept square.
+                            let scale = (32 / w.max(1)).max(1);
                             let width = layer.maps_columns * (w + 1) * scale;
                             view! {
                                 <tr data-testid="arch-row" data-parameters=layer.parameters.to_string()>
