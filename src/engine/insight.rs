@@ -72,10 +72,11 @@ pub struct RecordSets {
 impl RecordSets {
     /// The set's records: a manifest's test shards, or its first training shard (one shard is
     /// plenty to look at, and the whole training split would be five times the memory).
+    /// Progress goes to `page`, or to the busy line without one.
     pub async fn get(
         &mut self,
         set: &RecordSet,
-        page: InsightPage,
+        page: Option<InsightPage>,
     ) -> Result<Rc<LoadedSet>, String> {
         if let Some(loaded) = self.sets.get(set) {
             return Ok(loaded.clone());
@@ -99,11 +100,15 @@ impl RecordSets {
         }
         let mut records = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
-            post(&Event::InsightProgress {
-                page,
-                message: format!("Reading {} ({} of {})…", entry.file, i + 1, entries.len()),
-                done: i,
-                total: entries.len(),
+            let message = format!("Reading {} ({} of {})…", entry.file, i + 1, entries.len());
+            post(&match page {
+                Some(page) => Event::InsightProgress {
+                    page,
+                    message,
+                    done: i,
+                    total: entries.len(),
+                },
+                None => Event::Busy { message },
             });
             records.extend(shards.load(entry).await?.0);
         }

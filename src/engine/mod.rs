@@ -9,6 +9,7 @@ mod runner;
 mod shards;
 mod shipped;
 mod train_bench;
+mod train_check;
 mod training;
 
 use futures::channel::mpsc;

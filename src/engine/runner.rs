@@ -241,9 +241,22 @@ impl Engine {
                 Ok(results) => post(&Event::TrainingBenchmark { results }),
                 Err(message) => post(&Event::Error { message }),
             },
+            Request::CheckTraining {
+                presets,
+                batch,
+                steps,
+            } => match self.check_training(&presets, batch, steps).await {
+                Ok(checks) => {
+                    self.post_model();
+                    post(&Event::TrainingChecked { checks })
+                }
+                Err(message) => post(&Event::Error {
+                    message: format!("The training check could not run: {message}"),
+                }),
+            },
             Request::Evaluate { set, limit, tta } => {
                 self.evaluation = None;
-                match self.sets.get(&set, InsightPage::Evaluate).await {
+                match self.sets.get(&set, Some(InsightPage::Evaluate)).await {
                     Ok(loaded) => {
                         self.evaluation = Some(EvaluationRun::new(
                             set,
@@ -264,7 +277,7 @@ impl Engine {
                 }
             }
             Request::RecordImages { set, indices } => {
-                let images = match self.sets.get(&set, InsightPage::Evaluate).await {
+                let images = match self.sets.get(&set, Some(InsightPage::Evaluate)).await {
                     Ok(loaded) => indices.iter().map(|&i| loaded.image(i)).collect(),
                     Err(message) => Err(message),
                 };
@@ -274,7 +287,7 @@ impl Engine {
                 }
             }
             Request::ExploreData { set } => {
-                let summary = match self.sets.get(&set, InsightPage::Explore).await {
+                let summary = match self.sets.get(&set, Some(InsightPage::Explore)).await {
                     Ok(loaded) => insight::summarize(&set, &loaded),
                     Err(message) => Err(message),
                 };
@@ -292,7 +305,7 @@ impl Engine {
                 dx,
                 dy,
             } => {
-                let png = match self.sets.get(&set, InsightPage::Explore).await {
+                let png = match self.sets.get(&set, Some(InsightPage::Explore)).await {
                     Ok(loaded) => insight::augment(&loaded, index, flip, dx, dy),
                     Err(message) => Err(message),
                 };
@@ -314,6 +327,35 @@ impl Engine {
                 Err(message) => insight_failed(InsightPage::Inspect, message),
             },
         }
+    }
+
+    /// [`super::train_check`] for each preset, on the default shard set's first training shard.
+    async fn check_training(
+        &mut self,
+        presets: &[Preset],
+        batch: usize,
+        steps: usize,
+    ) -> Result<Vec<crate::protocol::TrainingCheck>, String> {
+        let set = crate::protocol::RecordSet {
+            manifest: DEFAULT_MANIFEST.into(),
+            split: crate::data::Split::Train,
+        };
+        let loaded = self.sets.get(&set, None).await?;
+        let mut checks = Vec::new();
+        for &preset in presets {
+            checks.push(
+                super::train_check::run(
+                    preset,
+                    batch,
+                    steps.max(1),
+                    &loaded.records,
+                    &self.device,
+                    self.status.kind,
+                )
+                .await?,
+            );
+        }
+        Ok(checks)
     }
 
     /// The next batch of the evaluation in progress.
@@ -349,7 +391,7 @@ impl Engine {
                 (name, pixels)
             }
             InspectImage::Record { set, index } => {
-                let loaded = self.sets.get(&set, InsightPage::Inspect).await?;
+                let loaded = self.sets.get(&set, Some(InsightPage::Inspect)).await?;
                 let pixels = Box::new(*loaded.pixels(index)?);
                 (format!("record {index} of {}", loaded.files), pixels)
             }
@@ -764,6 +806,9 @@ async fn timed_forward(model: &Classifier, images: &Tensor<4>) -> Result<f64, St
         .map_err(|e| format!("benchmark forward failed: {e:?}"))?;
     Ok(now_ms() - start)
 }
+
+/// The shard set `make serve` puts beside the page.
+const DEFAULT_MANIFEST: &str = "data/cifar10/manifest.json";
 
 fn untrained_card(preset: Preset) -> ModelCard {
     ModelCard {

@@ -12,8 +12,8 @@ pub use insight::{
     RecordSet,
 };
 pub use training::{
-    CheckpointSummary, DataSource, DroppedFile, EpochPoint, StepPoint, TrainSettings,
-    TrainingHistory, TrainingPace, TrainingState, WeightsFormat,
+    CheckpointSummary, DataSource, DroppedFile, EpochPoint, StepCheck, StepPoint, TensorDiff,
+    TrainSettings, TrainingCheck, TrainingHistory, TrainingPace, TrainingState, WeightsFormat,
 };
 
 use crate::model::{Prediction, Preset, SaliencyMethod};
@@ -115,6 +115,13 @@ pub enum Request {
     },
     /// Measures training speed: `steps` timed steps (after one warm-up) per preset.
     BenchmarkTraining {
+        presets: Vec<Preset>,
+        batch: usize,
+        steps: usize,
+    },
+    /// Trains each preset `steps` steps on the CPU and on the active backend from the same
+    /// network and records, and compares every tensor after each step (`TrainingChecked`).
+    CheckTraining {
         presets: Vec<Preset>,
         batch: usize,
         steps: usize,
@@ -317,6 +324,9 @@ pub enum Event {
     },
     TrainingBenchmark {
         results: Vec<TrainingBenchmarkResult>,
+    },
+    TrainingChecked {
+        checks: Vec<TrainingCheck>,
     },
     /// Slow work of an insight page (loading shards, evaluating batches).
     InsightProgress {

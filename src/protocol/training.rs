@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::BackendKind;
 use crate::model::Preset;
 
 /// Where the training records come from.
@@ -182,4 +183,38 @@ impl WeightsFormat {
             WeightsFormat::Pinhole => "bin",
         }
     }
+}
+
+/// How far one tensor of the network on the checked backend is from the CPU's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TensorDiff {
+    /// The tensor's path in the network, e.g. `groups.0.norm1.beta`.
+    pub name: String,
+    pub max_abs_diff: f32,
+    /// The CPU tensor's largest magnitude, for scale.
+    pub max_abs: f32,
+    /// NaN or infinite values on the checked backend.
+    pub non_finite: usize,
+}
+
+/// One optimiser step taken on both backends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepCheck {
+    pub step: usize,
+    pub loss_cpu: f32,
+    pub loss: f32,
+    /// The tensors furthest from the CPU's after the step, worst first.
+    pub worst: Vec<TensorDiff>,
+}
+
+/// The same network (built on the CPU and copied) trained for a few steps on the same records
+/// on the CPU and on the active backend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainingCheck {
+    pub preset: Preset,
+    pub backend: BackendKind,
+    pub batch: usize,
+    pub steps: Vec<StepCheck>,
+    /// Every loss finite and every tensor within 1% (of its scale) of the CPU's.
+    pub agrees: bool,
 }

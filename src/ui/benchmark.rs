@@ -28,6 +28,14 @@ pub fn BenchmarkPanel() -> impl IntoView {
             steps: steps.get_untracked(),
         });
     };
+    let check_training = move |_| {
+        engine.training_check.set(None);
+        engine.send(Request::CheckTraining {
+            presets: Preset::ALL.to_vec(),
+            batch: 32,
+            steps: steps.get_untracked(),
+        });
+    };
     view! {
         <details class="benchmark">
             <summary>"Speed on this device"</summary>
@@ -39,6 +47,9 @@ pub fn BenchmarkPanel() -> impl IntoView {
                 on:change=move |ev| runs.set(event_target_value(&ev).parse().unwrap_or(5))/></label>
             <button data-testid="run-benchmark" on:click=run>"Run inference benchmark"</button>
             <button data-testid="run-train-benchmark" on:click=run_training>"Run training benchmark"</button>
+            <button data-testid="check-training" on:click=check_training
+                title="Trains each preset a few steps here and on the CPU from the same network and compares every tensor">
+                "Check training against the CPU"</button>
             <label>" Timed steps " <input type="number" min="1" max="50" data-testid="bench-steps"
                 prop:value=move || steps.get().to_string()
                 on:change=move |ev| steps.set(event_target_value(&ev).parse().unwrap_or(3))/></label>
@@ -75,6 +86,30 @@ pub fn BenchmarkPanel() -> impl IntoView {
                         }).collect_view()}
                     </table>
                     <pre data-testid="train-benchmark-json">{json}</pre>
+                }
+            })}
+            {move || engine.training_check.get().map(|checks| {
+                let json = serde_json::to_string_pretty(&checks).unwrap_or_default();
+                view! {
+                    <table data-testid="train-check">
+                        <tr><th>"preset"</th><th>"step"</th><th>"CPU loss"</th><th>"loss here"</th><th>"furthest tensor"</th><th>"max |Δ|"</th><th>"its scale"</th><th>"NaN/inf"</th></tr>
+                        {checks.iter().flat_map(|c| c.steps.iter().map(move |s| {
+                            let worst = s.worst.first().cloned();
+                            view! {
+                                <tr data-agrees=c.agrees.to_string()>
+                                    <td>{c.preset.name()}</td>
+                                    <td>{s.step}</td>
+                                    <td>{format!("{:.4}", s.loss_cpu)}</td>
+                                    <td>{format!("{:.4}", s.loss)}</td>
+                                    <td>{worst.as_ref().map(|w| w.name.clone())}</td>
+                                    <td>{worst.as_ref().map(|w| format!("{:.2e}", w.max_abs_diff))}</td>
+                                    <td>{worst.as_ref().map(|w| format!("{:.2e}", w.max_abs))}</td>
+                                    <td>{worst.as_ref().map(|w| w.non_finite)}</td>
+                                </tr>
+                            }
+                        })).collect_view()}
+                    </table>
+                    <pre data-testid="train-check-json">{json}</pre>
                 }
             })}
         </details>

@@ -13,7 +13,7 @@ use super::training_view::TrainingView;
 use crate::model::Prediction;
 use crate::protocol::{
     BackendKind, BackendStatus, BenchmarkResult, Event, Heatmap, ModelInfo, Request,
-    TrainingBenchmarkResult, TrainingState,
+    TrainingBenchmarkResult, TrainingCheck, TrainingState,
 };
 
 /// One image the user gave, and what became of it.
@@ -86,6 +86,7 @@ pub struct EngineClient {
     pub live: RwSignal<Option<LiveFrame>>,
     pub training: RwSignal<TrainingView>,
     pub training_benchmark: RwSignal<Option<Vec<TrainingBenchmarkResult>>>,
+    pub training_check: RwSignal<Option<Vec<TrainingCheck>>>,
     /// The evaluate, explore and inside pages' state.
     pub insight: InsightViews,
 }
@@ -110,6 +111,7 @@ impl EngineClient {
             live: RwSignal::new(None),
             training: RwSignal::new(TrainingView::default()),
             training_benchmark: RwSignal::new(None),
+            training_check: RwSignal::new(None),
             insight: InsightViews::new(),
         };
         client.spawn_worker();
@@ -307,6 +309,10 @@ impl EngineClient {
             Event::TrainingBenchmark { results } => {
                 self.busy.set(None);
                 self.training_benchmark.set(Some(results));
+            }
+            Event::TrainingChecked { checks } => {
+                self.busy.set(None);
+                self.training_check.set(Some(checks));
             }
             Event::WeightsExported { file_name, bytes } => {
                 save_file(&file_name, &bytes, "application/octet-stream")

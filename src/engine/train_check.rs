@@ -1,0 +1,145 @@
+//! Does training on the active backend match the CPU? The same network, built on the CPU and
+//! copied over, takes the same steps on the same records on both; after every step each tensor
+//! is compared. It finds which layer goes wrong when a GPU's training diverges.
+
+use burn::module::Module;
+use burn::tensor::Device;
+use safetensors::SafeTensors;
+
+use super::{post, yield_now};
+use crate::data::CifarRecord;
+use crate::model::{Classifier, Preset, save_safetensors, to_device_async};
+use crate::protocol::{BackendKind, Event, StepCheck, TensorDiff, TrainingCheck};
+use crate::train::{TrainConfig, Trainer};
+
+/// Tensors listed per step.
+const WORST: usize = 6;
+/// Largest difference, relative to the tensor's scale, that still counts as agreeing.
+const TOLERANCE: f32 = 1e-2;
+
+pub async fn run(
+    preset: Preset,
+    batch: usize,
+    steps: usize,
+    records: &[CifarRecord],
+    device: &Device,
+    backend: BackendKind,
+) -> Result<TrainingCheck, String> {
+    post(&Event::Busy {
+        message: format!(
+            "Checking {preset} training on {} against the CPU…",
+            backend.label()
+        ),
+    });
+    let batch = batch.clamp(1, records.len());
+    let mut config = TrainConfig::new(preset);
+    config.batch_size = batch;
+    config.epochs = steps + 2;
+    let cpu = Device::flex().autodiff();
+    let mut reference = Trainer::new(config, records, &cpu);
+    let start = reference
+        .checkpoint_async(false)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut other = Trainer::resume(
+        &start,
+        "the CPU's network",
+        records.len(),
+        &device.clone().autodiff(),
+    )
+    .map_err(|e| e.to_string())?;
+    let order: Vec<usize> = (0..batch).collect();
+    let mut checks = Vec::with_capacity(steps);
+    for step in 1..=steps {
+        let loss_cpu = read_loss(&mut reference, &order, records).await?;
+        let loss = read_loss(&mut other, &order, records).await?;
+        let worst = compare(&reference.model, &other.model).await?;
+        checks.push(StepCheck {
+            step,
+            loss_cpu,
+            loss,
+            worst,
+        });
+        yield_now().await;
+    }
+    let agrees = checks.iter().all(|c| {
+        c.loss.is_finite()
+            && c.worst
+                .iter()
+                .all(|d| d.non_finite == 0 && d.max_abs_diff <= TOLERANCE * d.max_abs.max(1e-3))
+    });
+    Ok(TrainingCheck {
+        preset,
+        backend,
+        batch,
+        steps: checks,
+        agrees,
+    })
+}
+
+async fn read_loss(
+    trainer: &mut Trainer,
+    order: &[usize],
+    records: &[CifarRecord],
+) -> Result<f32, String> {
+    let values = trainer
+        .train_step(order, records)
+        .loss
+        .into_data_async()
+        .await
+        .map_err(|e| format!("a training step failed: {e:?}"))?
+        .try_to_vec::<f32>()
+        .map_err(|e| format!("unexpected loss: {e:?}"))?;
+    Ok(values[0])
+}
+
+/// Every tensor of `other` against `reference`, worst (relative to its scale) first.
+async fn compare(reference: &Classifier, other: &Classifier) -> Result<Vec<TensorDiff>, String> {
+    let host = |model: &Classifier| {
+        let model = model.valid();
+        async move {
+            let host = to_device_async(&model, &Device::flex()).await?;
+            save_safetensors(&host).map_err(|e| e.to_string())
+        }
+    };
+    let (a, b) = (host(reference).await?, host(other).await?);
+    let a = SafeTensors::deserialize(&a).map_err(|e| e.to_string())?;
+    let b = SafeTensors::deserialize(&b).map_err(|e| e.to_string())?;
+    let floats = |bytes: &[u8]| -> Vec<f32> {
+        bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
+    };
+    let mut diffs = Vec::new();
+    for (name, view) in a.tensors() {
+        let Ok(theirs) = b.tensor(&name) else {
+            continue;
+        };
+        let (mine, theirs) = (floats(view.data()), floats(theirs.data()));
+        let mut diff = TensorDiff {
+            name,
+            max_abs_diff: 0.0,
+            max_abs: 0.0,
+            non_finite: 0,
+        };
+        for (x, y) in mine.iter().zip(&theirs) {
+            if !y.is_finite() {
+                diff.non_finite += 1;
+            }
+            diff.max_abs = diff.max_abs.max(x.abs());
+            diff.max_abs_diff = diff.max_abs_diff.max((x - y).abs());
+        }
+        diffs.push(diff);
+    }
+    let badness = |d: &TensorDiff| {
+        if d.non_finite > 0 {
+            f32::INFINITY
+        } else {
+            d.max_abs_diff / d.max_abs.max(1e-3)
+        }
+    };
+    diffs.sort_by(|x, y| badness(y).total_cmp(&badness(x)));
+    diffs.truncate(WORST);
+    Ok(diffs)
+}
