@@ -5,6 +5,7 @@ mod backend;
 mod checkpoint_store;
 mod fetch;
 mod insight;
+mod op_check;
 mod runner;
 mod shards;
 mod shipped;

@@ -246,9 +246,9 @@ impl Engine {
                 batch,
                 steps,
             } => match self.check_training(&presets, batch, steps).await {
-                Ok(checks) => {
+                Ok((ops, checks)) => {
                     self.post_model();
-                    post(&Event::TrainingChecked { checks })
+                    post(&Event::TrainingChecked { ops, checks })
                 }
                 Err(message) => post(&Event::Error {
                     message: format!("The training check could not run: {message}"),
@@ -335,7 +335,17 @@ impl Engine {
         presets: &[Preset],
         batch: usize,
         steps: usize,
-    ) -> Result<Vec<crate::protocol::TrainingCheck>, String> {
+    ) -> Result<
+        (
+            Vec<crate::protocol::OpCheck>,
+            Vec<crate::protocol::TrainingCheck>,
+        ),
+        String,
+    > {
+        post(&Event::Busy {
+            message: format!("Checking layer gradients on {}…", self.status.kind.label()),
+        });
+        let ops = super::op_check::run(&self.device).await?;
         let set = crate::protocol::RecordSet {
             manifest: DEFAULT_MANIFEST.into(),
             split: crate::data::Split::Train,
@@ -355,7 +365,7 @@ impl Engine {
                 .await?,
             );
         }
-        Ok(checks)
+        Ok((ops, checks))
     }
 
     /// The next batch of the evaluation in progress.

@@ -12,8 +12,9 @@ pub use insight::{
     RecordSet,
 };
 pub use training::{
-    CheckpointSummary, DataSource, DroppedFile, EpochPoint, StepCheck, StepPoint, TensorDiff,
-    TrainSettings, TrainingCheck, TrainingHistory, TrainingPace, TrainingState, WeightsFormat,
+    CheckpointSummary, DataSource, DroppedFile, EpochPoint, OpCheck, StepCheck, StepPoint,
+    TensorDiff, TrainSettings, TrainingCheck, TrainingHistory, TrainingPace, TrainingState,
+    WeightsFormat,
 };
 
 use crate::model::{Prediction, Preset, SaliencyMethod};
@@ -326,6 +327,7 @@ pub enum Event {
         results: Vec<TrainingBenchmarkResult>,
     },
     TrainingChecked {
+        ops: Vec<OpCheck>,
         checks: Vec<TrainingCheck>,
     },
     /// Slow work of an insight page (loading shards, evaluating batches).

@@ -218,3 +218,12 @@ pub struct TrainingCheck {
     /// Every loss finite and every tensor within 1% (of its scale) of the CPU's.
     pub agrees: bool,
 }
+
+/// One kind of layer's input and weight gradients on the active backend against the CPU's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OpCheck {
+    pub name: String,
+    /// Largest finite difference relative to the CPU gradient's largest magnitude.
+    pub worst_relative: f32,
+    pub non_finite: usize,
+}

@@ -88,9 +88,16 @@ pub fn BenchmarkPanel() -> impl IntoView {
                     <pre data-testid="train-benchmark-json">{json}</pre>
                 }
             })}
-            {move || engine.training_check.get().map(|checks| {
-                let json = serde_json::to_string_pretty(&checks).unwrap_or_default();
+            {move || engine.training_check.get().map(|(ops, checks)| {
+                let json = serde_json::to_string_pretty(&serde_json::json!({"ops": ops, "checks": checks}))
+                    .unwrap_or_default();
                 view! {
+                    <table data-testid="op-check">
+                        <tr><th>"layer gradients"</th><th>"largest difference (relative)"</th><th>"NaN/inf"</th></tr>
+                        {ops.iter().map(|o| view! {
+                            <tr><td>{o.name.clone()}</td><td>{format!("{:.2e}", o.worst_relative)}</td><td>{o.non_finite}</td></tr>
+                        }).collect_view()}
+                    </table>
                     <table data-testid="train-check">
                         <tr><th>"preset"</th><th>"step"</th><th>"CPU loss"</th><th>"loss here"</th><th>"furthest tensor"</th><th>"max |Δ|"</th><th>"its scale"</th><th>"NaN/inf"</th></tr>
                         {checks.iter().flat_map(|c| c.steps.iter().map(move |s| {

@@ -12,7 +12,7 @@ use super::insight_state::InsightViews;
 use super::training_view::TrainingView;
 use crate::model::Prediction;
 use crate::protocol::{
-    BackendKind, BackendStatus, BenchmarkResult, Event, Heatmap, ModelInfo, Request,
+    BackendKind, BackendStatus, BenchmarkResult, Event, Heatmap, ModelInfo, OpCheck, Request,
     TrainingBenchmarkResult, TrainingCheck, TrainingState,
 };
 
@@ -86,7 +86,7 @@ pub struct EngineClient {
     pub live: RwSignal<Option<LiveFrame>>,
     pub training: RwSignal<TrainingView>,
     pub training_benchmark: RwSignal<Option<Vec<TrainingBenchmarkResult>>>,
-    pub training_check: RwSignal<Option<Vec<TrainingCheck>>>,
+    pub training_check: RwSignal<Option<(Vec<OpCheck>, Vec<TrainingCheck>)>>,
     /// The evaluate, explore and inside pages' state.
     pub insight: InsightViews,
 }
@@ -310,9 +310,9 @@ impl EngineClient {
                 self.busy.set(None);
                 self.training_benchmark.set(Some(results));
             }
-            Event::TrainingChecked { checks } => {
+            Event::TrainingChecked { ops, checks } => {
                 self.busy.set(None);
-                self.training_check.set(Some(checks));
+                self.training_check.set(Some((ops, checks)));
             }
             Event::WeightsExported { file_name, bytes } => {
                 save_file(&file_name, &bytes, "application/octet-stream")

@@ -1,5 +1,6 @@
 // Trains each preset a few steps on WebGPU (SwiftShader in headless Chromium) and on the CPU from
-// the same network and records, and prints how far every tensor drifts, as JSON.
+// the same network and records, and prints how far every tensor drifts, and each kind of layer's
+// gradients against the CPU's, as JSON.
 // Usage: node tests/e2e/train-check.mjs [webgpu|cpu]   (needs `make shards`)
 import { serve, launch, openPage, waitReady } from './lib.mjs';
 
