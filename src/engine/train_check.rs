@@ -2,8 +2,9 @@
 //! copied over, takes the same steps on the same records on both; after every step each tensor
 //! is compared. It finds which layer goes wrong when a GPU's training diverges.
 
-use burn::module::Module;
-use burn::tensor::Device;
+use burn::module::{Module, ModuleVisitor, ParamId};
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Tensor};
 use safetensors::SafeTensors;
 
 use super::{post, yield_now};
@@ -13,12 +14,21 @@ use crate::protocol::{BackendKind, Event, StepCheck, TensorDiff, TrainingCheck};
 use crate::train::{TrainConfig, Trainer};
 
 /// Tensors listed per step.
-const WORST: usize = 6;
+const WORST: usize = 40;
 /// Largest difference, relative to the tensor's scale, that still counts as agreeing.
 const TOLERANCE: f32 = 1e-2;
 
+/// Recipe variants the check also runs, to tell which ingredient a divergence comes from.
+pub const VARIANTS: [(&str, fn(&mut TrainConfig)); 4] = [
+    ("recipe", |_| {}),
+    ("no Dirac init", |c| c.dirac = false),
+    ("no bias group", |c| c.bias_scaler = 1.0),
+    ("no Lookahead", |c| c.lookahead = false),
+];
+
 pub async fn run(
     preset: Preset,
+    variant: (&str, fn(&mut TrainConfig)),
     batch: usize,
     steps: usize,
     records: &[CifarRecord],
@@ -35,6 +45,7 @@ pub async fn run(
     let mut config = TrainConfig::new(preset);
     config.batch_size = batch;
     config.epochs = steps + 2;
+    (variant.1)(&mut config);
     let cpu = Device::flex().autodiff();
     let mut reference = Trainer::new(config, records, &cpu);
     let start = reference
@@ -49,6 +60,7 @@ pub async fn run(
     )
     .map_err(|e| e.to_string())?;
     let order: Vec<usize> = (0..batch).collect();
+    let gradients = compare_gradients(&reference, &other, &order, records).await?;
     let mut checks = Vec::with_capacity(steps);
     for step in 1..=steps {
         let loss_cpu = read_loss(&mut reference, &order, records).await?;
@@ -70,8 +82,10 @@ pub async fn run(
     });
     Ok(TrainingCheck {
         preset,
+        variant: variant.0.to_string(),
         backend,
         batch,
+        gradients,
         steps: checks,
         agrees,
     })
@@ -117,29 +131,95 @@ async fn compare(reference: &Classifier, other: &Classifier) -> Result<Vec<Tenso
             continue;
         };
         let (mine, theirs) = (floats(view.data()), floats(theirs.data()));
-        let mut diff = TensorDiff {
-            name,
-            max_abs_diff: 0.0,
-            max_abs: 0.0,
-            non_finite: 0,
-        };
-        for (x, y) in mine.iter().zip(&theirs) {
-            if !y.is_finite() {
-                diff.non_finite += 1;
-            }
-            diff.max_abs = diff.max_abs.max(x.abs());
-            diff.max_abs_diff = diff.max_abs_diff.max((x - y).abs());
-        }
-        diffs.push(diff);
+        diffs.push(diff(name, &mine, &theirs));
     }
-    let badness = |d: &TensorDiff| {
-        if d.non_finite > 0 {
-            f32::INFINITY
-        } else {
-            d.max_abs_diff / d.max_abs.max(1e-3)
-        }
-    };
     diffs.sort_by(|x, y| badness(y).total_cmp(&badness(x)));
     diffs.truncate(WORST);
     Ok(diffs)
+}
+
+/// Every parameter's path, id and rank.
+#[derive(Default)]
+struct Params(Vec<(String, ParamId, usize)>);
+
+impl ModuleVisitor for Params {
+    fn visit_float_with_path<const D: usize>(
+        &mut self,
+        path: &[String],
+        id: ParamId,
+        _: &Tensor<D>,
+    ) {
+        self.0.push((path.join("."), id, D));
+    }
+}
+
+fn params(model: &Classifier) -> Params {
+    let mut params = Params::default();
+    model.visit(&mut params);
+    params
+}
+
+async fn gradient_values(grads: &GradientsParams, id: ParamId, rank: usize) -> Option<Vec<f32>> {
+    let data = match rank {
+        1 => grads.get::<1>(id)?.into_data_async().await,
+        2 => grads.get::<2>(id)?.into_data_async().await,
+        4 => grads.get::<4>(id)?.into_data_async().await,
+        _ => return None,
+    };
+    data.ok()?.try_to_vec::<f32>().ok()
+}
+
+/// The first step's gradients, parameter by parameter, every one listed (worst first).
+async fn compare_gradients(
+    reference: &Trainer,
+    other: &Trainer,
+    order: &[usize],
+    records: &[CifarRecord],
+) -> Result<Vec<TensorDiff>, String> {
+    let (mine, theirs) = (
+        reference.gradients(order, records),
+        other.gradients(order, records),
+    );
+    let their_params = params(&other.model);
+    let mut diffs = Vec::new();
+    for (name, id, rank) in params(&reference.model).0 {
+        let Some(&(_, their_id, _)) = their_params.0.iter().find(|(n, _, _)| *n == name) else {
+            continue;
+        };
+        let (Some(a), Some(b)) = (
+            gradient_values(&mine, id, rank).await,
+            gradient_values(&theirs, their_id, rank).await,
+        ) else {
+            continue;
+        };
+        diffs.push(diff(name, &a, &b));
+    }
+    diffs.sort_by(|x, y| badness(y).total_cmp(&badness(x)));
+    Ok(diffs)
+}
+
+fn diff(name: String, mine: &[f32], theirs: &[f32]) -> TensorDiff {
+    let mut diff = TensorDiff {
+        name,
+        max_abs_diff: 0.0,
+        max_abs: 0.0,
+        non_finite: 0,
+    };
+    for (x, y) in mine.iter().zip(theirs) {
+        if !y.is_finite() {
+            diff.non_finite += 1;
+        }
+        diff.max_abs = diff.max_abs.max(x.abs());
+        diff.max_abs_diff = diff.max_abs_diff.max((x - y).abs());
+    }
+    diff
+}
+
+/// Non-finite values first, then the largest difference relative to the tensor's scale.
+fn badness(d: &TensorDiff) -> f32 {
+    if d.non_finite > 0 {
+        f32::INFINITY
+    } else {
+        d.max_abs_diff / d.max_abs.max(1e-3)
+    }
 }
