@@ -36,8 +36,11 @@ fn cases() -> Vec<Case> {
     fn conv_pad0(t: &[Tensor<4>]) -> Tensor<4> {
         conv(0)(t)
     }
-    fn gelu_layer(t: &[Tensor<4>]) -> Tensor<4> {
-        gelu(t[0].clone())
+    fn burn_gelu(t: &[Tensor<4>]) -> Tensor<4> {
+        gelu(t[0].clone().mul_scalar(50.0))
+    }
+    fn network_gelu(t: &[Tensor<4>]) -> Tensor<4> {
+        crate::model::gelu(t[0].clone().mul_scalar(50.0))
     }
     fn pool2(t: &[Tensor<4>]) -> Tensor<4> {
         max_pool2d(t[0].clone(), MaxPoolOptions::new([2, 2]))
@@ -95,9 +98,14 @@ fn cases() -> Vec<Case> {
             layer: conv_pad0,
         },
         Case {
-            name: "GELU",
+            name: "Burn's fused GELU, inputs up to ±50",
             inputs: vec![[32, 64, 15, 15]],
-            layer: gelu_layer,
+            layer: burn_gelu,
+        },
+        Case {
+            name: "the networks' GELU, inputs up to ±50",
+            inputs: vec![[32, 64, 15, 15]],
+            layer: network_gelu,
         },
         Case {
             name: "batch norm ε=1e-12 (training)",

@@ -353,24 +353,17 @@ impl Engine {
         let loaded = self.sets.get(&set, None).await?;
         let mut checks = Vec::new();
         for &preset in presets {
-            let variants = match preset {
-                Preset::Baseline => &super::train_check::VARIANTS[..1],
-                _ => &super::train_check::VARIANTS[..],
-            };
-            for &variant in variants {
-                checks.push(
-                    super::train_check::run(
-                        preset,
-                        variant,
-                        batch,
-                        steps.max(1),
-                        &loaded.records,
-                        &self.device,
-                        self.status.kind,
-                    )
-                    .await?,
-                );
-            }
+            checks.push(
+                super::train_check::run(
+                    preset,
+                    batch,
+                    steps.max(1),
+                    &loaded.records,
+                    &self.device,
+                    self.status.kind,
+                )
+                .await?,
+            );
         }
         Ok((ops, checks))
     }

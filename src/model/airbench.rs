@@ -5,7 +5,6 @@ use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
-use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Tensor};
 
 use super::{CIFAR_MEAN, CIFAR_STD};
@@ -121,6 +120,19 @@ impl Airbench {
         let x = self.head_pool.forward(x).flatten::<2>(1, 3);
         self.head.forward(x).mul_scalar(HEAD_SCALE)
     }
+}
+
+/// GELU, `x·Φ(x) = x·(1 + erf(x/√2))/2`, written out so that autodiff differentiates it through
+/// `erf` (whose derivative, `2/√π·e^(−z²)`, cannot overflow). Burn's fused `gelu` has the same
+/// forward but a tanh-based backward: `tanh` of the cubic argument overflows to NaN for inputs
+/// beyond about ±10 on some WebGPU implementations (SwiftShader), and whitened images reach ±50.
+pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    let cdf = x
+        .clone()
+        .div_scalar(std::f64::consts::SQRT_2)
+        .erf()
+        .add_scalar(1.0);
+    (x * cdf).div_scalar(2.0)
 }
 
 /// `(x - mean) / std` per channel, with the CIFAR-10 training statistics.

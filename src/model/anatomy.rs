@@ -3,9 +3,9 @@
 
 use burn::module::Module;
 use burn::tensor::Tensor;
-use burn::tensor::activation::{gelu, relu};
+use burn::tensor::activation::relu;
 
-use super::airbench::{HEAD_SCALE, normalize};
+use super::airbench::{HEAD_SCALE, gelu, normalize};
 use super::{Airbench, Baseline, Classifier};
 
 /// One step of the forward pass.

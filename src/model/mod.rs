@@ -24,7 +24,7 @@ mod transfer;
 mod weights;
 
 #[cfg(feature = "compute")]
-pub use airbench::{Airbench, ConvGroup};
+pub use airbench::{Airbench, ConvGroup, gelu};
 #[cfg(feature = "compute")]
 pub use anatomy::{FirstLayer, LayerTrace};
 #[cfg(feature = "compute")]
