@@ -17,7 +17,15 @@ async function explain(page, name, { method, cls }) {
   if (await button.count()) await button.click();
   await card.locator('[data-testid="saliency-method"]').selectOption(method);
   if (cls !== undefined) await card.locator('[data-testid="saliency-class"]').selectOption(String(cls));
+  // The previous map stays on screen until the engine answers: wait for the one asked for.
+  const label = { gradcam: 'Grad-CAM', gradient: 'Gradient', smoothgrad: 'SmoothGrad' }[method];
+  const want = cls === undefined ? `${label} of ` : `${label} of “${CLASS_NAMES[cls]}”`;
   await card.locator('[data-testid="explain"][data-state="done"]').waitFor({ timeout: 240_000 });
+  await page.waitForFunction(([name, want]) => {
+    const el = document.querySelector(`[data-testid="result"][data-name="${name}"]`);
+    return el?.querySelector('[data-testid="explain"]')?.dataset.state === 'done'
+      && el.querySelector('[data-testid="saliency-caption"]')?.textContent.startsWith(want);
+  }, [name, want], { timeout: 240_000 });
   return card.evaluate((el) => {
     const map = el.querySelector('[data-testid="saliency-map"]');
     const pixels = [...map.getContext('2d').getImageData(0, 0, 32, 32).data];
