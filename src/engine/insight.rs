@@ -13,7 +13,7 @@ use crate::data::{
     CifarRecord, IMAGE_BYTES, NUM_CLASSES, Split, channel_statistics, class_counts,
     images_to_tensor, samples_per_class,
 };
-use crate::model::{Classifier, softmax};
+use crate::model::{Classifier, top_k};
 use crate::protocol::{
     Anatomy, DataSummary, Evaluation, Event, InsightPage, LayerView, RecordImage, RecordSet,
 };
@@ -308,15 +308,10 @@ pub async fn inspect(
     let [filters, _, height, width] = first.weights.dims();
     let weights = read_floats(first.weights, "the filters").await?;
     let mosaic = filter_mosaic(&weights, filters, height, width);
-    let probabilities = softmax(&logits);
-    let (predicted, confidence) =
-        probabilities
-            .iter()
-            .copied()
-            .enumerate()
-            .fold((0, f32::NEG_INFINITY), |best, (c, p)| {
-                if p > best.1 { (c, p) } else { best }
-            });
+    let top = top_k(&logits, 1)
+        .into_iter()
+        .next()
+        .ok_or("the network gave no logits")?;
     Ok(Anatomy {
         preset: model.preset(),
         image_name,
@@ -328,8 +323,8 @@ pub async fn inspect(
         filters_shown: mosaic.tiles,
         filters_columns: mosaic.columns,
         filter_size: [height, width],
-        predicted,
-        confidence,
+        predicted: top.class_index,
+        confidence: top.probability,
     })
 }
 

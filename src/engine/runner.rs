@@ -18,8 +18,8 @@ use crate::model::{
     to_device_async, top_k,
 };
 use crate::protocol::{
-    BackendKind, BackendStatus, BenchmarkResult, DataSource, Event, Heatmap, InsightPage,
-    InspectImage, ModelCard, ModelInfo, Request, TrainingState, WeightsFormat,
+    BackendKind, BackendStatus, BenchmarkResult, DEFAULT_MANIFEST, DataSource, Event, Heatmap,
+    InsightPage, InspectImage, ModelCard, ModelInfo, Request, TrainingState, WeightsFormat,
 };
 use crate::vision::{preprocess, preprocess_rgba};
 
@@ -32,8 +32,6 @@ struct Engine {
     preset: Preset,
     /// The weights file and its bytes, kept so a backend switch can rebuild the model.
     weights: Option<(String, Vec<u8>)>,
-    /// Test accuracy of the loaded weights, when known (model card or training history).
-    accuracy: Option<f32>,
     /// What is known about the weights (the About page).
     card: ModelCard,
     model: Classifier,
@@ -98,7 +96,6 @@ impl Engine {
             shipped: ShippedIndex::default(),
             preset: Preset::Fast,
             weights: None,
-            accuracy: None,
             card: ModelCard::default(),
             model: Classifier::new(Preset::Fast, &cpu),
             training: None,
@@ -246,10 +243,7 @@ impl Engine {
                 batch,
                 steps,
             } => match self.check_training(&presets, batch, steps).await {
-                Ok((ops, checks)) => {
-                    self.post_model();
-                    post(&Event::TrainingChecked { ops, checks })
-                }
+                Ok((ops, checks)) => post(&Event::TrainingChecked { ops, checks }),
                 Err(message) => post(&Event::Error {
                     message: format!("The training check could not run: {message}"),
                 }),
@@ -479,7 +473,6 @@ impl Engine {
             .ok_or("there is no trained network yet")?;
         let model = run.model();
         let epochs = run.history.epochs.len();
-        self.accuracy = run.latest_test_accuracy().filter(|a| a.is_finite());
         self.preset = run.settings.preset;
         // Kept as bytes too, so a backend switch rebuilds it like shipped weights.
         let host = to_device_async(&model, &backend::cpu()).await?;
@@ -525,7 +518,6 @@ impl Engine {
         match load_any_weights(&bytes, &name, &backend::cpu()) {
             Ok(model) => {
                 self.preset = model.preset();
-                self.accuracy = None;
                 self.model = model.to_device(&self.device);
                 self.card = ModelCard {
                     origin: format!("imported from {name}"),
@@ -578,7 +570,6 @@ impl Engine {
     async fn select_model(&mut self, preset: Preset) {
         self.preset = preset;
         self.weights = None;
-        self.accuracy = self.shipped.get(preset).and_then(|m| m.test_accuracy);
         self.card = untrained_card(preset);
         if let Some(shipped) = self.shipped.get(preset).cloned() {
             post(&Event::Busy {
@@ -634,7 +625,6 @@ impl Engine {
                 parameters: self.model.num_params(),
                 weights_file: self.weights.as_ref().map(|(file, _)| file.clone()),
                 shipped: self.shipped.models.iter().map(|m| m.preset).collect(),
-                test_accuracy: self.weights.as_ref().and(self.accuracy),
             },
         });
     }
@@ -816,9 +806,6 @@ async fn timed_forward(model: &Classifier, images: &Tensor<4>) -> Result<f64, St
         .map_err(|e| format!("benchmark forward failed: {e:?}"))?;
     Ok(now_ms() - start)
 }
-
-/// The shard set `make serve` puts beside the page.
-const DEFAULT_MANIFEST: &str = "data/cifar10/manifest.json";
 
 fn untrained_card(preset: Preset) -> ModelCard {
     ModelCard {

@@ -2,9 +2,8 @@
 //! copied over, takes the same steps on the same records on both; after every step each tensor
 //! is compared. It finds which layer goes wrong when a GPU's training diverges.
 
-use burn::module::{Module, ModuleVisitor, ParamId};
-use burn::optim::GradientsParams;
-use burn::tensor::{Device, Tensor};
+use burn::module::Module;
+use burn::tensor::Device;
 use safetensors::SafeTensors;
 
 use super::{post, yield_now};
@@ -13,8 +12,6 @@ use crate::model::{Classifier, Preset, save_safetensors, to_device_async};
 use crate::protocol::{BackendKind, Event, StepCheck, TensorDiff, TrainingCheck};
 use crate::train::{TrainConfig, Trainer};
 
-/// Tensors listed per step.
-const WORST: usize = 40;
 /// Largest loss difference, relative to the CPU's loss, that still counts as agreeing.
 const LOSS_TOLERANCE: f32 = 2e-2;
 
@@ -50,7 +47,6 @@ pub async fn run(
     )
     .map_err(|e| e.to_string())?;
     let order: Vec<usize> = (0..batch).collect();
-    let gradients = compare_gradients(&reference, &other, &order, records).await?;
     let mut checks = Vec::with_capacity(steps);
     for step in 1..=steps {
         let loss_cpu = read_loss(&mut reference, &order, records).await?;
@@ -75,7 +71,6 @@ pub async fn run(
         preset,
         backend,
         batch,
-        gradients,
         steps: checks,
         agrees,
     })
@@ -122,67 +117,6 @@ async fn compare(reference: &Classifier, other: &Classifier) -> Result<Vec<Tenso
         };
         let (mine, theirs) = (floats(view.data()), floats(theirs.data()));
         diffs.push(diff(name, &mine, &theirs));
-    }
-    diffs.sort_by(|x, y| badness(y).total_cmp(&badness(x)));
-    diffs.truncate(WORST);
-    Ok(diffs)
-}
-
-/// Every parameter's path, id and rank.
-#[derive(Default)]
-struct Params(Vec<(String, ParamId, usize)>);
-
-impl ModuleVisitor for Params {
-    fn visit_float_with_path<const D: usize>(
-        &mut self,
-        path: &[String],
-        id: ParamId,
-        _: &Tensor<D>,
-    ) {
-        self.0.push((path.join("."), id, D));
-    }
-}
-
-fn params(model: &Classifier) -> Params {
-    let mut params = Params::default();
-    model.visit(&mut params);
-    params
-}
-
-async fn gradient_values(grads: &GradientsParams, id: ParamId, rank: usize) -> Option<Vec<f32>> {
-    let data = match rank {
-        1 => grads.get::<1>(id)?.into_data_async().await,
-        2 => grads.get::<2>(id)?.into_data_async().await,
-        4 => grads.get::<4>(id)?.into_data_async().await,
-        _ => return None,
-    };
-    data.ok()?.try_to_vec::<f32>().ok()
-}
-
-/// The first step's gradients, parameter by parameter, every one listed (worst first).
-async fn compare_gradients(
-    reference: &Trainer,
-    other: &Trainer,
-    order: &[usize],
-    records: &[CifarRecord],
-) -> Result<Vec<TensorDiff>, String> {
-    let (mine, theirs) = (
-        reference.gradients(order, records),
-        other.gradients(order, records),
-    );
-    let their_params = params(&other.model);
-    let mut diffs = Vec::new();
-    for (name, id, rank) in params(&reference.model).0 {
-        let Some(&(_, their_id, _)) = their_params.0.iter().find(|(n, _, _)| *n == name) else {
-            continue;
-        };
-        let (Some(a), Some(b)) = (
-            gradient_values(&mine, id, rank).await,
-            gradient_values(&theirs, their_id, rank).await,
-        ) else {
-            continue;
-        };
-        diffs.push(diff(name, &a, &b));
     }
     diffs.sort_by(|x, y| badness(y).total_cmp(&badness(x)));
     Ok(diffs)

@@ -124,8 +124,8 @@ impl Airbench {
 
 /// GELU, `x·Φ(x) = x·(1 + erf(x/√2))/2`, written out so that autodiff differentiates it through
 /// `erf` (whose derivative, `2/√π·e^(−z²)`, cannot overflow). Burn's fused `gelu` has the same
-/// forward but a tanh-based backward: `tanh` of the cubic argument overflows to NaN for inputs
-/// beyond about ±10 on some WebGPU implementations (SwiftShader), and whitened images reach ±50.
+/// forward but a tanh-based backward: `tanh` of its cubic argument overflows to NaN for large
+/// inputs on some WebGPU implementations (SwiftShader), and whitened images reach about ±28.
 pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     let cdf = x
         .clone()

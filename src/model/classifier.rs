@@ -46,8 +46,15 @@ impl Classifier {
     /// and its mirror (weight ½ together) and of both shifted one pixel up-left and down-right
     /// with reflect padding (¼ together).
     pub fn forward_tta(&self, images: Tensor<4>) -> Tensor<2> {
+        let plain = self.forward(images.clone());
+        self.forward_tta_from(plain, images)
+    }
+
+    /// [`Classifier::forward_tta`] given the images' plain logits (`forward(images)`), so that
+    /// an evaluation wanting both runs the network once less.
+    pub fn forward_tta_from(&self, plain: Tensor<2>, images: Tensor<4>) -> Tensor<2> {
         let both = |x: Tensor<4>| self.forward(x.clone()) + self.forward(x.flip([3]));
-        let centre = both(images.clone());
+        let centre = plain + self.forward(images.clone().flip([3]));
         let shifted = both(shift_reflect(images.clone(), 1)) + both(shift_reflect(images, -1));
         centre.mul_scalar(0.25) + shifted.mul_scalar(0.125)
     }

@@ -19,6 +19,10 @@ pub use training::{
 
 use crate::model::{Prediction, Preset, SaliencyMethod};
 
+/// The shard set `make serve` puts beside the page (relative to it): the default data of the
+/// train, evaluate, explore and inside pages, and of the training check.
+pub const DEFAULT_MANIFEST: &str = "data/cifar10/manifest.json";
+
 /// Where the model runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -179,9 +183,7 @@ pub struct ModelInfo {
     pub weights_file: Option<String>,
     /// Presets with shipped weights, to offer in the page.
     pub shipped: Vec<Preset>,
-    /// Accuracy from the model card, when there is one.
-    pub test_accuracy: Option<f32>,
-    /// What is known about the weights (for the About page).
+    /// What is known about the weights, test accuracy included (model bar, About page).
     pub card: ModelCard,
 }
 

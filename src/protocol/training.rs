@@ -203,7 +203,7 @@ pub struct StepCheck {
     pub step: usize,
     pub loss_cpu: f32,
     pub loss: f32,
-    /// The tensors furthest from the CPU's after the step, worst first.
+    /// Every tensor after the step, furthest from the CPU's first.
     pub worst: Vec<TensorDiff>,
 }
 
@@ -214,8 +214,6 @@ pub struct TrainingCheck {
     pub preset: Preset,
     pub backend: BackendKind,
     pub batch: usize,
-    /// The first step's gradient of every parameter, worst first.
-    pub gradients: Vec<TensorDiff>,
     pub steps: Vec<StepCheck>,
     /// Every loss finite and within 2% of the CPU's, and every weight finite.
     pub agrees: bool,

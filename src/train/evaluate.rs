@@ -91,12 +91,14 @@ pub async fn class_probabilities_async(
     device: &Device,
 ) -> Result<EvalBatch, String> {
     let images = images_to_tensor(records.iter().map(|r| &*r.pixels), device);
-    let plain = read_probabilities(model.forward(images.clone())).await?;
+    let logits = model.forward(images.clone());
     let tta = if tta {
-        Some(read_probabilities(model.forward_tta(images)).await?)
+        let tta = model.forward_tta_from(logits.clone(), images);
+        Some(read_probabilities(tta).await?)
     } else {
         None
     };
+    let plain = read_probabilities(logits).await?;
     Ok(EvalBatch { plain, tta })
 }
 

@@ -225,18 +225,6 @@ impl Trainer {
         }
     }
 
-    /// The gradients one step on the records `batch` indexes would apply (not augmented, the
-    /// batch-norm bias group scaled), without taking the step.
-    pub fn gradients(&self, batch: &[usize], train: &[CifarRecord]) -> GradientsParams {
-        let images = images_to_tensor(batch.iter().map(|&i| &*train[i].pixels), &self.device);
-        let labels = labels_to_tensor(batch.iter().map(|&i| train[i].label), &self.device);
-        let model = self.model.clone();
-        let loss = self.loss.forward(model.forward(images), labels);
-        let mut grads = GradientsParams::from_grads(loss.backward(), &model);
-        scale_gradients(&mut grads, &self.bias_ids, self.config.bias_scaler);
-        grads
-    }
-
     /// One epoch over `train` (shuffled, augmented); drops the last partial batch.
     /// Reads every step's loss synchronously (native or CPU only).
     pub fn epoch(

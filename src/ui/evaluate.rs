@@ -5,10 +5,9 @@
 use leptos::prelude::*;
 
 use super::engine_client::EngineClient;
-use super::insight_state::InsightState;
-use super::train_settings::DEFAULT_MANIFEST;
+use super::insight_state::InsightStatus;
 use crate::data::{CLASS_NAMES, NUM_CLASSES, Split};
-use crate::protocol::{Evaluation, RecordSet, Request};
+use crate::protocol::{DEFAULT_MANIFEST, Evaluation, RecordSet, Request};
 use crate::train::EvalReport;
 
 /// Images fetched for a clicked confusion-matrix cell.
@@ -64,31 +63,11 @@ pub fn EvaluatePage() -> impl IntoView {
                     <button data-testid="eval-cancel" on:click=move |_| engine.send(Request::CancelEvaluation)>"Cancel"</button>
                 })}
             </div>
-            <Status state/>
+            <InsightStatus state testid="eval"/>
             {move || state.with(|s| s.result.clone()).map(|evaluation| view! {
                 <Results evaluation show_tta cell/>
             })}
         </section>
-    }
-}
-
-#[component]
-fn Status(state: RwSignal<InsightState<Evaluation>>) -> impl IntoView {
-    move || {
-        state.with(|s| {
-            let progress = s.progress.clone().map(|(message, done, total)| {
-                view! {
-                    <p class="progress" data-testid="eval-progress">
-                        <progress max=total.max(1).to_string() value=done.to_string()></progress>
-                        " " {message}
-                    </p>
-                }
-            });
-            let error = s.error.clone().map(|message| {
-                view! { <p class="error" role="alert" data-testid="eval-error">{message}</p> }
-            });
-            (progress, error)
-        })
     }
 }
 
@@ -291,7 +270,8 @@ fn Mistakes(report: EvalReport, evaluation: StoredValue<Evaluation>) -> impl Int
                 {mistakes.into_iter().map(|i| {
                     let (truth, predicted) = (labels[i] as usize, report.predicted[i] as usize);
                     view! {
-                        <figure data-testid="mistake" data-index=i.to_string()>
+                        <figure data-testid="mistake" data-index=i.to_string()
+                            data-truth=truth.to_string() data-predicted=predicted.to_string()>
                             {move || engine.insight.record_urls.with(|urls| urls.get(&i).cloned()).map(|url| view! {
                                 <img src=url alt=format!("test record {i}") width="64" height="64"/>
                             })}

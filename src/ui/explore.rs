@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 
 use super::engine_client::EngineClient;
-use super::train_settings::DEFAULT_MANIFEST;
+use super::insight_state::InsightStatus;
 use crate::data::{CLASS_NAMES, Split};
-use crate::protocol::{RecordSet, Request};
+use crate::protocol::{DEFAULT_MANIFEST, RecordSet, Request};
 
 /// Training translates by up to this many pixels.
 const MAX_SHIFT: i32 = 2;
@@ -49,12 +49,7 @@ pub fn ExplorePage() -> impl IntoView {
                     <option value="train" selected=move || split.get() == Split::Train>"the first training shard"</option>
                 </select></label>
             </div>
-            {move || state.with(|s| s.progress.clone()).map(|(message, _, _)| view! {
-                <p class="progress" data-testid="explore-progress">{message}</p>
-            })}
-            {move || state.with(|s| s.error.clone()).map(|message| view! {
-                <p class="error" role="alert" data-testid="explore-error">{message}</p>
-            })}
+            <InsightStatus state testid="explore"/>
             {move || state.with(|s| s.result.clone()).map(|view| {
                 let summary = view.summary;
                 let most = summary.class_counts.iter().copied().max().unwrap_or(1).max(1);

@@ -5,11 +5,11 @@
 use leptos::prelude::*;
 
 use super::engine_client::{EngineClient, Outcome};
+use super::insight_state::InsightStatus;
 use super::model_bar::thousands;
-use super::train_settings::DEFAULT_MANIFEST;
 use crate::data::{CLASS_NAMES, Split};
 use crate::model::Preset;
-use crate::protocol::{InspectImage, RecordSet, Request};
+use crate::protocol::{DEFAULT_MANIFEST, InspectImage, RecordSet, Request};
 
 /// Which image goes through the network.
 #[derive(Clone, Debug, PartialEq)]
@@ -99,12 +99,7 @@ pub fn InsidePage() -> impl IntoView {
                     })
                 }}
             </div>
-            {move || state.with(|s| s.progress.clone()).map(|(message, _, _)| view! {
-                <p class="progress" data-testid="inspect-progress">{message}</p>
-            })}
-            {move || state.with(|s| s.error.clone()).map(|message| view! {
-                <p class="error" role="alert" data-testid="inspect-error">{message}</p>
-            })}
+            <InsightStatus state testid="inspect"/>
             {move || state.with(|s| s.result.clone()).map(|view| {
                 let a = view.anatomy;
                 let [fh, fw] = a.filter_size;

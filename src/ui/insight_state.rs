@@ -46,6 +46,33 @@ impl<T> InsightState<T> {
     }
 }
 
+/// A page's progress line (with a bar once the total is known) and its error, with test ids
+/// `{testid}-progress` and `{testid}-error`.
+#[component]
+pub fn InsightStatus<T: Clone + Send + Sync + 'static>(
+    state: RwSignal<InsightState<T>>,
+    testid: &'static str,
+) -> impl IntoView {
+    move || {
+        state.with(|s| {
+            let progress = s.progress.clone().map(|(message, done, total)| {
+                view! {
+                    <p class="progress" data-testid=format!("{testid}-progress")>
+                        {(total > 0).then(|| view! {
+                            <progress max=total.to_string() value=done.to_string()></progress> " "
+                        })}
+                        {message}
+                    </p>
+                }
+            });
+            let error = s.error.clone().map(|message| {
+                view! { <p class="error" role="alert" data-testid=format!("{testid}-error")>{message}</p> }
+            });
+            (progress, error)
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExploreView {
     pub summary: DataSummary,

@@ -15,7 +15,7 @@ pub fn ModelBar() -> impl IntoView {
                 None => view! { <span>"Loading the model…"</span> }.into_any(),
                 Some(info) => {
                     let trained = info.weights_file.is_some();
-                    let accuracy = info.test_accuracy
+                    let accuracy = info.card.test_accuracy
                         .map(|a| format!(", {:.1}% test accuracy", a * 100.0))
                         .unwrap_or_default();
                     let options = info.shipped.clone();

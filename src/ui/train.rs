@@ -8,9 +8,9 @@ use web_sys::HtmlInputElement;
 
 use super::chart::{LineChart, Series};
 use super::engine_client::EngineClient;
-use super::train_settings::{DEFAULT_MANIFEST, DataSourcePicker, SettingsForm, SourceChoice};
+use super::train_settings::{DataSourcePicker, SettingsForm, SourceChoice};
 use crate::protocol::{
-    DataSource, DroppedFile, Request, TrainSettings, TrainingState, WeightsFormat,
+    DEFAULT_MANIFEST, DataSource, DroppedFile, Request, TrainSettings, TrainingState, WeightsFormat,
 };
 
 /// The training form's values, provided by the app so that they survive a page change.

@@ -5,10 +5,7 @@ use leptos::prelude::*;
 use web_sys::{DragEvent, File, HtmlInputElement};
 
 use crate::model::Preset;
-use crate::protocol::TrainSettings;
-
-/// The shard set `make serve` puts beside the page.
-pub const DEFAULT_MANIFEST: &str = "data/cifar10/manifest.json";
+use crate::protocol::{DEFAULT_MANIFEST, TrainSettings};
 
 /// Where the visitor wants the records from.
 #[derive(Clone, Debug, PartialEq)]

@@ -82,8 +82,11 @@ test('evaluate: the page equals `pinhole eval --json` on the same weights and re
     await page.waitForSelector(`[data-testid="cell-gallery"][data-count="${count}"]`);
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="cell-image"] img').length === n, Math.min(count, 40));
     // The most confident mistakes, with pictures, each truly a mistake.
-    const mistakes = await page.locator('[data-testid="mistake"] img').count();
-    assert.ok(mistakes >= 8, `${mistakes} mistakes shown`);
+    const mistakes = await page.$$eval('[data-testid="mistake"]', (els) => els.map((e) => ({
+      truth: e.dataset.truth, predicted: e.dataset.predicted, image: !!e.querySelector('img'),
+    })));
+    assert.ok(mistakes.length >= 8, `${mistakes.length} mistakes shown`);
+    for (const m of mistakes) assert.ok(m.image && m.truth !== m.predicted, JSON.stringify(m));
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();
