@@ -9,12 +9,14 @@ use burn::module::Module;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2dConfig;
 use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::momentum::MomentumConfig;
 use burn::optim::{GradientsParams, SgdConfig};
 use burn::tensor::{Device, Distribution, Tensor, TensorData, Tolerance};
 use pinhole::data::{images_to_tensor, labels_to_tensor};
 use pinhole::model::{Classifier, Preset};
 use pinhole::train::{
-    Lookahead, TrainConfig, Trainer, batch_norm_bias_ids, dirac_init, flip_horizontal,
+    Lookahead, NesterovSgd, TrainConfig, Trainer, batch_norm_bias_ids, dirac_init, flip_horizontal,
     lookahead_decay, scale_gradients, translate_reflect,
 };
 
@@ -240,35 +242,91 @@ fn a_bad_checkpoint_gets_a_message_naming_it() {
 }
 
 #[test]
-fn a_checkpoint_without_momentum_resumes_and_keeps_training() {
+fn nesterov_sgd_takes_burns_steps() {
+    let _rng = rng_lock();
+    let device = Device::flex().autodiff();
+    let records = common::records("data_batch_1.bin", 32);
+    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), &device);
+    let labels = labels_to_tensor(records.iter().map(|r| r.label), &device);
+    let start = Classifier::new(Preset::Fast, &device);
+    let mut burn = SgdConfig::new()
+        .with_momentum(Some(
+            MomentumConfig::new()
+                .with_momentum(0.9)
+                .with_dampening(0.0)
+                .with_nesterov(true),
+        ))
+        .with_weight_decay(Some(WeightDecayConfig::new(5e-4)))
+        .init();
+    let mut ours = NesterovSgd::new(0.9, 5e-4f32 as f64);
+    let (mut a, mut b) = (start.clone(), start);
+    let loss = CrossEntropyLossConfig::new().init(&device);
+    let grads = |m: &Classifier| {
+        let l = loss.forward(m.forward(images.clone()), labels.clone());
+        GradientsParams::from_grads(l.backward(), m)
+    };
+    for lr in [0.3, 0.2, 0.1] {
+        let (ga, gb) = (grads(&a), grads(&b));
+        a = burn.step(lr, a, ga);
+        b = ours.step(lr, b, gb);
+    }
+    let logits = |m: &Classifier| m.valid().forward(images.clone().inner()).into_data();
+    assert_eq!(logits(&b), logits(&a), "three steps, bit for bit");
+}
+
+/// A checkpoint's momentum section replaced by an empty one, as the tab saved them before the
+/// momentum was kept (the layout is `model::framing`'s).
+fn without_momentum(bytes: &[u8]) -> Vec<u8> {
+    let header_len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    let mut header: serde_json::Value =
+        serde_json::from_slice(&bytes[12..12 + header_len]).unwrap();
+    let sections = header["sections"].as_array_mut().unwrap();
+    let momentum = sections[2].as_u64().unwrap() as usize;
+    assert!(momentum > 0, "the checkpoint holds the momentum");
+    sections[2] = 0.into();
+    let header = serde_json::to_vec(&header).unwrap();
+    let body = &bytes[12 + header_len..bytes.len() - momentum];
+    let mut out = bytes[..8].to_vec();
+    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(body);
+    out
+}
+
+#[test]
+fn a_checkpoint_carries_the_momentum_and_an_older_one_without_it_still_resumes() {
     let _rng = rng_lock();
     let device = Device::flex().autodiff();
     let train = common::records("data_batch_1.bin", 128);
     let mut config = TrainConfig::new(Preset::Fast);
     config.epochs = 2;
     config.batch_size = 64;
+    config.lookahead = false;
     let mut trainer = Trainer::new(config, &train, &device);
     trainer.epoch(0, &train, |_| {});
-    let bytes = futures::executor::block_on(trainer.checkpoint_async(false)).unwrap();
-    let before = trainer
-        .inference_model()
-        .forward(common::test_images(4, &Device::flex()))
-        .into_data();
-    let mut resumed = Trainer::resume(&bytes, "browser.ckpt", train.len(), &device).unwrap();
-    assert_eq!(resumed.step, trainer.step);
-    let after_load = resumed
-        .inference_model()
-        .forward(common::test_images(4, &Device::flex()))
-        .into_data();
+    let bytes = futures::executor::block_on(trainer.checkpoint_async()).unwrap();
+    let logits = |t: &Trainer| {
+        t.inference_model()
+            .forward(common::test_images(4, &Device::flex()))
+            .into_data()
+    };
+    // Each run draws the same order and augmentation from the generator the checkpoint holds.
+    let next_step = |t: &mut Trainer| {
+        let order = t.epoch_order(train.len());
+        t.train_step(&order[..64], &train);
+        logits(t)
+    };
+    let mut with = Trainer::resume(&bytes, "tab.ckpt", train.len(), &device).unwrap();
+    let mut old =
+        Trainer::resume(&without_momentum(&bytes), "old.ckpt", train.len(), &device).unwrap();
+    assert_eq!(old.step, trainer.step);
     assert_eq!(
-        after_load, before,
+        logits(&old),
+        logits(&trainer),
         "the weights survive without the momentum"
     );
-    let order = resumed.epoch_order(train.len());
-    let tensors = resumed.train_step(&order[..64], &train);
-    let loss = tensors.loss.into_scalar::<f32>();
-    let correct = tensors.correct.into_scalar::<i64>();
-    assert!(loss.is_finite() && loss > 0.0, "{loss}");
-    assert!((0..=64).contains(&correct), "{correct}");
-    assert_eq!(resumed.step, trainer.step + 1);
+    let straight = next_step(&mut trainer);
+    let (with, old) = (next_step(&mut with), next_step(&mut old));
+    assert_eq!(with, straight, "the resumed step is the uninterrupted one");
+    assert_ne!(old, with, "without the momentum the step differs");
 }

@@ -1,6 +1,8 @@
 //! Does training on the active backend match the CPU? The same network, built on the CPU and
 //! copied over, takes the same steps on the same records on both; after every step each tensor
-//! is compared. It finds which layer goes wrong when a GPU's training diverges.
+//! is compared. It finds which layer goes wrong when a GPU's training diverges. Halfway, the
+//! active backend's run is saved to a checkpoint and resumed from it, and its momentum is
+//! compared with the uninterrupted CPU run's: a browser checkpoint must carry the momentum.
 
 use burn::module::Module;
 use burn::tensor::Device;
@@ -36,18 +38,15 @@ pub async fn run(
     let cpu = Device::flex().autodiff();
     let mut reference = Trainer::new(config, records, &cpu);
     let start = reference
-        .checkpoint_async(false)
+        .checkpoint_async()
         .await
         .map_err(|e| e.to_string())?;
-    let mut other = Trainer::resume(
-        &start,
-        "the CPU's network",
-        records.len(),
-        &device.clone().autodiff(),
-    )
-    .map_err(|e| e.to_string())?;
+    let here = device.clone().autodiff();
+    let mut other = Trainer::resume(&start, "the CPU's network", records.len(), &here)
+        .map_err(|e| e.to_string())?;
     let order: Vec<usize> = (0..batch).collect();
     let mut checks = Vec::with_capacity(steps);
+    let mut momentum = Vec::new();
     for step in 1..=steps {
         let loss_cpu = read_loss(&mut reference, &order, records).await?;
         let loss = read_loss(&mut other, &order, records).await?;
@@ -58,6 +57,12 @@ pub async fn run(
             loss,
             worst,
         });
+        if step == steps.div_ceil(2) {
+            let saved = other.checkpoint_async().await.map_err(|e| e.to_string())?;
+            other = Trainer::resume(&saved, "the checkpoint saved here", records.len(), &here)
+                .map_err(|e| e.to_string())?;
+            momentum = compare(&reference.velocity_network(), &other.velocity_network()).await?;
+        }
         yield_now().await;
     }
     // Dropout (baseline) draws different masks on each device, so the losses are compared to
@@ -66,12 +71,13 @@ pub async fn run(
         c.loss.is_finite()
             && (c.loss - c.loss_cpu).abs() <= LOSS_TOLERANCE * c.loss_cpu.abs()
             && c.worst.iter().all(|d| d.non_finite == 0)
-    });
+    }) && momentum.iter().all(|d| d.non_finite == 0);
     Ok(TrainingCheck {
         preset,
         backend,
         batch,
         steps: checks,
+        momentum,
         agrees,
     })
 }

@@ -426,8 +426,7 @@ impl TrainingRun {
             history: self.history.clone(),
             saved_at: js_sys::Date::now(),
         };
-        // Momentum is left out: see `Trainer::checkpoint_async`.
-        let saved = match self.trainer.checkpoint_async(false).await {
+        let saved = match self.trainer.checkpoint_async().await {
             Ok(bytes) => checkpoint_store::save(&summary, &bytes).await,
             Err(e) => Err(e.to_string()),
         };

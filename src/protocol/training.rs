@@ -215,7 +215,10 @@ pub struct TrainingCheck {
     pub backend: BackendKind,
     pub batch: usize,
     pub steps: Vec<StepCheck>,
-    /// Every loss finite and within 2% of the CPU's, and every weight finite.
+    /// The momentum after the run here was saved halfway and resumed from the checkpoint,
+    /// against the uninterrupted CPU run's, furthest first.
+    pub momentum: Vec<TensorDiff>,
+    /// Every loss finite and within 2% of the CPU's, and every weight and momentum finite.
     pub agrees: bool,
 }
 

@@ -3,12 +3,13 @@
 //! weights and the optimiser's momentum.
 //!
 //! Layout (`model::framing`): `PINHOLEC` | header length | header JSON | network | slow weights |
-//! optimiser.
-//! The network and slow weights are Pinhole weights files; the optimiser is Burn's record bytes.
+//! momentum.
+//! All three are Pinhole weights files (the momentum as
+//! [`crate::train::NesterovSgd::velocity_network`]), so
+//! they are read back asynchronously, as WebGPU in the browser requires.
 
 use burn::module::Module;
-use burn::optim::OptimizerRecord;
-use burn::tensor::{Bytes, Device};
+use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::lookahead::Lookahead;
@@ -26,7 +27,7 @@ struct Header {
     rng: u64,
     /// Size of the training set the run was started on: the schedule depends on it.
     train_records: usize,
-    /// Byte lengths of the network, slow-weights and optimiser sections.
+    /// Byte lengths of the network, slow-weights and momentum sections.
     sections: [usize; 3],
 }
 
@@ -48,8 +49,10 @@ pub enum CheckpointError {
     },
     #[error("{name}: {0}", name = .0)]
     Weights(#[from] WeightsError),
-    #[error("{name}: optimiser state: {reason}")]
-    Optimizer { name: String, reason: String },
+    #[error(
+        "{name}: the optimiser's momentum is unreadable (saved by an older Pinhole?): {reason}"
+    )]
+    Momentum { name: String, reason: String },
     #[error("cannot serialise the checkpoint: {0}")]
     Save(String),
 }
@@ -57,27 +60,17 @@ pub enum CheckpointError {
 impl Trainer {
     /// Serialises the run (native: waits for the read-backs).
     pub fn checkpoint(&self) -> Result<Vec<u8>, CheckpointError> {
-        futures::executor::block_on(self.checkpoint_async(true))
+        futures::executor::block_on(self.checkpoint_async())
     }
 
-    /// Serialises the run, reading the networks back asynchronously (as the browser must).
-    /// Without `optimizer` the momentum is left out and a resumed run rebuilds it: Burn restores
-    /// optimiser state on its default device, which in the browser would be a blocking WebGPU.
-    pub async fn checkpoint_async(&self, optimizer: bool) -> Result<Vec<u8>, CheckpointError> {
+    /// Serialises the run, reading every tensor back asynchronously (as the browser must).
+    pub async fn checkpoint_async(&self) -> Result<Vec<u8>, CheckpointError> {
         let model = save_weights(on_host(&self.model).await?)?;
         let slow = match &self.lookahead {
             Some(lookahead) => save_weights(on_host(&lookahead.slow).await?)?,
             None => Vec::new(),
         };
-        let optim = if optimizer {
-            self.optim
-                .to_record()
-                .into_bytes()
-                .map_err(|e| CheckpointError::Save(e.to_string()))?
-                .to_vec()
-        } else {
-            Vec::new()
-        };
+        let optim = save_weights(on_host(&self.velocity_network()).await?)?;
         let header = Header {
             config: self.config.clone(),
             step: self.step,
@@ -133,14 +126,17 @@ impl Trainer {
                 slow: freeze_whitening(load_weights(slow, name, device)?),
             };
         }
-        // An empty section: saved without momentum (the browser), which restarts from zero.
+        // An empty section: a checkpoint saved in the tab before the momentum was kept; the
+        // resumed run restarts it from zero.
         if !optim.is_empty() {
-            let record = OptimizerRecord::from_bytes(Bytes::from_bytes_vec(optim.to_vec()))
-                .map_err(|e| CheckpointError::Optimizer {
+            let velocity =
+                load_weights(optim, name, device).map_err(|e| CheckpointError::Momentum {
                     name: name.into(),
                     reason: e.to_string(),
                 })?;
-            trainer.optim = trainer.optim.clone().load_record(record);
+            trainer
+                .optim
+                .load_velocity_network(&velocity, &trainer.model);
         }
         Ok(trainer)
     }

@@ -1,5 +1,5 @@
 //! Training: the airbench-style recipe as named pieces (whitening and Dirac init, schedule,
-//! augmentation, bias group, Lookahead, checkpoints) and a loop that reports progress after every step. Plain Rust over Burn.
+//! augmentation, Nesterov SGD, bias group, Lookahead, checkpoints) and a loop that reports progress after every step. Plain Rust over Burn.
 //! The evaluation figures (`metrics`) and augmentations are plain Rust without Burn, so the
 //! page's UI can use their types too.
 
@@ -15,6 +15,8 @@ mod evaluate;
 #[cfg(feature = "compute")]
 mod lookahead;
 mod metrics;
+#[cfg(feature = "compute")]
+mod nesterov;
 #[cfg(feature = "compute")]
 mod recipe;
 #[cfg(feature = "compute")]
@@ -39,6 +41,8 @@ pub use evaluate::{
 #[cfg(feature = "compute")]
 pub use lookahead::{LOOKAHEAD_EVERY, Lookahead, lookahead_decay};
 pub use metrics::{ClassMetrics, Confusion, EvalReport, accuracy, per_class, roc_auc};
+#[cfg(feature = "compute")]
+pub use nesterov::NesterovSgd;
 #[cfg(feature = "compute")]
 pub use recipe::{BIAS_SCALER, StepReport, StepTensors, TrainConfig, Trainer};
 #[cfg(feature = "compute")]

@@ -5,15 +5,14 @@
 
 use burn::module::{Module, Param, ParamId};
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
-use burn::optim::decay::WeightDecayConfig;
-use burn::optim::momentum::MomentumConfig;
-use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::optim::GradientsParams;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::augment::{flip_horizontal, translate_reflect};
 use super::bias_group::{batch_norm_bias_ids, scale_gradients};
 use super::dirac::dirac_init;
 use super::lookahead::{LOOKAHEAD_EVERY, Lookahead, lookahead_decay};
+use super::nesterov::NesterovSgd;
 use super::rng::SplitMix64;
 use super::schedule::LrSchedule;
 use super::whitening::fit_whitening;
@@ -90,7 +89,7 @@ pub struct StepReport {
 pub struct Trainer {
     pub config: TrainConfig,
     pub model: Classifier,
-    pub(super) optim: ModuleOptimizer,
+    pub(super) optim: NesterovSgd,
     loss: CrossEntropyLoss,
     schedule: LrSchedule,
     pub(super) rng: SplitMix64,
@@ -143,15 +142,7 @@ impl Trainer {
     ) -> Self {
         let steps_per_epoch = train_len / config.batch_size;
         let total_steps = steps_per_epoch * config.epochs;
-        let optim = SgdConfig::new()
-            .with_momentum(Some(
-                MomentumConfig::new()
-                    .with_momentum(config.momentum)
-                    .with_dampening(0.0)
-                    .with_nesterov(true),
-            ))
-            .with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay)))
-            .init();
+        let optim = NesterovSgd::new(config.momentum, config.weight_decay as f64);
         Trainer {
             loss: CrossEntropyLossConfig::new()
                 .with_smoothing(Some(config.label_smoothing))
@@ -284,6 +275,12 @@ impl Trainer {
             out = translate_reflect(&out, dx, dy);
         }
         out
+    }
+
+    /// The optimiser's momentum as a network shaped like this one
+    /// ([`NesterovSgd::velocity_network`]).
+    pub fn velocity_network(&self) -> Classifier {
+        self.optim.velocity_network(&self.model)
     }
 
     /// The trained network for inference (batch-norm running statistics, no autodiff).

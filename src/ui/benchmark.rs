@@ -116,6 +116,21 @@ pub fn BenchmarkPanel() -> impl IntoView {
                             }
                         })).collect_view()}
                     </table>
+                    <table data-testid="momentum-check">
+                        <tr><th>"preset"</th><th>"momentum after a checkpoint here: furthest tensor"</th><th>"max |Δ|"</th><th>"its scale"</th><th>"NaN/inf"</th></tr>
+                        {checks.iter().map(|c| {
+                            let worst = c.momentum.first().cloned();
+                            view! {
+                                <tr>
+                                    <td>{c.preset.name()}</td>
+                                    <td>{worst.as_ref().map(|w| w.name.clone())}</td>
+                                    <td>{worst.as_ref().map(|w| format!("{:.2e}", w.max_abs_diff))}</td>
+                                    <td>{worst.as_ref().map(|w| format!("{:.2e}", w.max_abs))}</td>
+                                    <td>{worst.as_ref().map(|w| w.non_finite)}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </table>
                     <pre data-testid="train-check-json">{json}</pre>
                 }
             })}

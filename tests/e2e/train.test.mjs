@@ -221,6 +221,14 @@ test('webgpu: a few training steps of every preset match the CPU tensor by tenso
       const losses = check.steps.map((s) => [s.loss_cpu, s.loss]);
       console.log(`# ${check.preset}: losses (CPU, WebGPU) ${JSON.stringify(losses)}, agrees ${check.agrees}`);
       assert.ok(check.agrees, `${check.preset}: ${JSON.stringify(check.steps.at(-1).worst.slice(0, 3))}`);
+      // The run here was saved and resumed halfway: its momentum must be the uninterrupted CPU
+      // run's (a checkpoint without it would give zeros, a relative difference of 1).
+      const [furthest] = check.momentum;
+      const relative = furthest.max_abs_diff / Math.max(furthest.max_abs, 1e-3);
+      console.log(`# ${check.preset}: momentum after a checkpoint, furthest ${furthest.name} ${relative.toExponential(2)}`);
+      assert.ok(check.momentum.some((d) => d.max_abs > 0), `${check.preset}: the CPU run has momentum`);
+      // Dropout (baseline) draws different masks on each device, so its momentum differs.
+      if (check.preset !== 'baseline') assert.ok(relative < 1e-2, `${check.preset}: ${JSON.stringify(furthest)}`);
     }
     assert.deepEqual(checks.map((c) => c.preset), ['fast', 'full', 'baseline']);
     assert.deepEqual(problems, []);
