@@ -1,8 +1,8 @@
 //! Does training on the active backend match the CPU? The same network, built on the CPU and
 //! copied over, takes the same steps on the same records on both; after every step each tensor
 //! is compared. It finds which layer goes wrong when a GPU's training diverges. Halfway, the
-//! active backend's run is saved to a checkpoint and resumed from it, and its momentum is
-//! compared with the uninterrupted CPU run's: a browser checkpoint must carry the momentum.
+//! active backend's run is saved to a checkpoint and resumed from it, as the page does on Pause:
+//! the resumed momentum must be the saved one, and the later steps must still match the CPU's.
 
 use burn::module::Module;
 use burn::tensor::Device;
@@ -58,10 +58,11 @@ pub async fn run(
             worst,
         });
         if step == steps.div_ceil(2) {
+            let before = other.velocity_network();
             let saved = other.checkpoint_async().await.map_err(|e| e.to_string())?;
             other = Trainer::resume(&saved, "the checkpoint saved here", records.len(), &here)
                 .map_err(|e| e.to_string())?;
-            momentum = compare(&reference.velocity_network(), &other.velocity_network()).await?;
+            momentum = compare(&before, &other.velocity_network()).await?;
         }
         yield_now().await;
     }

@@ -215,8 +215,9 @@ pub struct TrainingCheck {
     pub backend: BackendKind,
     pub batch: usize,
     pub steps: Vec<StepCheck>,
-    /// The momentum after the run here was saved halfway and resumed from the checkpoint,
-    /// against the uninterrupted CPU run's, furthest first.
+    /// The momentum here after the run was saved halfway and resumed from the checkpoint,
+    /// against the momentum just before saving (all zero differences: the checkpoint carried
+    /// it exactly), furthest first.
     pub momentum: Vec<TensorDiff>,
     /// Every loss finite and within 2% of the CPU's, and every weight and momentum finite.
     pub agrees: bool,

@@ -117,7 +117,7 @@ pub fn BenchmarkPanel() -> impl IntoView {
                         })).collect_view()}
                     </table>
                     <table data-testid="momentum-check">
-                        <tr><th>"preset"</th><th>"momentum after a checkpoint here: furthest tensor"</th><th>"max |Δ|"</th><th>"its scale"</th><th>"NaN/inf"</th></tr>
+                        <tr><th>"preset"</th><th>"momentum resumed from a checkpoint here vs saved: furthest tensor"</th><th>"max |Δ|"</th><th>"its scale"</th><th>"NaN/inf"</th></tr>
                         {checks.iter().map(|c| {
                             let worst = c.momentum.first().cloned();
                             view! {
