@@ -13,7 +13,7 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::lookahead::Lookahead;
-use super::recipe::{TrainConfig, Trainer};
+use super::recipe::{TrainConfig, Trainer, freeze_untrained};
 use super::rng::SplitMix64;
 use crate::model::framing::{FrameError, frame, unframe};
 use crate::model::{Classifier, WeightsError, load_weights, save_weights, to_device_async};
@@ -117,13 +117,14 @@ impl Trainer {
         };
         let (model, slow, optim) = (take(model_len)?, take(slow_len)?, take(optim_len)?);
 
-        let model = freeze_whitening(load_weights(model, name, device)?);
-        let mut trainer = Trainer::with_model(header.config, model, train_records, device);
+        let model = load_weights(model, name, device)?.train();
+        let config = header.config;
+        let mut trainer = Trainer::with_model(config.clone(), model, train_records, device);
         trainer.step = header.step;
         trainer.rng = SplitMix64(header.rng);
         if let Some(lookahead) = trainer.lookahead.as_mut() {
             *lookahead = Lookahead {
-                slow: freeze_whitening(load_weights(slow, name, device)?),
+                slow: freeze_untrained(load_weights(slow, name, device)?.train(), &config),
             };
         }
         // An empty section: a checkpoint saved in the tab before the momentum was kept; the
@@ -147,12 +148,4 @@ async fn on_host(model: &Classifier) -> Result<Classifier, CheckpointError> {
     to_device_async(&model.valid(), &Device::flex())
         .await
         .map_err(CheckpointError::Save)
-}
-
-/// The whitening conv is fitted, not trained: a loaded network must not start training it.
-fn freeze_whitening(mut model: Classifier) -> Classifier {
-    if let Classifier::Airbench(net) = &mut model {
-        net.whiten.weight = net.whiten.weight.clone().set_require_grad(false);
-    }
-    model.train()
 }

@@ -44,7 +44,9 @@ pub use metrics::{ClassMetrics, Confusion, EvalReport, accuracy, per_class, roc_
 #[cfg(feature = "compute")]
 pub use nesterov::NesterovSgd;
 #[cfg(feature = "compute")]
-pub use recipe::{BIAS_SCALER, StepReport, StepTensors, TrainConfig, Trainer};
+pub use recipe::{
+    BIAS_SCALER, LR, MOMENTUM, StepReport, StepTensors, TrainConfig, Trainer, WEIGHT_DECAY,
+};
 #[cfg(feature = "compute")]
 pub use rng::SplitMix64;
 #[cfg(feature = "compute")]

@@ -19,8 +19,20 @@ use super::whitening::fit_whitening;
 use crate::data::{CifarRecord, IMAGE_BYTES, images_to_tensor, labels_to_tensor};
 use crate::model::{Classifier, Preset};
 
-/// Default [`TrainConfig::bias_scaler`].
-pub const BIAS_SCALER: f64 = 4.0;
+// The defaults are airbench94's hyper-parameters (lr 11.5 and weight decay 0.0153 "per 1024
+// examples" at momentum 0.85, on a summed loss) restated for a mean loss at batch 256: the peak
+// step `lr/(1-m)` and the decay per example are airbench's. Its lr per summed example,
+// 11.5/(1024·(1+1/0.15)), times 1024 is 1.5 at batch 1024, so 0.375 at 256 (linear scaling);
+// its decay per step, 0.0153·1024/(1024·(1+1/0.15)) ≈ 0.002 at batch 1024, is 0.0005 per step
+// of 256, i.e. lr·wd = 0.0005 and wd = 0.0005/0.375.
+/// Default [`TrainConfig::lr`] at batch 256.
+pub const LR: f64 = 0.375;
+/// Default [`TrainConfig::momentum`].
+pub const MOMENTUM: f64 = 0.85;
+/// Default [`TrainConfig::weight_decay`].
+pub const WEIGHT_DECAY: f32 = 0.0005 / 0.375;
+/// Default [`TrainConfig::bias_scaler`] (airbench's).
+pub const BIAS_SCALER: f64 = 64.0;
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TrainConfig {
@@ -37,12 +49,16 @@ pub struct TrainConfig {
     pub flip: bool,
     /// Maximum translation in pixels (0 disables it).
     pub translate: usize,
-    /// Learning-rate multiplier of the batch-norm biases (airbench: 64 at its far lower base rate).
+    /// Learning-rate multiplier (not weight-decay multiplier) of the batch-norm biases.
     pub bias_scaler: f64,
     /// Identity init of the first channels of each 3×3 conv.
     pub dirac: bool,
     /// Lookahead/EMA of the weights every [`LOOKAHEAD_EVERY`] steps.
     pub lookahead: bool,
+    /// Train the batch norms' scale (γ). airbench keeps it at 1 and trains only the shift; a
+    /// checkpoint from before this setting existed trained it.
+    #[serde(default = "trained_before")]
+    pub batch_norm_scale: bool,
     pub seed: u64,
 }
 
@@ -52,9 +68,9 @@ impl TrainConfig {
             preset,
             epochs: 10,
             batch_size: 256,
-            lr: 0.2,
-            momentum: 0.9,
-            weight_decay: 5e-4,
+            lr: LR,
+            momentum: MOMENTUM,
+            weight_decay: WEIGHT_DECAY,
             label_smoothing: 0.2,
             warmup_fraction: 0.1,
             flip: true,
@@ -62,9 +78,33 @@ impl TrainConfig {
             bias_scaler: BIAS_SCALER,
             dirac: true,
             lookahead: true,
+            batch_norm_scale: false,
             seed: 0,
         }
     }
+}
+
+fn trained_before() -> bool {
+    true
+}
+
+/// Marks what the recipe does not train: the fitted whitening weight and, unless
+/// `config.batch_norm_scale`, every batch norm's scale. A loaded network needs it again (the
+/// weights file does not keep it).
+pub(super) fn freeze_untrained(mut model: Classifier, config: &TrainConfig) -> Classifier {
+    if let Classifier::Airbench(net) = &mut model {
+        net.whiten.weight = net.whiten.weight.clone().set_require_grad(false);
+        if !config.batch_norm_scale {
+            for norm in net
+                .groups
+                .iter_mut()
+                .flat_map(|g| [&mut g.norm1, &mut g.norm2])
+            {
+                norm.gamma = norm.gamma.clone().set_require_grad(false);
+            }
+        }
+    }
+    model
 }
 
 /// What one optimiser step left on the device.
@@ -121,8 +161,8 @@ impl Trainer {
         if let Classifier::Airbench(net) = &mut model {
             let weights = fit_whitening(&train[..train.len().min(5000)]);
             let tensor = Tensor::<4>::from_data(TensorData::new(weights, [24, 3, 2, 2]), device);
-            // Frozen: the optimiser never sees a gradient for it.
-            net.whiten.weight = Param::from_tensor(tensor).set_require_grad(false);
+            // Frozen by `with_model`: the optimiser never sees a gradient for it.
+            net.whiten.weight = Param::from_tensor(tensor);
             if config.dirac {
                 for group in &mut net.groups {
                     dirac_init(&mut group.conv1);
@@ -140,6 +180,7 @@ impl Trainer {
         train_len: usize,
         device: &Device,
     ) -> Self {
+        let model = freeze_untrained(model, &config);
         let steps_per_epoch = train_len / config.batch_size;
         let total_steps = steps_per_epoch * config.epochs;
         let optim = NesterovSgd::new(config.momentum, config.weight_decay as f64);

@@ -22,11 +22,17 @@ pub struct TrainArgs {
     epochs: usize,
     #[arg(long, default_value_t = 256)]
     batch_size: usize,
-    /// Peak learning rate.
-    #[arg(long, default_value_t = 0.2)]
+    /// Peak learning rate (the default suits batch 256; scale it with the batch size).
+    #[arg(long, default_value_t = pinhole::train::LR)]
     lr: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Nesterov momentum.
+    #[arg(long, default_value_t = pinhole::train::MOMENTUM)]
+    momentum: f64,
+    /// Weight decay (L2, added to the gradient before the momentum).
+    #[arg(long, default_value_t = pinhole::train::WEIGHT_DECAY)]
+    weight_decay: f32,
     /// Learning-rate multiplier of the batch-norm biases.
     #[arg(long, default_value_t = pinhole::train::BIAS_SCALER)]
     bias_scaler: f64,
@@ -35,6 +41,9 @@ pub struct TrainArgs {
     /// Random init instead of identity init for the first channels of each conv.
     #[arg(long)]
     no_dirac: bool,
+    /// Train the batch norms' scale (γ) as well as their shift.
+    #[arg(long, action = clap::ArgAction::Set, default_value_t = false)]
+    batch_norm_scale: bool,
     /// Plain SGD weights instead of Lookahead/EMA.
     #[arg(long)]
     no_lookahead: bool,
@@ -85,10 +94,13 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
         config.batch_size = args.batch_size;
         config.lr = args.lr;
         config.seed = args.seed;
+        config.momentum = args.momentum;
+        config.weight_decay = args.weight_decay;
         config.bias_scaler = args.bias_scaler;
         config.label_smoothing = args.label_smoothing;
         config.dirac = !args.no_dirac;
         config.lookahead = !args.no_lookahead;
+        config.batch_norm_scale = args.batch_norm_scale;
         Trainer::new(config, &train, &device)
     };
     let config = trainer.config.clone();
