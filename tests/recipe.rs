@@ -338,15 +338,18 @@ fn a_frozen_batch_norm_scale_stays_one_through_training_and_a_resume() {
     let train = common::records("data_batch_1.bin", 128);
     for batch_norm_scale in [false, true] {
         let mut config = TrainConfig::new(Preset::Fast);
-        config.epochs = 2;
-        // 8 steps: the run ends at Lookahead's slow weights, synced after step 5.
+        config.epochs = 3;
+        // 12 steps, resumed after 4: the run ends at Lookahead's slow weights, synced after steps
+        // 5 and 10, so steps 6–10 after the first sync since the resume count.
         config.batch_size = 32;
         config.batch_norm_scale = batch_norm_scale;
         let mut trainer = Trainer::new(config, &train, &device);
         trainer.epoch(0, &train, |_| {});
         let bytes = trainer.checkpoint().unwrap();
         let mut trainer = Trainer::resume(&bytes, "frozen.ckpt", train.len(), &device).unwrap();
-        trainer.epoch(1, &train, |_| {});
+        for epoch in 1..3 {
+            trainer.epoch(epoch, &train, |_| {});
+        }
         let Classifier::Airbench(net) = trainer.inference_model() else {
             panic!("fast is an airbench network");
         };

@@ -13,7 +13,7 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::lookahead::Lookahead;
-use super::recipe::{TrainConfig, Trainer, freeze_untrained};
+use super::recipe::{TrainConfig, Trainer};
 use super::rng::SplitMix64;
 use crate::model::framing::{FrameError, frame, unframe};
 use crate::model::{Classifier, WeightsError, load_weights, save_weights, to_device_async};
@@ -118,13 +118,12 @@ impl Trainer {
         let (model, slow, optim) = (take(model_len)?, take(slow_len)?, take(optim_len)?);
 
         let model = load_weights(model, name, device)?.train();
-        let config = header.config;
-        let mut trainer = Trainer::with_model(config.clone(), model, train_records, device);
+        let mut trainer = Trainer::with_model(header.config, model, train_records, device);
         trainer.step = header.step;
         trainer.rng = SplitMix64(header.rng);
         if let Some(lookahead) = trainer.lookahead.as_mut() {
             *lookahead = Lookahead {
-                slow: freeze_untrained(load_weights(slow, name, device)?.train(), &config),
+                slow: load_weights(slow, name, device)?.train(),
             };
         }
         // An empty section: a checkpoint saved in the tab before the momentum was kept; the

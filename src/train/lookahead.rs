@@ -2,8 +2,9 @@
 //! copy moves toward the trained ("fast") weights, `slow ← decay·slow + (1 − decay)·fast`, and the
 //! fast weights restart from it. The decay grows over the run, so late noisy steps are averaged
 //! away; the last sync (decay 1) leaves the network at the slow weights.
-//! Only trained parameters are blended. The frozen whitening weight is the same in both copies,
-//! and batch-norm running statistics are shared between the network and its clone (Burn's
+//! Only what the trained network trains is blended (its own `require_grad` decides, whatever the
+//! slow copy's flags are, e.g. after loading it from a checkpoint): the frozen whitening weight
+//! and batch-norm scales are the same in both copies, and batch-norm running statistics are shared between the network and its clone (Burn's
 //! `RunningState`), so there is nothing to average; airbench's `state_dict` pass includes them.
 
 use std::collections::HashMap;
@@ -48,7 +49,7 @@ impl Lookahead {
     }
 }
 
-/// Every trained parameter of a module, flattened, by id.
+/// Every parameter of a module, flattened, by id.
 #[derive(Default)]
 struct Collect {
     tensors: HashMap<ParamId, Tensor<1>>,
@@ -56,11 +57,8 @@ struct Collect {
 
 impl ModuleVisitor for Collect {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let value = param.val();
-        if value.is_require_grad() {
-            self.tensors
-                .insert(param.id, value.detach().flatten::<1>(0, D - 1));
-        }
+        self.tensors
+            .insert(param.id, param.val().detach().flatten::<1>(0, D - 1));
     }
 }
 
@@ -74,12 +72,15 @@ impl ModuleMapper for Blend {
         let Some(slow) = self.slow.remove(&param.id) else {
             return param;
         };
+        if !param.val().is_require_grad() {
+            return param;
+        }
         let (id, fast, mapper) = param.consume();
         let slow = slow.reshape(fast.shape());
         let blended = slow
             .mul_scalar(self.decay)
             .add(fast.detach().mul_scalar(1.0 - self.decay));
-        // Only trained parameters were collected; the result must be a fresh leaf to train.
+        // A trained parameter: the result must be a fresh leaf to train.
         Param::from_mapped_value(id, blended.detach().require_grad(), mapper)
     }
 }

@@ -30,7 +30,7 @@ pub const LR: f64 = 0.375;
 /// Default [`TrainConfig::momentum`].
 pub const MOMENTUM: f64 = 0.85;
 /// Default [`TrainConfig::weight_decay`].
-pub const WEIGHT_DECAY: f32 = 0.0005 / 0.375;
+pub const WEIGHT_DECAY: f32 = 0.0005 / LR as f32;
 /// Default [`TrainConfig::bias_scaler`] (airbench's).
 pub const BIAS_SCALER: f64 = 64.0;
 
@@ -91,7 +91,7 @@ fn trained_before() -> bool {
 /// Marks what the recipe does not train: the fitted whitening weight and, unless
 /// `config.batch_norm_scale`, every batch norm's scale. A loaded network needs it again (the
 /// weights file does not keep it).
-pub(super) fn freeze_untrained(mut model: Classifier, config: &TrainConfig) -> Classifier {
+fn freeze_untrained(mut model: Classifier, config: &TrainConfig) -> Classifier {
     if let Classifier::Airbench(net) = &mut model {
         net.whiten.weight = net.whiten.weight.clone().set_require_grad(false);
         if !config.batch_norm_scale {
