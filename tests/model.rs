@@ -9,7 +9,7 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, SgdConfig, momentum::MomentumConfig};
 use burn::tensor::Device;
 use pinhole::data::{images_to_tensor, labels_to_tensor};
-use pinhole::model::{Classifier, Preset, load_weights, save_weights};
+use pinhole::model::{Classifier, Precision, Preset, load_weights, save_weights, save_weights_as};
 
 /// Burn's seed is global: tests that draw random numbers run one at a time so that a seeded
 /// initialisation is not interleaved with another test's draws.
@@ -106,6 +106,63 @@ fn weights_round_trip_and_reject_wrong_files() {
     assert!(err.to_string().contains("junk.bin"), "{err}");
     let err = load_weights(&bytes[..bytes.len() / 2], "half.bin", &device).unwrap_err();
     assert!(err.to_string().contains("half.bin"), "{err}");
+}
+
+#[test]
+fn a_half_precision_file_is_half_the_size_and_classifies_real_records_alike() {
+    let _rng = rng_lock();
+    let device = Device::flex();
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/weights/fast.bin")).unwrap();
+    // The shipped file is already f16: one SGD step on real records moves its weights off the
+    // f16 grid, as a network trained in f32 (in the tab, or by `pinhole train`) is.
+    let training = device.clone().autodiff();
+    let model = load_weights(&bytes, "weights/fast.bin", &training).unwrap();
+    let records = common::records("data_batch_1.bin", 64);
+    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), &training);
+    let labels = labels_to_tensor(records.iter().map(|r| r.label), &training);
+    let loss = CrossEntropyLossConfig::new()
+        .init(&training)
+        .forward(model.forward(images), labels);
+    let grads = GradientsParams::from_grads(loss.backward(), &model);
+    let model = SgdConfig::new().init().step(0.01, model, grads).valid();
+
+    let full = save_weights_as(model.clone(), Precision::Full).unwrap();
+    let half = save_weights_as(model, Precision::Half).unwrap();
+    assert!(
+        half.len() * 100 < full.len() * 55,
+        "f16 file {} bytes, f32 {}",
+        half.len(),
+        full.len()
+    );
+
+    let images = common::test_images(200, &device);
+    let logits = |bytes: &[u8]| {
+        let model = load_weights(bytes, "fast.bin", &device).unwrap();
+        let logits = model.forward(images.clone());
+        let classes = logits
+            .clone()
+            .argmax(1)
+            .into_data()
+            .convert::<i64>()
+            .try_to_vec::<i64>()
+            .unwrap();
+        (logits.into_data().try_to_vec::<f32>().unwrap(), classes)
+    };
+    let (exact, exact_classes) = logits(&full);
+    let (halved, halved_classes) = logits(&half);
+    let largest_change = exact
+        .iter()
+        .zip(&halved)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    let same = exact_classes
+        .iter()
+        .zip(&halved_classes)
+        .filter(|(a, b)| a == b)
+        .count();
+    assert!(largest_change < 0.02, "a logit moved by {largest_change}");
+    assert!(same >= 198, "{same} of 200 predictions unchanged");
+    assert!(largest_change > 0.0, "the f16 file is not rounded at all");
 }
 
 #[test]

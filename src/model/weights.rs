@@ -3,9 +3,11 @@
 //! touching tensors.
 //!
 //! Layout: `PINHOLE1` | header length (u32 little-endian) | header JSON | burnpack bytes.
+//! Each tensor keeps its own dtype in the burnpack: f32, or f16 for the kernels and matrices of
+//! a compact file ([`Precision::Half`]). Loading casts everything to the network's f32.
 
-use burn::module::Module;
-use burn::tensor::{Bytes, Device};
+use burn::module::{Module, ModuleMapper, Param};
+use burn::tensor::{Bytes, DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::framing::{FrameError, frame, unframe};
@@ -40,8 +42,23 @@ pub enum WeightsError {
     Save(String),
 }
 
-/// Serialises the network (reads parameters back synchronously: native or CPU only).
+/// How a weights file stores the network's floats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precision {
+    /// Every tensor as f32: exact (training checkpoints, the tab's own weights).
+    Full,
+    /// Conv kernels and linear matrices (almost all of the bytes) as f16; biases, batch-norm
+    /// parameters and running statistics stay f32, since a running variance can underflow f16.
+    Half,
+}
+
+/// Serialises the network exactly ([`Precision::Full`]).
 pub fn save_weights(model: Classifier) -> Result<Vec<u8>, WeightsError> {
+    save_weights_as(model, Precision::Full)
+}
+
+/// Serialises the network (reads parameters back synchronously: native or CPU only).
+pub fn save_weights_as(model: Classifier, precision: Precision) -> Result<Vec<u8>, WeightsError> {
     let header = Header {
         preset: model.preset(),
         classes: CLASS_NAMES.iter().map(|s| s.to_string()).collect(),
@@ -50,6 +67,10 @@ pub fn save_weights(model: Classifier) -> Result<Vec<u8>, WeightsError> {
     // module is switched to inference, and records read the value without it; switching a copy
     // merges the pending update into the state the model shares, so the record holds it.
     let _ = model.valid();
+    let model = match precision {
+        Precision::Full => model,
+        Precision::Half => model.map(&mut HalveMatrices),
+    };
     let record = model
         .into_record()
         .into_bytes()
@@ -85,8 +106,21 @@ pub fn load_weights(bytes: &[u8], name: &str, device: &Device) -> Result<Classif
         reason,
     };
     let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(record.to_vec()))
-        .map_err(|e| mismatch(e.to_string()))?;
+        .map_err(|e| mismatch(e.to_string()))?
+        .cast_to_module_dtype();
     Classifier::new(preset, device)
         .try_load_record(record)
         .map_err(|e| mismatch(e.to_string()))
+}
+
+/// Casts every float parameter of rank 2 or more (conv kernels, linear matrices) to f16.
+struct HalveMatrices;
+
+impl ModuleMapper for HalveMatrices {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        if D < 2 {
+            return param;
+        }
+        param.map(|tensor| tensor.cast(DType::F16))
+    }
 }

@@ -32,7 +32,7 @@ pub struct RecordImage {
     pub png: Vec<u8>,
 }
 
-/// The current model over a record set, without and with flip TTA.
+/// The current model over a record set, without and with flip + translate TTA.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     pub set: RecordSet,

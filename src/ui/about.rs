@@ -31,7 +31,7 @@ pub fn AboutPage() -> impl IntoView {
                             Some(n) => format!("{a} on {} CIFAR-10 test records", thousands(n)),
                             None => a,
                         }))}
-                        {row("with flip TTA", percent(card.test_accuracy_tta))}
+                        {row("with flip + translate TTA", percent(card.test_accuracy_tta))}
                         {row("data", card.data.clone())}
                         {row("epochs", card.epochs.map(|e| e.to_string()))}
                         {row("date", card.date.clone())}

@@ -56,7 +56,7 @@ pub fn EvaluatePage() -> impl IntoView {
                     }).collect_view()}
                 </select></label>
                 <label><input type="checkbox" data-testid="eval-tta" prop:checked=move || tta.get()
-                    on:change=move |ev| tta.set(event_target_checked(&ev))/>" also with flip TTA"</label>
+                    on:change=move |ev| tta.set(event_target_checked(&ev))/>" also with flip + translate TTA"</label>
                 <button data-testid="eval-run" on:click=run
                     prop:disabled=move || running() || engine.model.with(Option::is_none)>"Evaluate"</button>
                 {move || running().then(|| view! {
@@ -89,7 +89,7 @@ fn Results(
             </span>
             {evaluation.tta.as_ref().map(|t| view! {
                 <span data-testid="eval-accuracy-tta" data-value=t.accuracy.to_string()>
-                    {format!(" · with flip TTA {}", percent(t.accuracy))}
+                    {format!(" · with flip + translate TTA {}", percent(t.accuracy))}
                 </span>
             })}
             <span class="caption">{format!(" · {} · {:.1} s", evaluation.model, evaluation.seconds)}</span>
@@ -108,7 +108,7 @@ fn Results(
             <label>"Details for " <select data-testid="eval-details"
                 on:change=move |ev| { cell.set(None); show_tta.set(event_target_value(&ev) == "tta") }>
                 <option value="plain" selected=move || !show_tta.get()>"the plain model"</option>
-                <option value="tta" selected=move || show_tta.get()>"flip TTA"</option>
+                <option value="tta" selected=move || show_tta.get()>"flip + translate TTA"</option>
             </select></label>
         })}
         {move || {

@@ -49,7 +49,7 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
             "weights": args.weights.display().to_string(),
             "data": args.data.display().to_string(),
             "records": records.len(),
-            "tta": if args.tta { "flip" } else { "none" },
+            "tta": if args.tta { "flip+translate" } else { "none" },
             "accuracy": accuracy,
             "classes": CLASS_NAMES,
             "per_class": classes,
@@ -65,7 +65,11 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
         args.weights.display(),
         accuracy * 100.0,
         records.len(),
-        if args.tta { " (flip TTA)" } else { "" }
+        if args.tta {
+            " (flip + translate TTA)"
+        } else {
+            ""
+        }
     );
     println!(
         "\n{:<11} {:>9} {:>7} {:>6} {:>7} {:>7}",

@@ -1,7 +1,8 @@
-//! The `pinhole` command line: train, eval, classify, shard, bench-train.
+//! The `pinhole` command line: train, eval, classify, convert, shard, bench-train.
 
 mod bench;
 mod classify;
+mod convert;
 mod eval;
 mod shard;
 mod train;
@@ -32,6 +33,8 @@ enum Command {
     Classify(classify::ClassifyArgs),
     /// Train a preset on CIFAR-10 and write its weights.
     Train(train::TrainArgs),
+    /// Rewrite a weights file at another precision (f16 kernels: about half the size).
+    Convert(convert::ConvertArgs),
     /// Split CIFAR-10 into shard files plus manifest.json, for the page to stream.
     Shard(shard::ShardArgs),
     /// Training throughput (images/s) per native backend and preset, as JSON.
@@ -85,6 +88,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Classify(args) => classify::run(args),
         Command::Train(args) => train::run(args),
+        Command::Convert(args) => convert::run(args),
         Command::Shard(args) => shard::run(args),
         Command::BenchTrain(args) => bench::run(args),
     };
