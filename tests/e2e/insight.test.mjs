@@ -5,19 +5,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve, launch, openPage, waitReady, repo, cifarDir, CLASS_NAMES } from './lib.mjs';
+import { serve, launch, openPage, waitReady, repo, cifarDir, CLASS_NAMES, defaultShipped } from './lib.mjs';
 
 let site;
 before(async () => { site = await serve(); });
 after(async () => { await site?.close(); });
 
 const RECORDS = 500;
+const shipped = defaultShipped();
 
 /** `pinhole eval --json` on the first RECORDS test records (the CLI the README documents). */
 function cliEval(tta) {
-  const args = ['run', '--quiet', '--locked', '--bin', 'pinhole', '--', 'eval', '--weights', 'weights/fast.bin',
+  const args = ['run', '--quiet', '--locked', '--bin', 'pinhole', '--', 'eval', '--weights', `weights/${shipped.file}`,
     '--data', join(cifarDir, 'test_batch.bin'), '--limit', String(RECORDS), '--json'];
   if (tta) args.push('--tta');
   return JSON.parse(execFileSync('cargo', args, { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 24 }));
@@ -54,7 +54,7 @@ test('evaluate: the page equals `pinhole eval --json` on the same weights and re
   try {
     const { page, problems } = await openPage(browser, site, '?backend=cpu#/evaluate');
     assert.equal(await waitReady(page, 180_000), 'cpu');
-    assert.equal(await page.getAttribute('[data-testid="model-preset"]', 'data-weights'), 'fast.bin');
+    assert.equal(await page.getAttribute('[data-testid="model-preset"]', 'data-weights'), shipped.file);
     await page.selectOption('[data-testid="eval-limit"]', String(RECORDS));
     assert.ok(await page.isChecked('[data-testid="eval-tta"]'), 'TTA is on by default');
     await page.click('[data-testid="eval-run"]');
@@ -135,7 +135,7 @@ test('explore, inside the CNN and about show the real data and model; pages work
 
     // About: the shipped model's card.
     await page.click('[data-testid="nav-about"]');
-    const card = JSON.parse(readFileSync(join(repo, 'weights/fast.json'), 'utf8'));
+    const card = shipped.card;
     assert.equal(Number(await page.getAttribute('[data-testid="model-card"]', 'data-accuracy')), card.test_accuracy);
     assert.match(await page.textContent('[data-testid="model-card"]'), new RegExp(card.date));
     assert.match(await page.textContent('[data-testid="privacy"]'), /never leave/);

@@ -16,6 +16,15 @@ export const CLASS_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'do
 /** The site is served under this sub-path, so every test also checks relative URLs. */
 export const BASE = '/pinhole/';
 
+/** The model the page opens with, by its rule: `full` when weights/index.json lists it, else
+ *  `fast`. Returns the index entry and its model card. */
+export function defaultShipped() {
+  const index = JSON.parse(readFileSync(join(repo, 'weights/index.json'), 'utf8'));
+  const model = index.models.find((m) => m.preset === 'full') ?? index.models.find((m) => m.preset === 'fast');
+  if (!model) throw new Error('weights/index.json lists neither full nor fast');
+  return { ...model, card: JSON.parse(readFileSync(join(repo, 'weights', model.card), 'utf8')) };
+}
+
 const TYPES = {
   '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css',
   '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.bin': 'application/octet-stream',
