@@ -8,7 +8,6 @@ use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, SgdConfig, momentum::MomentumConfig};
 use burn::tensor::Device;
-use pinhole::data::{images_to_tensor, labels_to_tensor};
 use pinhole::model::{Classifier, Precision, Preset, load_weights, save_weights, save_weights_as};
 
 /// Burn's seed is global: tests that draw random numbers run one at a time so that a seeded
@@ -56,9 +55,7 @@ fn a_few_sgd_steps_on_real_records_lower_the_loss() {
     let _rng = rng_lock();
     let device = Device::flex().autodiff();
     device.seed(7);
-    let records = common::records("data_batch_1.bin", 96);
-    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), &device);
-    let labels = labels_to_tensor(records.iter().map(|r| r.label), &device);
+    let (images, labels) = common::training_batch(96, &device);
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
 
     // The plain CNN (no batch-norm) learns more slowly: a higher rate and more steps.
@@ -117,9 +114,7 @@ fn a_half_precision_file_is_half_the_size_and_classifies_real_records_alike() {
     // f16 grid, as a network trained in f32 (in the tab, or by `pinhole train`) is.
     let training = device.clone().autodiff();
     let model = load_weights(&bytes, "weights/fast.bin", &training).unwrap();
-    let records = common::records("data_batch_1.bin", 64);
-    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), &training);
-    let labels = labels_to_tensor(records.iter().map(|r| r.label), &training);
+    let (images, labels) = common::training_batch(64, &training);
     let loss = CrossEntropyLossConfig::new()
         .init(&training)
         .forward(model.forward(images), labels);

@@ -86,9 +86,7 @@ fn bias_group_scales_exactly_the_batch_norm_shifts() {
     assert_eq!(ids.len(), 6, "two batch norms in each of three groups");
     assert!(batch_norm_bias_ids(&Classifier::new(Preset::Baseline, &device)).is_empty());
 
-    let records = common::records("data_batch_1.bin", 16);
-    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), &device);
-    let labels = labels_to_tensor(records.iter().map(|r| r.label), &device);
+    let (images, labels) = common::training_batch(16, &device);
     let loss = CrossEntropyLossConfig::new()
         .init(&device)
         .forward(model.forward(images), labels);
@@ -116,9 +114,7 @@ fn bias_group_scales_exactly_the_batch_norm_shifts() {
 fn lookahead_blends_slow_and_fast_weights() {
     let _rng = rng_lock();
     let device = Device::flex().autodiff();
-    let records = common::records("data_batch_1.bin", 16);
-    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), &device);
-    let labels = labels_to_tensor(records.iter().map(|r| r.label), &device);
+    let (images, labels) = common::training_batch(16, &device);
     let slow = Classifier::new(Preset::Baseline, &device);
     let mut lookahead = Lookahead::new(&slow);
     // One SGD step gives "fast" weights with the same parameter ids.
@@ -245,9 +241,7 @@ fn a_bad_checkpoint_gets_a_message_naming_it() {
 fn nesterov_sgd_takes_burns_steps() {
     let _rng = rng_lock();
     let device = Device::flex().autodiff();
-    let records = common::records("data_batch_1.bin", 32);
-    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), &device);
-    let labels = labels_to_tensor(records.iter().map(|r| r.label), &device);
+    let (images, labels) = common::training_batch(32, &device);
     let start = Classifier::new(Preset::Fast, &device);
     let mut burn = SgdConfig::new()
         .with_momentum(Some(

@@ -149,7 +149,7 @@ fn quadrant_share(map: &[f32], q: usize) -> f32 {
 /// Each of the first 80 test records is pasted into one quadrant (cycling through the four) of
 /// a flat grey 64×64 canvas, which the page's preprocessing shrinks to 32×32, and Grad-CAM
 /// explains the record's true class. Chance is 0.25 of the mass per quadrant. Measured with the
-/// shipped `fast` weights (7 epochs): mean share 0.71, 59 of 80 above one half. The class
+/// shipped `fast` weights (7 epochs, f16 kernels): mean share 0.71, 59 of 80 above one half. The class
 /// explained is the label, not the top prediction: the model recognises few of these shrunken,
 /// grey-framed images (22 of 80 with the earlier 4-epoch weights), and a map of a wrong class
 /// says nothing about localisation.

@@ -4,7 +4,8 @@
 //!
 //! Layout: `PINHOLE1` | header length (u32 little-endian) | header JSON | burnpack bytes.
 //! Each tensor keeps its own dtype in the burnpack: f32, or f16 for the kernels and matrices of
-//! a compact file ([`Precision::Half`]). Loading casts everything to the network's f32.
+//! a compact file ([`Precision::Half`]). Loading casts them back to f32 on the loading device
+//! (the engine loads on the CPU and moves the network from there).
 
 use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::{Bytes, DType, Device, Tensor};
@@ -106,11 +107,13 @@ pub fn load_weights(bytes: &[u8], name: &str, device: &Device) -> Result<Classif
         reason,
     };
     let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(record.to_vec()))
-        .map_err(|e| mismatch(e.to_string()))?
-        .cast_to_module_dtype();
-    Classifier::new(preset, device)
+        .map_err(|e| mismatch(e.to_string()))?;
+    let model = Classifier::new(preset, device)
         .try_load_record(record)
-        .map_err(|e| mismatch(e.to_string()))
+        .map_err(|e| mismatch(e.to_string()))?;
+    // Widened after loading rather than by Burn's `cast_to_module_dtype`, which first initialises
+    // every parameter just to read its dtype (several times the cost of the load itself).
+    Ok(model.map(&mut WidenToF32))
 }
 
 /// Casts every float parameter of rank 2 or more (conv kernels, linear matrices) to f16.
@@ -122,5 +125,21 @@ impl ModuleMapper for HalveMatrices {
             return param;
         }
         param.map(|tensor| tensor.cast(DType::F16))
+    }
+}
+
+/// Casts the f16 parameters of a compact file back to f32, as fresh leaves (so a network loaded
+/// for training trains them).
+struct WidenToF32;
+
+impl ModuleMapper for WidenToF32 {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        if param.val().dtype() == DType::F32 {
+            return param;
+        }
+        param.map(|tensor| {
+            let trained = tensor.is_require_grad();
+            tensor.cast(DType::F32).detach().set_require_grad(trained)
+        })
     }
 }

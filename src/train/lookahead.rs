@@ -4,8 +4,9 @@
 //! away; the last sync (decay 1) leaves the network at the slow weights.
 //! Only what the trained network trains is blended (its own `require_grad` decides, whatever the
 //! slow copy's flags are, e.g. after loading it from a checkpoint): the frozen whitening weight
-//! and batch-norm scales are the same in both copies, and batch-norm running statistics are shared between the network and its clone (Burn's
-//! `RunningState`), so there is nothing to average; airbench's `state_dict` pass includes them.
+//! and batch-norm scales are the same in both copies, and batch-norm running statistics are
+//! shared between the network and its clone (Burn's `RunningState`), so there is nothing to
+//! average; airbench's `state_dict` pass includes them.
 
 use std::collections::HashMap;
 

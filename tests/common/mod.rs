@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use burn::tensor::{Device, Tensor};
-use pinhole::data::{CifarRecord, images_to_tensor, load_records_file};
+use burn::tensor::{Device, Int, Tensor};
+use pinhole::data::{CifarRecord, images_to_tensor, labels_to_tensor, load_records_file};
 
 /// `../shared/data/cifar10` beside the repository (CI has it there), or `CIFAR10_DATA`.
 pub fn cifar_dir() -> PathBuf {
@@ -26,4 +26,12 @@ pub fn records(file: &str, n: usize) -> Vec<CifarRecord> {
 pub fn test_images(n: usize, device: &Device) -> Tensor<4> {
     let records = records("test_batch.bin", n);
     images_to_tensor(records.iter().map(|r| &*r.pixels), device)
+}
+
+/// The first `n` training records (`data_batch_1.bin`) as images and labels on `device`.
+pub fn training_batch(n: usize, device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
+    let records = records("data_batch_1.bin", n);
+    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), device);
+    let labels = labels_to_tensor(records.iter().map(|r| r.label), device);
+    (images, labels)
 }

@@ -16,12 +16,14 @@ export const CLASS_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'do
 /** The site is served under this sub-path, so every test also checks relative URLs. */
 export const BASE = '/pinhole/';
 
-/** The model the page opens with, by its rule: `full` when weights/index.json lists it, else
- *  `fast`. Returns the index entry and its model card. */
+/** The model the page opens with, by its rule (`ShippedIndex::default_preset`): the first of
+ *  `full`, `fast`, `baseline` that weights/index.json lists. Returns the entry and its card. */
 export function defaultShipped() {
   const index = JSON.parse(readFileSync(join(repo, 'weights/index.json'), 'utf8'));
-  const model = index.models.find((m) => m.preset === 'full') ?? index.models.find((m) => m.preset === 'fast');
-  if (!model) throw new Error('weights/index.json lists neither full nor fast');
+  const model = ['full', 'fast', 'baseline']
+    .map((preset) => index.models.find((m) => m.preset === preset))
+    .find(Boolean);
+  if (!model) throw new Error('weights/index.json lists no model');
   return { ...model, card: JSON.parse(readFileSync(join(repo, 'weights', model.card), 'utf8')) };
 }
 

@@ -27,6 +27,8 @@ enum StoredPrecision {
 }
 
 pub fn run(args: ConvertArgs) -> Result<(), String> {
+    // Read before writing: `--out` may be the input file.
+    let before = std::fs::metadata(&args.weights).map_or(0, |m| m.len());
     let model = load_model(&args.weights, &Device::flex())?;
     let precision = match args.precision {
         StoredPrecision::F32 => Precision::Full,
@@ -38,7 +40,7 @@ pub fn run(args: ConvertArgs) -> Result<(), String> {
         "{}: {} bytes ({} before)",
         args.out.display(),
         bytes.len(),
-        std::fs::metadata(&args.weights).map_or(0, |m| m.len())
+        before
     );
     Ok(())
 }
