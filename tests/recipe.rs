@@ -179,6 +179,8 @@ fn tiny_run(resume_after_epoch: Option<usize>) -> TensorData {
     config.epochs = 3;
     config.batch_size = 64;
     config.seed = 3;
+    // The resume below lands exactly where the whitening bias freezes.
+    config.whiten_bias_epochs = Some(2);
     let mut trainer = Trainer::new(config, &train, &device);
     for epoch in 0..3 {
         if resume_after_epoch == Some(epoch) {
@@ -355,4 +357,61 @@ fn a_frozen_batch_norm_scale_stays_one_through_training_and_a_resume() {
             assert!(beta > 0.0, "β should train");
         }
     }
+}
+
+fn whitening_bias(trainer: &Trainer) -> Vec<f32> {
+    let Classifier::Airbench(net) = trainer.inference_model() else {
+        panic!("fast is an airbench network");
+    };
+    let bias = net.whiten.bias.expect("the whitening conv has a bias");
+    bias.val().into_data().try_to_vec::<f32>().unwrap()
+}
+
+#[test]
+fn the_whitening_bias_trains_for_its_epochs_then_stays_put() {
+    let _rng = rng_lock();
+    let device = Device::flex().autodiff();
+    let train = common::records("data_batch_1.bin", 128);
+    for whiten_bias_epochs in [Some(1), None] {
+        let mut config = TrainConfig::new(Preset::Fast);
+        config.epochs = 3;
+        config.batch_size = 32;
+        config.whiten_bias_epochs = whiten_bias_epochs;
+        let mut trainer = Trainer::new(config, &train, &device);
+        let mut biases = vec![whitening_bias(&trainer)];
+        for epoch in 0..3 {
+            trainer.epoch(epoch, &train, |_| {});
+            biases.push(whitening_bias(&trainer));
+        }
+        assert_ne!(biases[1], biases[0], "the bias trains in the first epoch");
+        match whiten_bias_epochs {
+            Some(_) => assert!(
+                biases[1] == biases[2] && biases[2] == biases[3],
+                "frozen after epoch 1"
+            ),
+            None => assert_ne!(biases[3], biases[1], "trained throughout"),
+        }
+    }
+}
+
+#[test]
+fn a_checkpoint_from_before_the_airbench_schedule_keeps_its_own_recipe() {
+    // The header of a checkpoint saved before these settings existed.
+    let mut json = serde_json::to_value(TrainConfig::new(Preset::Fast)).unwrap();
+    let fields = json.as_object_mut().unwrap();
+    for field in ["lr_start", "lr_end", "alternate_flip", "whiten_bias_epochs"] {
+        assert!(fields.remove(field).is_some(), "{field}");
+    }
+    let older: TrainConfig = serde_json::from_value(json).unwrap();
+    assert_eq!((older.lr_start, older.lr_end), (0.0, 0.0));
+    assert!(!older.alternate_flip);
+    assert_eq!(older.whiten_bias_epochs, None);
+    // A new run uses airbench's.
+    let new = TrainConfig::new(Preset::Fast);
+    assert_eq!(
+        (new.lr_start, new.lr_end, new.warmup_fraction),
+        (0.2, 0.07, 0.23)
+    );
+    assert!(new.alternate_flip);
+    assert_eq!(new.whiten_bias_epochs, Some(3));
 }

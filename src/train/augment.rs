@@ -1,6 +1,17 @@
 //! Augmentations on planar 32×32 RGB bytes, before the pixels become tensors.
 
+use super::rng::SplitMix64;
 use crate::data::{IMAGE_BYTES, IMAGE_SIDE};
+
+/// airbench's alternating flip: whether `record` is mirrored in `epoch` of a run seeded `seed`.
+/// Each record is mirrored at random (a hash of seed and record, so nothing to store or
+/// checkpoint) in even epochs and the other way in odd ones, so every pair of epochs shows both
+/// views of every image; independent coin flips show a quarter of them only one way.
+pub fn alternating_flip(seed: u64, record: usize, epoch: usize) -> bool {
+    let mut hash = SplitMix64(seed ^ (record as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93));
+    let mirrored_in_even_epochs = hash.next_u64() & 1 == 1;
+    mirrored_in_even_epochs ^ (epoch % 2 == 1)
+}
 
 /// Mirror left–right.
 pub fn flip_horizontal(pixels: &[u8; IMAGE_BYTES]) -> [u8; IMAGE_BYTES] {
@@ -57,6 +68,30 @@ mod tests {
         assert_eq!(f[0], 31);
         assert_eq!(f[1024 + 31], 100);
         assert_eq!(flip_horizontal(&f), p);
+    }
+
+    #[test]
+    fn alternating_flip_mirrors_each_record_in_exactly_one_of_two_epochs() {
+        for epoch in [0, 2, 6] {
+            assert!(
+                (0..1000)
+                    .all(|r| alternating_flip(7, r, epoch) != alternating_flip(7, r, epoch + 1))
+            );
+            assert!((0..1000).all(|r| alternating_flip(7, r, epoch) == alternating_flip(7, r, 0)));
+        }
+        // About half are mirrored in any epoch, and which half depends on the seed.
+        let mirrored = (0..1000).filter(|&r| alternating_flip(7, r, 0)).count();
+        assert!(
+            (450..=550).contains(&mirrored),
+            "{mirrored} of 1000 mirrored"
+        );
+        let same = (0..1000)
+            .filter(|&r| alternating_flip(7, r, 0) == alternating_flip(8, r, 0))
+            .count();
+        assert!(
+            (400..=600).contains(&same),
+            "seeds 7 and 8 agree on {same} of 1000"
+        );
     }
 
     #[test]

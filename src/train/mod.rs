@@ -19,14 +19,13 @@ mod metrics;
 mod nesterov;
 #[cfg(feature = "compute")]
 mod recipe;
-#[cfg(feature = "compute")]
 mod rng;
 #[cfg(feature = "compute")]
 mod schedule;
 #[cfg(feature = "compute")]
 mod whitening;
 
-pub use augment::{flip_horizontal, translate_reflect};
+pub use augment::{alternating_flip, flip_horizontal, translate_reflect};
 #[cfg(feature = "compute")]
 pub use bias_group::{batch_norm_bias_ids, scale_gradients};
 #[cfg(feature = "compute")]
@@ -47,7 +46,6 @@ pub use nesterov::NesterovSgd;
 pub use recipe::{
     BIAS_SCALER, LR, MOMENTUM, StepReport, StepTensors, TrainConfig, Trainer, WEIGHT_DECAY,
 };
-#[cfg(feature = "compute")]
 pub use rng::SplitMix64;
 #[cfg(feature = "compute")]
 pub use schedule::LrSchedule;

@@ -1,14 +1,14 @@
 //! The training loop for one configuration, assembled from the named pieces: whitening and
 //! Dirac init, Nesterov SGD with weight decay and a faster batch-norm-bias group, label smoothing,
-//! warm-up then linear decay, Lookahead/EMA of the weights, random flip and ±2 px reflect
-//! translation.
+//! warm-up then linear decay, Lookahead/EMA of the weights, alternating flip and ±2 px reflect
+//! translation, and the whitening bias frozen after a few epochs.
 
 use burn::module::{Module, Param, ParamId};
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use super::augment::{flip_horizontal, translate_reflect};
+use super::augment::{alternating_flip, flip_horizontal, translate_reflect};
 use super::bias_group::{batch_norm_bias_ids, scale_gradients};
 use super::dirac::dirac_init;
 use super::lookahead::{LOOKAHEAD_EVERY, Lookahead, lookahead_decay};
@@ -46,7 +46,18 @@ pub struct TrainConfig {
     pub label_smoothing: f32,
     /// Fraction of all steps spent warming up.
     pub warmup_fraction: f64,
+    /// Learning rate at the first step, as a fraction of `lr` (a checkpoint from before this
+    /// setting existed started at 0).
+    #[serde(default)]
+    pub lr_start: f64,
+    /// Learning rate at the last step, as a fraction of `lr` (older checkpoints: 0).
+    #[serde(default)]
+    pub lr_end: f64,
     pub flip: bool,
+    /// Mirror each record in alternate epochs ([`alternating_flip`]) rather than at random each
+    /// time (older checkpoints: at random).
+    #[serde(default)]
+    pub alternate_flip: bool,
     /// Maximum translation in pixels (0 disables it).
     pub translate: usize,
     /// Learning-rate multiplier (not weight-decay multiplier) of the batch-norm biases.
@@ -59,6 +70,10 @@ pub struct TrainConfig {
     /// checkpoint from before this setting existed trained it.
     #[serde(default = "trained_before")]
     pub batch_norm_scale: bool,
+    /// Epochs during which the whitening conv's bias trains before it is frozen (airbench: 3);
+    /// `None` trains it throughout, as checkpoints from before this setting did.
+    #[serde(default)]
+    pub whiten_bias_epochs: Option<usize>,
     pub seed: u64,
 }
 
@@ -72,13 +87,17 @@ impl TrainConfig {
             momentum: MOMENTUM,
             weight_decay: WEIGHT_DECAY,
             label_smoothing: 0.2,
-            warmup_fraction: 0.1,
+            warmup_fraction: 0.23,
+            lr_start: 0.2,
+            lr_end: 0.07,
             flip: true,
+            alternate_flip: true,
             translate: 2,
             bias_scaler: BIAS_SCALER,
             dirac: true,
             lookahead: true,
             batch_norm_scale: false,
+            whiten_bias_epochs: Some(3),
             seed: 0,
         }
     }
@@ -192,6 +211,8 @@ impl Trainer {
                 peak: config.lr,
                 warmup_steps: ((total_steps as f64 * config.warmup_fraction) as usize).max(1),
                 total_steps,
+                start: config.lr_start,
+                end: config.lr_end,
             },
             rng: SplitMix64(config.seed ^ 0xC1FA_5EED),
             bias_ids: batch_norm_bias_ids(&model),
@@ -228,9 +249,11 @@ impl Trainer {
     /// One optimiser step on the records `batch` indexes (augmented). Returns the step's loss and
     /// correct count as tensors, not read back: the browser reads them asynchronously.
     pub fn train_step(&mut self, batch: &[usize], train: &[CifarRecord]) -> StepTensors {
+        let epoch = self.step / self.steps_per_epoch().max(1);
+        self.freeze_whitening_bias_after(epoch);
         let images: Vec<[u8; IMAGE_BYTES]> = batch
             .iter()
-            .map(|&i| self.augment(&train[i].pixels))
+            .map(|&i| self.augment(&train[i].pixels, i, epoch))
             .collect();
         let images = images_to_tensor(images.iter(), &self.device);
         let labels = labels_to_tensor(batch.iter().map(|&i| train[i].label), &self.device);
@@ -303,8 +326,36 @@ impl Trainer {
         self.model = lookahead.sync(self.model.clone(), decay);
     }
 
-    fn augment(&mut self, pixels: &[u8; IMAGE_BYTES]) -> [u8; IMAGE_BYTES] {
-        let mut out = if self.config.flip && self.rng.below(2) == 1 {
+    /// airbench trains the whitening bias for the first few epochs only. Checked every step,
+    /// so a resumed run freezes it exactly where an uninterrupted one did.
+    fn freeze_whitening_bias_after(&mut self, epoch: usize) {
+        let Some(epochs) = self.config.whiten_bias_epochs else {
+            return;
+        };
+        let Classifier::Airbench(net) = &mut self.model else {
+            return;
+        };
+        let train = epoch < epochs;
+        if let Some(bias) = net.whiten.bias.as_mut()
+            && bias.val().is_require_grad() != train
+        {
+            *bias = bias.clone().set_require_grad(train);
+        }
+    }
+
+    fn augment(
+        &mut self,
+        pixels: &[u8; IMAGE_BYTES],
+        record: usize,
+        epoch: usize,
+    ) -> [u8; IMAGE_BYTES] {
+        let flip = self.config.flip
+            && if self.config.alternate_flip {
+                alternating_flip(self.config.seed, record, epoch)
+            } else {
+                self.rng.below(2) == 1
+            };
+        let mut out = if flip {
             flip_horizontal(pixels)
         } else {
             *pixels
