@@ -53,7 +53,11 @@ pub fn ClassifyPage() -> impl IntoView {
                 <span>"Drop images here, choose files, or paste from the clipboard. "
                     "PNG, JPEG, WebP, GIF or BMP; they are centre-cropped and shrunk to 32×32."</span>
             </label>
-            <CsvExport/>
+            <div class="result-actions">
+                <CsvExport/>
+                <button data-testid="clear-results" disabled=move || engine.results.with(Vec::is_empty)
+                    on:click=move |_| engine.remove_results(|_| true)>"Clear results"</button>
+            </div>
             <ul class="results" data-testid="results">
                 <For each=move || engine.results.get()
                     key=|r| (r.id, matches!(r.outcome, Outcome::Pending))
@@ -100,6 +104,7 @@ fn classify_files(engine: EngineClient, files: Vec<File>) {
 
 #[component]
 fn ResultCard(result: ImageResult) -> impl IntoView {
+    let engine = expect_context::<EngineClient>();
     let ImageResult {
         id,
         name,
@@ -150,6 +155,9 @@ fn ResultCard(result: ImageResult) -> impl IntoView {
             {(state != "failed").then(|| thumbnail.map(|src| view! {
                 <img class="thumb" src=src alt=name.clone()/>
             }))}
+            <button class="remove" data-testid="remove-result" title="Remove this result"
+                aria-label=format!("Remove {name}")
+                on:click=move |_| engine.remove_results(|r| r.id == id)>"×"</button>
             <div class="body">
                 <p class="name">{name.clone()}</p>
                 {body}

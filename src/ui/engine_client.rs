@@ -7,7 +7,7 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use std::collections::HashMap;
 
-use super::download::{object_url, save_file};
+use super::download::{object_url, revoke, save_file};
 use super::insight_state::InsightViews;
 use super::training_view::TrainingView;
 use crate::model::Prediction;
@@ -262,6 +262,13 @@ impl EngineClient {
                 millis,
                 ..
             } => {
+                // Removed while it was being classified: nothing shows it, so no URL to make.
+                if !self
+                    .results
+                    .with_untracked(|results| results.iter().any(|r| r.id == id))
+                {
+                    return;
+                }
                 let input_url = object_url(&input_png, "image/png");
                 self.set_outcome(
                     id,
@@ -339,6 +346,40 @@ impl EngineClient {
             }
             Event::Fatal { message } => self.restart(message),
         }
+    }
+
+    /// Drops the results `remove` picks, with their saliency, and releases their object URLs
+    /// (the uploaded file's thumbnail and the 32×32 PNG), which would otherwise live as long
+    /// as the page.
+    pub fn remove_results(&self, remove: impl Fn(&ImageResult) -> bool) {
+        let mut removed = Vec::new();
+        self.results.update(|results| {
+            results.retain(|r| {
+                if remove(r) {
+                    removed.push(r.clone());
+                    false
+                } else {
+                    true
+                }
+            })
+        });
+        for result in &removed {
+            if let Some(url) = &result.thumbnail {
+                revoke(url);
+            }
+            if let Outcome::Done {
+                input_url: Some(url),
+                ..
+            } = &result.outcome
+            {
+                revoke(url);
+            }
+        }
+        self.explanations.update(|map| {
+            for result in &removed {
+                map.remove(&result.id);
+            }
+        });
     }
 
     fn set_outcome(&self, id: u64, outcome: Outcome) {

@@ -57,7 +57,7 @@ test('without WebGPU the page falls back to the CPU, says so, and classifies; ba
   }
 });
 
-test('images can also be dropped on the page or pasted, several at once', async () => {
+test('images can also be dropped on the page or pasted, several at once, and removed again', async () => {
   const browser = await launch({ webgpu: false });
   try {
     const { page, problems } = await openPage(browser, site, '?backend=cpu');
@@ -84,7 +84,30 @@ test('images can also be dropped on the page or pasted, several at once', async 
     for (const name of ['dropped-a.png', 'dropped-b.png', 'pasted.png']) {
       assert.equal((await card(page, name)).state, 'done', name);
     }
-    assert.deepEqual(problems, []);
+
+    // Removing a result drops its card and releases its image URLs; the others stay.
+    const urlsOf = (name) => page.$$eval(`[data-testid="result"][data-name="${name}"] img`, (imgs) => imgs.map((i) => i.src));
+    const readable = (urls) => page.evaluate((urls) => Promise.all(urls.map(
+      (url) => fetch(url).then(() => true, () => false))), urls);
+    const pasted = await urlsOf('pasted.png');
+    assert.equal(pasted.length, 2, 'thumbnail and the 32×32 input');
+    assert.deepEqual(await readable(pasted), [true, true]);
+    await page.click('[data-testid="result"][data-name="pasted.png"] [data-testid="remove-result"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result"]').length === 2);
+    assert.deepEqual(await readable(pasted), [false, false], 'revoked');
+    const dropped = await urlsOf('dropped-a.png');
+    assert.deepEqual(await readable(dropped), [true, true], 'the other results keep theirs');
+
+    // Clear results removes the rest and leaves nothing to export.
+    await page.click('[data-testid="clear-results"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result"]').length === 0);
+    assert.deepEqual(await readable(dropped), [false, false]);
+    assert.ok(await page.isDisabled('[data-testid="csv"]'));
+    assert.ok(await page.isDisabled('[data-testid="clear-results"]'));
+    // Chromium logs each of the four fetches of a revoked URL above; nothing else went wrong.
+    const revokedFetches = problems.filter((p) => p.includes('net::ERR_FILE_NOT_FOUND'));
+    assert.equal(revokedFetches.length, 4, problems.join('\n'));
+    assert.deepEqual(problems.filter((p) => !revokedFetches.includes(p)), []);
   } finally {
     await browser.close();
   }
