@@ -65,10 +65,9 @@ fn eval_of_shipped_weights_on_real_test_records_matches_their_card() {
             (accuracy - card_accuracy).abs() < 0.06,
             "{file}: {accuracy} on 500 records, the card says {card_accuracy}"
         );
-        // An absolute floor too, so a worse model cannot ship with a matching card. (The issue's
-        // 88% for `fast` needs a longer run than this CPU allowed: the shipped `fast` scores 87.6%
-        // here, `full` 89.2%.)
-        assert!(accuracy > 0.85, "{file}: {accuracy} on 500 records");
+        // An absolute floor too, so a worse model cannot ship with a matching card: the issue's
+        // 88% on these 500 records (the shipped `fast` scores 89.8% here, `full` 89.2%).
+        assert!(accuracy > 0.88, "{file}: {accuracy} on 500 records");
         // One-vs-rest ROC-AUC of each class: a model at 80%+ ranks far better than chance.
         let aucs: Vec<f64> = report["roc_auc"]
             .as_array()
