@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use pinhole::data::{Split, load_split};
 use pinhole::model::Preset;
 use pinhole::train::{TrainConfig, Trainer};
@@ -22,7 +22,8 @@ pub struct BenchTrainArgs {
     steps: usize,
     #[arg(long, value_delimiter = ',', default_values_t = [Preset::Fast, Preset::Full, Preset::Baseline])]
     presets: Vec<Preset>,
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Backend::Flex, Backend::Wgpu])]
+    /// Default: every backend this binary was built with.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = Backend::value_variants().to_vec())]
     backends: Vec<Backend>,
 }
 
