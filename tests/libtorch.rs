@@ -7,16 +7,21 @@
 mod common;
 
 use burn::tensor::Device;
+use pinhole::data::CifarRecord;
 use pinhole::model::Preset;
 use pinhole::train::{TrainConfig, Trainer};
 
-/// Per-step losses and the test logits after one epoch resumed from `checkpoint` on `device`
-/// (`inference`: the same backend without autodiff).
-fn epoch_from(checkpoint: &[u8], device: &Device, inference: &Device) -> (Vec<f32>, Vec<f32>) {
-    let train = common::records("data_batch_1.bin", 256);
+/// Per-step losses and the test logits after one epoch of `train` resumed from `checkpoint` on
+/// `device` (`inference`: the same backend without autodiff).
+fn epoch_from(
+    checkpoint: &[u8],
+    train: &[CifarRecord],
+    device: &Device,
+    inference: &Device,
+) -> (Vec<f32>, Vec<f32>) {
     let mut trainer = Trainer::resume(checkpoint, "start.ckpt", train.len(), device).unwrap();
     let mut losses = Vec::new();
-    trainer.epoch(0, &train, |step| losses.push(step.loss));
+    trainer.epoch(0, train, |step| losses.push(step.loss));
     let logits = trainer
         .inference_model()
         .forward(common::test_images(8, inference))
@@ -38,11 +43,17 @@ fn libtorch_takes_the_same_training_steps_as_flex() {
         .unwrap();
 
     let (flex_losses, flex_logits) =
-        epoch_from(&start, &Device::flex().autodiff(), &Device::flex());
-    let (torch_losses, torch_logits) =
-        epoch_from(&start, &Device::libtorch().autodiff(), &Device::libtorch());
+        epoch_from(&start, &train, &Device::flex().autodiff(), &Device::flex());
+    let (torch_losses, torch_logits) = epoch_from(
+        &start,
+        &train,
+        &Device::libtorch().autodiff(),
+        &Device::libtorch(),
+    );
 
     assert_eq!(flex_losses.len(), 4);
+    assert_eq!(torch_losses.len(), 4);
+    assert_eq!(torch_logits.len(), flex_logits.len());
     for (flex, torch) in flex_losses.iter().zip(&torch_losses) {
         assert!(
             (flex - torch).abs() < 1e-3,
