@@ -44,8 +44,13 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
         probabilities.tta.as_ref().unwrap_or(&probabilities.plain),
     );
     let (accuracy, classes, confusion) = (report.accuracy, &report.per_class, &report.confusion);
+    // TTA's views include the plain one, so one `--tta` run also gives the figure without it.
+    let accuracy_without_tta = probabilities
+        .tta
+        .is_some()
+        .then(|| EvalReport::from_probabilities(&labels, &probabilities.plain).accuracy);
     if args.json {
-        let json = serde_json::json!({
+        let mut json = serde_json::json!({
             "weights": args.weights.display().to_string(),
             "data": args.data.display().to_string(),
             "records": records.len(),
@@ -57,6 +62,9 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
             "mean_roc_auc": report.mean_roc_auc,
             "confusion": confusion,
         });
+        if let Some(plain) = accuracy_without_tta {
+            json["accuracy_without_tta"] = plain.into();
+        }
         println!("{}", serde_json::to_string_pretty(&json).unwrap());
         return Ok(());
     }
@@ -65,11 +73,10 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
         args.weights.display(),
         accuracy * 100.0,
         records.len(),
-        if args.tta {
-            " (flip + translate TTA)"
-        } else {
-            ""
-        }
+        accuracy_without_tta.map_or(String::new(), |plain| format!(
+            " (flip + translate TTA; {:.2}% without)",
+            plain * 100.0
+        ))
     );
     println!(
         "\n{:<11} {:>9} {:>7} {:>6} {:>7} {:>7}",
