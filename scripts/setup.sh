@@ -10,7 +10,8 @@ WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""
 WASM_BINDGEN_VERSION=${WASM_BINDGEN_VERSION:-0.2.130}
 export PATH="$HOME/.cargo/bin:$PWD/tools/bin:$PATH"
 
-log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+started=$(date +%s)
+log() { printf '\033[1m[setup %ss]\033[0m %s\n' "$(( $(date +%s) - started ))" "$*"; }
 
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
@@ -41,6 +42,10 @@ exec node --max-old-space-size=8192 --stack-size=8000 "$PWD/tests/e2e/node_modul
 WRAP
 chmod +x tools/bin/wasm-opt
 
+# Trunk only orchestrates (Cargo, wasm-bindgen and wasm-opt do the heavy work), so it is built
+# without its fat-LTO, one-codegen-unit release profile, which took 12 min to compile here.
+QUICK_INSTALL="env CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1"
+
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   # --locked fails for this version (a pinned dependency is not in the registry).
@@ -48,9 +53,9 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
 fi
 
 if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
-  log "cargo install trunk $TRUNK_VERSION (about 10-15 minutes)"
+  log "cargo install trunk $TRUNK_VERSION"
   # trunk 0.22 needs a newer Rust than this machine's 1.95.
-  cargo install trunk --version "$TRUNK_VERSION" --locked
+  $QUICK_INSTALL cargo install trunk --version "$TRUNK_VERSION" --locked
 fi
 # Every crate for every target (the wasm-only ones too): Trunk builds with --offline.
 log "cargo fetch"

@@ -7,12 +7,14 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/bin:$PATH"
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 
 start=$(date +%s)
-echo "== native tests (cargo test)"
+# Each stage with the seconds since the start, so a CI log shows where the time goes.
+stage() { echo "== [$(( $(date +%s) - start )) s] $*"; }
+stage "native tests (cargo test)"
 cargo test --locked
-echo "== release build of the page (trunk build)"
+stage "release build of the page (trunk build)"
 trunk build
-echo "== the CIFAR-10 shard set the page serves (as make serve writes it)"
+stage "the CIFAR-10 shard set the page serves (as make serve writes it)"
 cargo run --locked --bin pinhole -- shard --data "${CIFAR10_DATA:-../shared/data/cifar10}" --out dist/data/cifar10
-echo "== end-to-end tests in headless Chromium"
+stage "end-to-end tests in headless Chromium"
 (cd tests/e2e && node --test --test-concurrency=1 *.test.mjs)
 echo "== all tests passed in $(( $(date +%s) - start )) s"

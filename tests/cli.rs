@@ -163,3 +163,135 @@ fn classify_names_a_class_and_rejects_a_corrupt_file() {
     );
     assert!(stderr.contains("broken.jpg"), "{stderr}");
 }
+
+/// `pinhole card` writes what `pinhole eval` measures into a card and the index, keeps the rest,
+/// and `--check` catches a card that no longer matches its file (without touching it).
+#[test]
+fn card_writes_what_eval_measures_and_check_catches_a_wrong_figure() {
+    let (file, card) = shipped()
+        .into_iter()
+        .find(|(file, _)| file.ends_with("fast.bin"))
+        .expect("fast ships");
+    let test_batch = common::cifar_dir().join("test_batch.bin");
+    let test_batch = test_batch.to_str().unwrap();
+    let dir = std::env::temp_dir().join(format!("pinhole-card-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let card_path = dir.join("fast.json");
+    let index_path = dir.join("index.json");
+    std::fs::write(&card_path, serde_json::to_vec(&card).unwrap()).unwrap();
+    std::fs::copy("weights/index.json", &index_path).unwrap();
+    let card_args = |extra: &[&str]| {
+        let mut args = vec![
+            "card",
+            "--weights",
+            &file,
+            "--card",
+            card_path.to_str().unwrap(),
+            "--index",
+            index_path.to_str().unwrap(),
+            "--data",
+            test_batch,
+            "--limit",
+            "300",
+        ];
+        args.extend_from_slice(extra);
+        pinhole(&args)
+    };
+    let read = |path: &PathBuf| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    };
+
+    let out = card_args(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let eval = pinhole(&[
+        "eval",
+        "--weights",
+        &file,
+        "--data",
+        test_batch,
+        "--limit",
+        "300",
+        "--tta",
+        "--json",
+    ]);
+    let eval: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    let written = read(&card_path);
+    let round4 = |x: &serde_json::Value| (x.as_f64().unwrap() * 1e4).round() / 1e4;
+    assert_eq!(written["test_records"], 300);
+    assert_eq!(
+        written["test_accuracy"].as_f64(),
+        Some(round4(&eval["accuracy_without_tta"]))
+    );
+    assert_eq!(
+        written["test_accuracy_tta"].as_f64(),
+        Some(round4(&eval["accuracy"]))
+    );
+    assert_eq!(
+        written["stored"]["bytes"].as_u64(),
+        Some(std::fs::metadata(&file).unwrap().len())
+    );
+    assert!(
+        written["measured_with"]
+            .as_str()
+            .unwrap()
+            .contains("--limit 300")
+    );
+    // What the card says besides the figures stays as it was.
+    for kept in ["preset", "recipe", "notes", "training_command", "epochs"] {
+        assert_eq!(written[kept], card[kept], "{kept}");
+    }
+    assert_eq!(
+        written["stored"]["float32_bytes"],
+        card["stored"]["float32_bytes"]
+    );
+    let index = read(&index_path);
+    let entry = index["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["file"] == "fast.bin")
+        .unwrap();
+    assert_eq!(entry["test_accuracy"], written["test_accuracy"]);
+
+    let out = card_args(&["--check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Four records' worth off: more than the check's slack.
+    let mut wrong = written.clone();
+    wrong["test_accuracy_tta"] = (written["test_accuracy_tta"].as_f64().unwrap() + 0.0004).into();
+    let wrong_text = serde_json::to_vec_pretty(&wrong).unwrap();
+    std::fs::write(&card_path, &wrong_text).unwrap();
+    let out = card_args(&["--check"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a wrong figure must fail the check");
+    assert!(stderr.contains("test_accuracy_tta"), "{stderr}");
+    assert!(!stderr.contains("test_accuracy is"), "{stderr}");
+    assert_eq!(
+        std::fs::read(&card_path).unwrap(),
+        wrong_text,
+        "--check writes nothing"
+    );
+
+    // A card of another preset is refused, and left alone.
+    let mut other = written.clone();
+    other["preset"] = "full".into();
+    let other_text = serde_json::to_vec_pretty(&other).unwrap();
+    std::fs::write(&card_path, &other_text).unwrap();
+    let out = card_args(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("full") && stderr.contains("fast"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&card_path).unwrap(), other_text);
+    std::fs::remove_dir_all(&dir).ok();
+}

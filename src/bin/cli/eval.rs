@@ -1,7 +1,8 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use pinhole::data::{CLASS_NAMES, Split, load_split};
+use pinhole::model::Preset;
 use pinhole::train::{EvalReport, class_probabilities};
 
 use super::{Backend, load_model};
@@ -30,30 +31,59 @@ pub struct EvalArgs {
     json: bool,
 }
 
-pub fn run(args: EvalArgs) -> Result<(), String> {
-    let device = args.backend.device()?;
-    let model = load_model(&args.weights, &device)?;
-    let mut records = load_split(&args.data, Split::Test).map_err(|e| e.to_string())?;
-    if let Some(limit) = args.limit {
+/// The figures of one weights file on CIFAR-10 test records: without TTA, and with it when asked
+/// (TTA's views include the plain one, so one pass gives both).
+pub struct Measured {
+    pub preset: Preset,
+    pub records: usize,
+    pub plain: EvalReport,
+    pub tta: Option<EvalReport>,
+}
+
+pub fn measure(
+    weights: &Path,
+    data: &Path,
+    limit: Option<usize>,
+    tta: bool,
+    batch_size: usize,
+    backend: Backend,
+) -> Result<Measured, String> {
+    let device = backend.device()?;
+    let model = load_model(weights, &device)?;
+    let mut records = load_split(data, Split::Test).map_err(|e| e.to_string())?;
+    if let Some(limit) = limit {
         records.truncate(limit);
     }
-    let probabilities = class_probabilities(&model, &records, args.batch_size, args.tta, &device)?;
+    let probabilities = class_probabilities(&model, &records, batch_size, tta, &device)?;
     let labels: Vec<u8> = records.iter().map(|r| r.label).collect();
-    let report = EvalReport::from_probabilities(
-        &labels,
-        probabilities.tta.as_ref().unwrap_or(&probabilities.plain),
-    );
+    Ok(Measured {
+        preset: model.preset(),
+        records: records.len(),
+        plain: EvalReport::from_probabilities(&labels, &probabilities.plain),
+        tta: probabilities
+            .tta
+            .map(|tta| EvalReport::from_probabilities(&labels, &tta)),
+    })
+}
+
+pub fn run(args: EvalArgs) -> Result<(), String> {
+    let measured = measure(
+        &args.weights,
+        &args.data,
+        args.limit,
+        args.tta,
+        args.batch_size,
+        args.backend,
+    )?;
+    let report = measured.tta.as_ref().unwrap_or(&measured.plain);
     let (accuracy, classes, confusion) = (report.accuracy, &report.per_class, &report.confusion);
-    // TTA's views include the plain one, so one `--tta` run also gives the figure without it.
-    let accuracy_without_tta = probabilities
-        .tta
-        .is_some()
-        .then(|| EvalReport::from_probabilities(&labels, &probabilities.plain).accuracy);
+    let accuracy_without_tta = measured.tta.is_some().then_some(measured.plain.accuracy);
+    let records = measured.records;
     if args.json {
         let mut json = serde_json::json!({
             "weights": args.weights.display().to_string(),
             "data": args.data.display().to_string(),
-            "records": records.len(),
+            "records": records,
             "tta": if args.tta { "flip+translate" } else { "none" },
             "accuracy": accuracy,
             "classes": CLASS_NAMES,
@@ -72,7 +102,7 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
         "{}: accuracy {:.2}% on {} records{}",
         args.weights.display(),
         accuracy * 100.0,
-        records.len(),
+        records,
         accuracy_without_tta.map_or(String::new(), |plain| format!(
             " (flip + translate TTA; {:.2}% without)",
             plain * 100.0

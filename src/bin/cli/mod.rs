@@ -1,13 +1,14 @@
-//! The `pinhole` command line: train, eval, classify, convert, shard, bench-train.
+//! The `pinhole` command line: train, eval, card, classify, convert, shard, bench-train.
 
 mod bench;
+mod card;
 mod classify;
 mod convert;
 mod eval;
 mod shard;
 mod train;
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 
 use burn::tensor::Device;
@@ -29,6 +30,9 @@ struct Cli {
 enum Command {
     /// Accuracy, per-class precision/recall/F1 and the confusion matrix on CIFAR-10 records.
     Eval(eval::EvalArgs),
+    /// Measure shipped weights with eval's code and write the figures into their model card
+    /// (or, with --check, compare them with it).
+    Card(card::CardArgs),
     /// Top-5 classes of image files (PNG, JPEG, WebP, GIF, BMP).
     Classify(classify::ClassifyArgs),
     /// Train a preset on CIFAR-10 and write its weights.
@@ -79,7 +83,7 @@ impl Backend {
 
 /// Writes `FILE.partial` then renames it to `path`, so an interrupted write never destroys the
 /// previous file (weights, checkpoints, shards, manifests).
-pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     std::fs::write(&partial, bytes)
@@ -87,7 +91,7 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), Stri
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-pub fn load_model(path: &PathBuf, device: &Device) -> Result<Classifier, String> {
+pub fn load_model(path: &Path, device: &Device) -> Result<Classifier, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     load_weights(&bytes, &path.display().to_string(), device).map_err(|e| e.to_string())
 }
@@ -96,6 +100,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Eval(args) => eval::run(args),
+        Command::Card(args) => card::run(args),
         Command::Classify(args) => classify::run(args),
         Command::Train(args) => train::run(args),
         Command::Convert(args) => convert::run(args),
