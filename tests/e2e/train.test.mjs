@@ -76,7 +76,9 @@ async function training(page) {
   });
 }
 
-async function waitTraining(page, predicate, timeout = 300_000) {
+// 15 min: WebGPU `fast` on SwiftShader needed about 340 s for its first 16 steps on a 2-core machine
+// on 2026-11-30 (a 300 s limit timed out at step 14); an upper bound, not a speed target.
+async function waitTraining(page, predicate, timeout = 900_000) {
   const start = Date.now();
   for (;;) {
     const t = await training(page);
