@@ -4,11 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::tensor::Device;
 use clap::Args;
 use serde_json::Value;
 
-use super::eval::{Measured, measure};
+use pinhole::model::Classifier;
+
+use super::eval::{Measured, measure, test_records};
 use super::{Backend, load_model, write_atomically};
 
 #[derive(Args)]
@@ -141,20 +142,11 @@ pub fn run(args: CardArgs) -> Result<(), String> {
         .unwrap_or_else(|| args.weights.with_extension("json"));
     // Read the card first: a missing or broken one fails before minutes of measuring.
     let mut card = read_json(&card_path)?;
-    let measure_file = |weights: &Path| -> Result<Measured, String> {
-        eprintln!("measuring {} (with and without TTA)", weights.display());
-        measure(
-            weights,
-            &args.data,
-            args.limit,
-            true,
-            args.batch_size,
-            args.backend,
-        )
-    };
-    // The weights' own header names their preset: a card for another one is refused before
-    // minutes of measuring.
-    let preset = load_model(&args.weights, &Device::flex())?.preset();
+    let device = args.backend.device()?;
+    // Loaded once, and the file's own header names its preset: a card (or an f32 file) of
+    // another preset is refused before minutes of measuring.
+    let model = load_model(&args.weights, &device)?;
+    let preset = model.preset();
     if let Some(card_preset) = card.get("preset").and_then(Value::as_str)
         && card_preset != preset.name()
     {
@@ -165,7 +157,28 @@ pub fn run(args: CardArgs) -> Result<(), String> {
             preset.name()
         ));
     }
-    let shipped = measure_file(&args.weights)?;
+    let float32 = match &args.float32 {
+        Some(path) => {
+            let full = load_model(path, &device)?;
+            if full.preset() != preset {
+                return Err(format!(
+                    "{} holds a {} model, {} a {} one",
+                    path.display(),
+                    full.preset().name(),
+                    args.weights.display(),
+                    preset.name()
+                ));
+            }
+            Some((path, full))
+        }
+        None => None,
+    };
+    let records = test_records(&args.data, args.limit)?;
+    let measure_model = |weights: &Path, model: &Classifier| -> Result<Measured, String> {
+        eprintln!("measuring {} (with and without TTA)", weights.display());
+        measure(model, &records, true, args.batch_size, &device)
+    };
+    let shipped = measure_model(&args.weights, &model)?;
     let tta = |m: &Measured| m.tta.as_ref().expect("measured with TTA").accuracy;
     let mut figures = vec![
         Figure::accuracy(&["test_accuracy"], shipped.plain.accuracy),
@@ -178,17 +191,8 @@ pub fn run(args: CardArgs) -> Result<(), String> {
         },
         Figure::exact(&["stored", "bytes"], file_size(&args.weights)?.into()),
     ];
-    if let Some(float32) = &args.float32 {
-        let full = measure_file(float32)?;
-        if full.preset != shipped.preset {
-            return Err(format!(
-                "{} holds a {} model, {} a {} one",
-                float32.display(),
-                full.preset.name(),
-                args.weights.display(),
-                shipped.preset.name()
-            ));
-        }
+    if let Some((float32, full)) = &float32 {
+        let full = measure_model(float32, full)?;
         figures.extend([
             Figure::exact(&["stored", "float32_bytes"], file_size(float32)?.into()),
             Figure::accuracy(&["stored", "float32_test_accuracy"], full.plain.accuracy),

@@ -1,8 +1,9 @@
 use std::path::{Path, PathBuf};
 
+use burn::tensor::Device;
 use clap::Args;
-use pinhole::data::{CLASS_NAMES, Split, load_split};
-use pinhole::model::Preset;
+use pinhole::data::{CLASS_NAMES, CifarRecord, Split, load_split};
+use pinhole::model::Classifier;
 use pinhole::train::{EvalReport, class_probabilities};
 
 use super::{Backend, load_model};
@@ -31,33 +32,33 @@ pub struct EvalArgs {
     json: bool,
 }
 
-/// The figures of one weights file on CIFAR-10 test records: without TTA, and with it when asked
+/// The figures of one model on CIFAR-10 test records: without TTA, and with it when asked
 /// (TTA's views include the plain one, so one pass gives both).
 pub struct Measured {
-    pub preset: Preset,
     pub records: usize,
     pub plain: EvalReport,
     pub tta: Option<EvalReport>,
 }
 
-pub fn measure(
-    weights: &Path,
-    data: &Path,
-    limit: Option<usize>,
-    tta: bool,
-    batch_size: usize,
-    backend: Backend,
-) -> Result<Measured, String> {
-    let device = backend.device()?;
-    let model = load_model(weights, &device)?;
+/// The test split of `data`, cut to its first `limit` records.
+pub fn test_records(data: &Path, limit: Option<usize>) -> Result<Vec<CifarRecord>, String> {
     let mut records = load_split(data, Split::Test).map_err(|e| e.to_string())?;
     if let Some(limit) = limit {
         records.truncate(limit);
     }
-    let probabilities = class_probabilities(&model, &records, batch_size, tta, &device)?;
+    Ok(records)
+}
+
+pub fn measure(
+    model: &Classifier,
+    records: &[CifarRecord],
+    tta: bool,
+    batch_size: usize,
+    device: &Device,
+) -> Result<Measured, String> {
+    let probabilities = class_probabilities(model, records, batch_size, tta, device)?;
     let labels: Vec<u8> = records.iter().map(|r| r.label).collect();
     Ok(Measured {
-        preset: model.preset(),
         records: records.len(),
         plain: EvalReport::from_probabilities(&labels, &probabilities.plain),
         tta: probabilities
@@ -67,14 +68,10 @@ pub fn measure(
 }
 
 pub fn run(args: EvalArgs) -> Result<(), String> {
-    let measured = measure(
-        &args.weights,
-        &args.data,
-        args.limit,
-        args.tta,
-        args.batch_size,
-        args.backend,
-    )?;
+    let device = args.backend.device()?;
+    let model = load_model(&args.weights, &device)?;
+    let records = test_records(&args.data, args.limit)?;
+    let measured = measure(&model, &records, args.tta, args.batch_size, &device)?;
     let report = measured.tta.as_ref().unwrap_or(&measured.plain);
     let (accuracy, classes, confusion) = (report.accuracy, &report.per_class, &report.confusion);
     let accuracy_without_tta = measured.tta.is_some().then_some(measured.plain.accuracy);
