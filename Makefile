@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/tools/bin:$(PATH)
 export XDG_RUNTIME_DIR ?= /tmp
+# One target directory for make and .ci/run (scripts/test.sh uses the same default).
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/pinhole-target
 
 .PHONY: setup build serve shards test test-native test-e2e bench bench-webcam bench-training clean
 
@@ -46,4 +48,4 @@ bench-training: build
 	node tests/e2e/train-bench.mjs
 
 clean:
-	rm -rf dist target
+	rm -rf dist target "$(CARGO_TARGET_DIR)"

@@ -8,9 +8,11 @@ pub mod data;
 pub mod model;
 pub mod protocol;
 pub mod train;
+pub mod ui_state;
 pub mod vision;
 
-#[cfg(all(target_arch = "wasm32", feature = "compute"))]
+/// The engine worker; only its typed errors build natively (and are tested there).
+#[cfg(feature = "compute")]
 pub mod engine;
 #[cfg(all(target_arch = "wasm32", feature = "ui"))]
 pub mod ui;

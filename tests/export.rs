@@ -23,17 +23,49 @@ fn logits(model: &Classifier) -> TensorData {
         .into_data()
 }
 
+/// The first batch norm's running mean and variance (the baseline has no batch norm).
+fn running_statistics(model: &Classifier) -> Option<(Vec<f32>, Vec<f32>)> {
+    let Classifier::Airbench(net) = model else {
+        return None;
+    };
+    let norm = &net.groups[0].norm1;
+    let read = |t: burn::tensor::Tensor<1>| t.into_data().try_to_vec::<f32>().unwrap();
+    Some((read(norm.running_mean.value()), read(norm.running_var.value())))
+}
+
 /// A network whose batch-norm statistics have moved away from their defaults, so a format that
 /// lost them would change the logits.
 fn trained_a_little(preset: Preset) -> Classifier {
-    let device = Device::flex();
+    let device = Device::flex().autodiff();
     device.seed(11);
-    let model = Classifier::new(preset, &device).train();
-    // Training-mode forward passes update the running statistics.
+    let fresh = Classifier::new(preset, &device);
+    let before = running_statistics(&fresh);
+    // Forward passes on an autodiff device are training mode: they update the running
+    // statistics (on a plain device they would not).
+    let model = fresh.train();
     for _ in 0..2 {
         let _ = model.forward(common::test_images(16, &device));
     }
-    model.valid()
+    let model = model.valid();
+    if let (Some((mean0, var0)), Some((mean, var))) = (before, running_statistics(&model)) {
+        assert!(mean0.iter().all(|&m| m == 0.0) && var0.iter().all(|&v| v == 1.0));
+        assert!(mean.iter().any(|&m| m != 0.0), "the running mean moved");
+        assert!(var.iter().any(|&v| v != 1.0), "the running variance moved");
+    }
+    model
+}
+
+#[test]
+fn running_statistics_survive_both_formats() {
+    let _rng = rng_lock();
+    let model = trained_a_little(Preset::Fast);
+    let expected = running_statistics(&model).unwrap();
+    let safetensors = save_safetensors(&model).unwrap();
+    let pinhole = save_weights(model).unwrap();
+    for (bytes, name) in [(safetensors, "m.safetensors"), (pinhole, "m.bin")] {
+        let loaded = load_any_weights(&bytes, name, &Device::flex()).unwrap();
+        assert_eq!(running_statistics(&loaded).unwrap(), expected, "{name}");
+    }
 }
 
 #[test]

@@ -4,8 +4,9 @@
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
 
+use super::EngineError;
 use super::fetch::js_error;
-use crate::model::{Classifier, Preset};
+use crate::model::{Classifier, Preset, read_floats};
 
 /// Seed of every network the engine initialises itself, so that an untrained model and the
 /// self-test are identical on every backend.
@@ -18,21 +19,23 @@ pub fn cpu() -> Device {
 
 /// Acquires the WebGPU device and checks it: one forward pass of a network on a fixed input must
 /// match the CPU's logits. Returns the device or why it cannot be used.
-pub async fn init_webgpu() -> Result<Device, String> {
+pub async fn init_webgpu() -> Result<Device, EngineError> {
     if !has_navigator_gpu() {
-        return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
+        return Err(EngineError::Device(
+            "this browser has no WebGPU (navigator.gpu is missing)".into(),
+        ));
     }
     let device = Device::wgpu_options().init_async().await.map_err(|e| {
         // The full error lists every native API wgpu did not try: useful in the console, noise
         // in the page.
         web_sys::console::warn_1(&format!("WebGPU unavailable: {e}").into());
-        "this browser offers no WebGPU adapter".to_string()
+        EngineError::Device("this browser offers no WebGPU adapter".into())
     })?;
     self_test(&device).await?;
     Ok(device)
 }
 
-async fn self_test(gpu: &Device) -> Result<(), String> {
+async fn self_test(gpu: &Device) -> Result<(), EngineError> {
     let cpu = cpu();
     cpu.seed(INIT_SEED);
     // The baseline network (conv, pool, ReLU, linear, all with biases): untrained, its logits are
@@ -40,14 +43,12 @@ async fn self_test(gpu: &Device) -> Result<(), String> {
     // GELU's approximations dominate and a comparison says nothing.
     let model = Classifier::new(Preset::Baseline, &cpu);
     let input = Tensor::<4>::random([2, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &cpu);
-    let expected = model.forward(input.clone()).into_data();
-    let got = model
-        .to_device(gpu)
-        .forward(input.to_device(gpu))
-        .into_data_async()
-        .await
-        .map_err(|e| format!("WebGPU self-test could not read its result: {e:?}"))?;
-    let (expected, got) = (floats(&expected)?, floats(&got)?);
+    let expected = read_floats(model.forward(input.clone()), "the CPU's self-test logits").await?;
+    let got = read_floats(
+        model.to_device(gpu).forward(input.to_device(gpu)),
+        "the WebGPU self-test logits",
+    )
+    .await?;
     let max_diff = expected
         .iter()
         .zip(&got)
@@ -58,16 +59,11 @@ async fn self_test(gpu: &Device) -> Result<(), String> {
     // kernel gives.
     let limit = 1e-4 * scale.max(1e-3);
     if got.len() != expected.len() || max_diff.is_nan() || max_diff > limit {
-        return Err(format!(
+        return Err(EngineError::Device(format!(
             "WebGPU self-test failed: its logits differ from the CPU's by {max_diff:e} (limit {limit:e})"
-        ));
+        )));
     }
     Ok(())
-}
-
-fn floats(data: &burn::tensor::TensorData) -> Result<Vec<f32>, String> {
-    data.try_to_vec::<f32>()
-        .map_err(|e| format!("self-test read unexpected data: {e:?}"))
 }
 
 fn has_navigator_gpu() -> bool {

@@ -6,6 +6,7 @@ use idb::{Database, Factory, ObjectStore, ObjectStoreParams, Transaction, Transa
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::JsValue;
 
+use super::EngineError;
 use super::fetch::js_error;
 use crate::protocol::CheckpointSummary;
 
@@ -41,7 +42,21 @@ async fn open_store(
 }
 
 /// Replaces the saved run.
-pub async fn save(summary: &CheckpointSummary, bytes: &[u8]) -> Result<(), String> {
+pub async fn save(summary: &CheckpointSummary, bytes: &[u8]) -> Result<(), EngineError> {
+    save_record(summary, bytes).await.map_err(EngineError::Storage)
+}
+
+/// The saved run, if any. A record this version cannot read counts as none (and says why in
+/// the console) rather than blocking the page.
+pub async fn load() -> Result<Option<(CheckpointSummary, Vec<u8>)>, EngineError> {
+    load_record().await.map_err(EngineError::Storage)
+}
+
+pub async fn discard() -> Result<(), EngineError> {
+    discard_record().await.map_err(EngineError::Storage)
+}
+
+async fn save_record(summary: &CheckpointSummary, bytes: &[u8]) -> Result<(), String> {
     let record = Object::new();
     let summary = serde_wasm_bindgen::to_value(summary).map_err(|e| e.to_string())?;
     let set = |key: &str, value: &JsValue| {
@@ -66,9 +81,7 @@ pub async fn save(summary: &CheckpointSummary, bytes: &[u8]) -> Result<(), Strin
     Ok(())
 }
 
-/// The saved run, if any. A record this version cannot read counts as none (and says why in
-/// the console) rather than blocking the page.
-pub async fn load() -> Result<Option<(CheckpointSummary, Vec<u8>)>, String> {
+async fn load_record() -> Result<Option<(CheckpointSummary, Vec<u8>)>, String> {
     let (database, _transaction, store) =
         open_store(TransactionMode::ReadOnly, "read from IndexedDB").await?;
     let failed = |e: idb::Error| format!("the checkpoint could not be read from IndexedDB ({e})");
@@ -92,7 +105,7 @@ pub async fn load() -> Result<Option<(CheckpointSummary, Vec<u8>)>, String> {
     }
 }
 
-pub async fn discard() -> Result<(), String> {
+async fn discard_record() -> Result<(), String> {
     let (database, transaction, store) = open_store(TransactionMode::ReadWrite, "deleted").await?;
     let failed = |e: idb::Error| format!("the checkpoint could not be deleted ({e})");
     store

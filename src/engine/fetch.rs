@@ -5,8 +5,14 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Response, WorkerGlobalScope};
 
-/// Fetches `url` (relative to the page) and returns its body, or a message naming the URL.
-pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+use super::EngineError;
+
+/// Fetches `url` (relative to the page) and returns its body, or an error naming the URL.
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, EngineError> {
+    fetch(url).await.map_err(EngineError::Network)
+}
+
+async fn fetch(url: &str) -> Result<Vec<u8>, String> {
     let scope: WorkerGlobalScope = js_sys::global().unchecked_into();
     let response = JsFuture::from(scope.fetch_with_str(url))
         .await

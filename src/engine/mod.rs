@@ -1,86 +1,86 @@
 //! The engine: a dedicated Web Worker that owns Burn, the device and the model. It takes
-//! `protocol::Request`s one at a time and answers with `protocol::Event`s.
+//! `protocol::Envelope`s one at a time and answers each with progress and one outcome.
+//!
+//! One file per job; `dispatch.rs` hands each request to its owner:
+//! - `model_store.rs`: device and backend, the shipped list, the classifier's network and its
+//!   card (start, switch, select, import, export, use trained);
+//! - `inference.rs`: classify, explain (saliency), camera frames;
+//! - `training.rs` (a run) and `training_jobs.rs` (start, pause, resume, stop, saved runs);
+//! - `insight/`: record sets, evaluation, data explorer, anatomy;
+//! - `diagnostics/`: benchmarks, the training check, the layer-gradient check;
+//! - `worker.rs` (post, clock, yield), `fetch.rs`, `shards.rs`, `checkpoint_store.rs`,
+//!   `backend.rs`, `shipped.rs`; `error.rs` (typed errors, native too).
 
+pub mod error;
+
+#[cfg(target_arch = "wasm32")]
 mod backend;
+#[cfg(target_arch = "wasm32")]
 mod checkpoint_store;
+#[cfg(target_arch = "wasm32")]
+mod diagnostics;
+#[cfg(target_arch = "wasm32")]
+mod dispatch;
+#[cfg(target_arch = "wasm32")]
 mod fetch;
+#[cfg(target_arch = "wasm32")]
+mod inference;
+#[cfg(target_arch = "wasm32")]
 mod insight;
-mod op_check;
-mod runner;
+#[cfg(target_arch = "wasm32")]
+mod model_store;
+#[cfg(target_arch = "wasm32")]
 mod shards;
+#[cfg(target_arch = "wasm32")]
 mod shipped;
-mod train_bench;
-mod train_check;
+#[cfg(target_arch = "wasm32")]
 mod training;
+#[cfg(target_arch = "wasm32")]
+mod training_jobs;
+#[cfg(target_arch = "wasm32")]
+mod worker;
 
-use futures::channel::mpsc;
-use wasm_bindgen::prelude::*;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+pub use error::EngineError;
 
-use crate::protocol::{Event, Request};
+#[cfg(target_arch = "wasm32")]
+pub use entry::run_worker;
 
-/// Entry point of the worker binary.
-pub fn run_worker() {
-    std::panic::set_hook(Box::new(|info| {
-        // A panic aborts the wasm instance; tell the UI first so it can restart the engine
-        // (on the CPU) and say why, instead of hanging.
-        let message = info.to_string();
-        web_sys::console::warn_1(&format!("pinhole engine panicked: {message}").into());
-        post(&Event::Fatal { message });
-    }));
-    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let (sender, receiver) = mpsc::unbounded::<Request>();
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        match serde_wasm_bindgen::from_value::<Request>(event.data()) {
-            Ok(request) => {
-                let _ = sender.unbounded_send(request);
+#[cfg(target_arch = "wasm32")]
+mod entry {
+    use futures::channel::mpsc;
+    use wasm_bindgen::prelude::*;
+    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+    use super::worker::post;
+    use crate::protocol::{Envelope, Event};
+
+    /// Entry point of the worker binary.
+    pub fn run_worker() {
+        std::panic::set_hook(Box::new(|info| {
+            // A panic aborts the wasm instance; tell the UI first so it can restart the engine
+            // (on the CPU) and say why, instead of hanging.
+            let message = info.to_string();
+            web_sys::console::warn_1(&format!("pinhole engine panicked: {message}").into());
+            post(&Event::Fatal { message });
+        }));
+        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+        let (sender, receiver) = mpsc::unbounded::<Envelope>();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            match serde_wasm_bindgen::from_value::<Envelope>(event.data()) {
+                Ok(envelope) => {
+                    let _ = sender.unbounded_send(envelope);
+                }
+                // No id to answer: a UI of another version. Say so in the console, where such
+                // a mismatch is looked for.
+                Err(e) => web_sys::console::error_1(
+                    &format!("engine got a malformed request: {e}").into(),
+                ),
             }
-            Err(e) => post(&Event::Error {
-                message: format!("engine got a malformed request: {e}"),
-            }),
-        }
-    });
-    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    on_message.forget();
-    wasm_bindgen_futures::spawn_local(runner::run(receiver));
-    // Messages sent before this point would have been lost: say we are listening.
-    post(&Event::Alive);
-}
-
-/// Sends an event to the UI.
-pub(crate) fn post(event: &Event) {
-    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    match serde_wasm_bindgen::to_value(event) {
-        Ok(value) => {
-            if let Err(e) = scope.post_message(&value) {
-                web_sys::console::error_2(&"engine could not post an event".into(), &e);
-            }
-        }
-        Err(e) => {
-            web_sys::console::error_1(&format!("engine could not encode an event: {e}").into())
-        }
+        });
+        scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        wasm_bindgen_futures::spawn_local(super::dispatch::run(receiver));
+        // Messages sent before this point would have been lost: say we are listening.
+        post(&Event::Alive);
     }
-}
-
-/// Milliseconds since the worker started (monotonic).
-pub(crate) fn now_ms() -> f64 {
-    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    scope
-        .performance()
-        .map(|p| p.now())
-        .unwrap_or_else(js_sys::Date::now)
-}
-
-/// Lets the worker's event loop run (so `onmessage` can queue requests) before going on.
-pub(crate) async fn yield_now() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-        if scope
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
-            .is_err()
-        {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -6,6 +6,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, Response, WorkerGlobalScope};
 
+use super::EngineError;
 use super::fetch::{fetch_bytes, js_error};
 use crate::data::{CifarRecord, Manifest, ShardEntry, verify_shard};
 
@@ -19,9 +20,9 @@ pub struct ShardSet {
 }
 
 impl ShardSet {
-    pub async fn open(url: &str) -> Result<Self, String> {
+    pub async fn open(url: &str) -> Result<Self, EngineError> {
         let bytes = fetch_bytes(url).await?;
-        let manifest = Manifest::parse(&bytes, url).map_err(|e| e.to_string())?;
+        let manifest = Manifest::parse(&bytes, url)?;
         let base = match url.rfind('/') {
             Some(i) => url[..=i].to_string(),
             None => String::new(),
@@ -34,7 +35,10 @@ impl ShardSet {
     }
 
     /// One shard's records, and whether they came from the browser's cache.
-    pub async fn load(&self, entry: &ShardEntry) -> Result<(Vec<CifarRecord>, bool), String> {
+    pub async fn load(
+        &self,
+        entry: &ShardEntry,
+    ) -> Result<(Vec<CifarRecord>, bool), EngineError> {
         let url = self.url(entry);
         // The hash in the key: a changed shard at the same URL is never served stale.
         let key = format!("{url}#sha256={}", entry.sha256);
@@ -49,7 +53,7 @@ impl ShardSet {
             }
         }
         let bytes = fetch_bytes(&url).await?;
-        let records = verify_shard(entry, &bytes).map_err(|e| e.to_string())?;
+        let records = verify_shard(entry, &bytes)?;
         if let Some(cache) = &cache {
             store(cache, &key, bytes).await;
         }

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use super::EngineError;
 use super::fetch::fetch_bytes;
 use crate::model::Preset;
 use crate::protocol::ModelCard;
@@ -23,9 +24,10 @@ pub struct ShippedModel {
 
 impl ShippedIndex {
     /// Reads `weights/index.json`; a missing index means nothing ships.
-    pub async fn fetch() -> Result<Self, String> {
+    pub async fn fetch() -> Result<Self, EngineError> {
         let bytes = fetch_bytes("weights/index.json").await?;
-        serde_json::from_slice(&bytes).map_err(|e| format!("weights/index.json: {e}"))
+        serde_json::from_slice(&bytes)
+            .map_err(|e| EngineError::Network(format!("weights/index.json: {e}")))
     }
 
     /// The model card of shipped weights (what the index says when the card cannot be read).
@@ -33,7 +35,9 @@ impl ShippedIndex {
         let origin = format!("shipped with the page (weights/{})", model.file);
         let read = async {
             let file = model.card.as_ref().ok_or("no model card is listed")?;
-            let bytes = fetch_bytes(&format!("weights/{file}")).await?;
+            let bytes = fetch_bytes(&format!("weights/{file}"))
+                .await
+                .map_err(|e| e.to_string())?;
             serde_json::from_slice::<serde_json::Value>(&bytes)
                 .map_err(|e| format!("weights/{file}: {e}"))
         };

@@ -1,31 +1,38 @@
-//! A training run inside the engine. The runner calls [`TrainingRun::tick`] once per turn of its
-//! loop, so requests (Pause, Classify…) get through between optimiser steps. A tick first takes
-//! in one more shard if any is pending (training starts on the first one), then runs one step;
-//! at an epoch's end it evaluates, saves a checkpoint in IndexedDB and checks early stopping.
+//! A training run inside the engine. The dispatcher calls [`TrainingRun::tick`] once per turn of
+//! its loop, so requests (Pause, Classify…) get through between optimiser steps. A tick first
+//! takes in one more shard if any is pending (training starts on the first one), then runs one
+//! step; at an epoch's end it evaluates and saves a checkpoint in IndexedDB. The bookkeeping
+//! (points, pace, early stopping) is [`RunTracker`]'s, tested natively.
 
 use std::collections::VecDeque;
 
 use burn::tensor::Device;
 
+use super::EngineError;
 use super::checkpoint_store;
 use super::shards::ShardSet;
-use super::{now_ms, post, yield_now};
-use crate::data::{CifarRecord, ShardEntry, Split, fetch_plan, split_dropped_files};
-use crate::model::Classifier;
+use super::worker::{Reporter, finish, now_ms, yield_now};
+use crate::data::{CifarRecord, RECORD_BYTES, ShardEntry, Split, fetch_plan, split_dropped_files};
+use crate::model::{Classifier, read_ints, read_scalar};
 use crate::protocol::{
-    BackendKind, CheckpointSummary, DataSource, EpochPoint, Event, ModelCard, StepPoint,
-    TrainSettings, TrainingHistory, TrainingPace, TrainingState,
+    BackendKind, CheckpointSummary, DataSource, ModelCard, Progress, Reply, TrainSettings,
+    TrainingState,
 };
-use crate::train::{TrainConfig, Trainer, accuracy, confusion_matrix_async};
+use crate::train::{RunTracker, StepMeasure, TrainConfig, Trainer, accuracy, confusion_matrix_async};
 
 /// Test records evaluated per engine turn at an epoch's end.
 const EVAL_CHUNK: usize = 250;
 
 pub struct TrainingRun {
+    /// The `Train` (or `ResumeCheckpoint`) request: the run's progress and, when it ends, its
+    /// outcome.
+    pub reporter: Reporter,
     pub trainer: Trainer,
     pub settings: TrainSettings,
     pub state: TrainingState,
-    pub history: TrainingHistory,
+    tracker: RunTracker,
+    /// Whether the outcome was sent (the run ended); the network stays usable after it.
+    ended: bool,
     /// [`DataSource::describe`].
     source: String,
     /// The manifest URL, when the data can be fetched again to resume.
@@ -41,41 +48,37 @@ pub struct TrainingRun {
     eval_device: Device,
     order: Vec<usize>,
     cursor: usize,
-    epoch: EpochTally,
-    best_test: Option<f32>,
-    epochs_without_gain: usize,
-    /// Mean milliseconds per step (for the ETA).
-    step_ms: Option<f64>,
     backend: BackendKind,
-}
-
-#[derive(Default)]
-struct EpochTally {
-    loss_sum: f64,
-    correct: usize,
-    images: usize,
-    steps: usize,
-    started_ms: f64,
 }
 
 impl TrainingRun {
     /// Loads the data (at least the first training shard) and builds the trainer, fresh or from
     /// a saved run. `device` is an autodiff device.
     pub async fn start(
+        reporter: Reporter,
         source: DataSource,
         settings: TrainSettings,
         saved: Option<(CheckpointSummary, Vec<u8>)>,
         device: &Device,
         backend: BackendKind,
-    ) -> Result<TrainingRun, String> {
+    ) -> Result<TrainingRun, EngineError> {
         if settings.batch_size == 0 || settings.epochs == 0 {
-            return Err("batch size and epochs must be at least 1".into());
+            return Err(EngineError::InvalidRequest(
+                "batch size and epochs must be at least 1".into(),
+            ));
         }
         let describe = source.describe();
+        let data = |message: String| {
+            reporter.progress(Progress::Data {
+                message,
+                done_bytes: 0,
+                total_bytes: 0,
+            })
+        };
         let (mut train, mut test, train_total, test_wanted, shards, mut pending, manifest_url) =
             match source {
                 DataSource::Manifest { url } => {
-                    progress(format!("Reading {url}…"), 0, 0);
+                    data(format!("Reading {url}…"));
                     let set = ShardSet::open(&url).await?;
                     let manifest = &set.manifest;
                     let test_wanted = settings.test_records(manifest.records(Split::Test));
@@ -85,24 +88,16 @@ impl TrainingRun {
                         .min(manifest.records(Split::Train));
                     let pending: VecDeque<ShardEntry> =
                         fetch_plan(manifest, settings.subset, Some(test_wanted)).into();
-                    (
-                        Vec::new(),
-                        Vec::new(),
-                        train_total,
-                        test_wanted,
-                        Some(set),
-                        pending,
-                        Some(url),
-                    )
+                    let none = Vec::new();
+                    (none.clone(), none, train_total, test_wanted, Some(set), pending, Some(url))
                 }
                 DataSource::Files { files } => {
-                    progress(format!("Reading {describe}…"), 0, 0);
+                    data(format!("Reading {describe}…"));
                     let named: Vec<(&str, &[u8])> = files
                         .iter()
                         .map(|f| (f.name.as_str(), f.bytes.as_slice()))
                         .collect();
-                    let (mut train, test) =
-                        split_dropped_files(&named).map_err(|e| e.to_string())?;
+                    let (mut train, test) = split_dropped_files(&named)?;
                     if let Some(n) = settings.subset {
                         train.truncate(n);
                     }
@@ -114,45 +109,43 @@ impl TrainingRun {
         // The first training shard (the plan puts it first) before the first step.
         let planned_shards = pending.len();
         if let (Some(set), Some(first)) = (&shards, pending.pop_front()) {
-            train.extend(load_shard(set, &first, 1, planned_shards).await?);
+            train.extend(load_shard(set, &first, 1, planned_shards, reporter).await?);
         }
         train.truncate(train_total);
         test.truncate(test_wanted);
         if train.len() < settings.batch_size {
-            return Err(format!(
+            return Err(EngineError::InvalidRequest(format!(
                 "{describe}: {} training records, fewer than one batch of {}",
                 train.len(),
                 settings.batch_size
-            ));
+            )));
         }
         let (trainer, history) = match saved {
             Some((summary, bytes)) => {
-                let trainer = Trainer::resume(&bytes, "the saved run", train_total, device)
-                    .map_err(|e| e.to_string())?;
+                let trainer = Trainer::resume(&bytes, "the saved run", train_total, device)?;
                 (trainer, summary.history)
             }
             None => {
-                let config = train_config(&settings);
+                let config = TrainConfig::from(&settings);
                 let trainer = Trainer::new_streaming(config, &train, train_total, device);
-                (trainer, TrainingHistory::default())
+                (trainer, Default::default())
             }
         };
-        let best_test = history
-            .epochs
-            .iter()
-            .map(|e| e.test_accuracy)
-            .fold(None, |best: Option<f32>, a| {
-                Some(best.map_or(a, |b| b.max(a)))
-            });
+        let tracker = RunTracker::new(
+            history,
+            trainer.total_steps(),
+            trainer.steps_per_epoch(),
+            settings.batch_size,
+            settings.patience,
+            now_ms(),
+        );
         let run = TrainingRun {
-            epoch: EpochTally {
-                started_ms: now_ms(),
-                ..EpochTally::default()
-            },
+            reporter,
             trainer,
             settings,
             state: TrainingState::Running,
-            history,
+            tracker,
+            ended: false,
             source: describe,
             manifest_url,
             train,
@@ -164,12 +157,9 @@ impl TrainingRun {
             pending,
             order: Vec::new(),
             cursor: 0,
-            best_test,
-            epochs_without_gain: 0,
-            step_ms: None,
             backend,
         };
-        post(&Event::TrainingStarted {
+        reporter.progress(Progress::TrainingStarted {
             settings: run.settings.clone(),
             source: run.source.clone(),
             backend,
@@ -177,15 +167,19 @@ impl TrainingRun {
             steps_per_epoch: run.trainer.steps_per_epoch(),
             train_records: run.trainer.train_records(),
             test_records: run.test_wanted,
-            history: run.history.clone(),
+            history: run.tracker.history.clone(),
         });
-        post_state(TrainingState::Running, None);
+        run.post_state(None);
         Ok(run)
     }
 
     /// The network trained so far, for inference.
     pub fn model(&self) -> Classifier {
         self.trainer.inference_model()
+    }
+
+    pub fn epochs_done(&self) -> usize {
+        self.tracker.history.epochs.len()
     }
 
     /// What the About page says about the network trained so far.
@@ -198,8 +192,9 @@ impl TrainingRun {
             ("lr".into(), format!("peak {}", s.lr)),
             ("label_smoothing".into(), s.label_smoothing.to_string()),
             ("flip".into(), on_off(s.flip)),
-            ("translate".into(), on_off(s.translate)),
-            ("lookahead".into(), on_off(s.ema)),
+            ("translate".into(), format!("±{} px", s.translate)),
+            ("lookahead".into(), on_off(s.lookahead)),
+            ("seed".into(), s.seed.to_string()),
         ];
         if let Some(subset) = s.subset {
             recipe.push(("subset".into(), format!("first {subset} training records")));
@@ -208,67 +203,77 @@ impl TrainingRun {
         ModelCard {
             origin: "trained in this tab".into(),
             test_accuracy: self
+                .tracker
                 .latest_test_accuracy()
                 .filter(|a| a.is_finite())
                 .map(f64::from),
             test_records: Some(self.test.len()),
-            data: Some(format!(
-                "{} ({} training records)",
-                self.source,
-                self.train.len()
-            )),
+            data: Some(format!("{} ({} training records)", self.source, self.train.len())),
             recipe,
-            epochs: Some(self.history.epochs.len()),
+            epochs: Some(self.epochs_done()),
             date: date.map(|d| d.chars().take(10).collect()),
             trained_on: Some(format!("this browser ({})", self.backend.label())),
             ..ModelCard::default()
         }
     }
 
-    pub fn latest_test_accuracy(&self) -> Option<f32> {
-        self.history.epochs.last().map(|e| e.test_accuracy)
-    }
-
+    /// A state the visitor asked for (pause, resume) or one the run reached.
     pub fn set_state(&mut self, state: TrainingState, message: Option<String>) {
         self.state = state;
-        post_state(state, message);
+        self.post_state(message);
+    }
+
+    /// Ends the run in `state` and sends its outcome (once); the network stays usable.
+    pub fn end(&mut self, state: TrainingState, message: Option<String>) {
+        self.set_state(state, message.clone());
+        if !std::mem::replace(&mut self.ended, true) {
+            finish(self.reporter.id, Ok(Reply::TrainingEnded { state, message }));
+        }
+    }
+
+    /// Replaced by a new run: its outcome says so.
+    pub fn cancel(&mut self, why: &str) {
+        if !std::mem::replace(&mut self.ended, true) {
+            let error = EngineError::Cancelled(format!("The training run ended: {why}."));
+            finish(self.reporter.id, Err(error.into()));
+        }
+    }
+
+    fn post_state(&self, message: Option<String>) {
+        self.reporter.progress(Progress::TrainingStatus {
+            state: self.state,
+            message,
+        });
     }
 
     /// One turn: a pending shard, then one optimiser step (and an epoch's end if it is one).
     pub async fn tick(&mut self) {
         if let Some(entry) = self.pending.pop_front() {
-            let set = self
-                .shards
-                .as_ref()
-                .expect("pending shards come from a shard set");
+            let shards = self.shards.as_ref().expect("pending shards come from a shard set");
             let total = self.planned_shards;
             let done = total - self.pending.len();
-            match load_shard(set, &entry, done, total).await {
-                Ok(records) => match entry.split {
-                    Split::Train => {
-                        let room = self.trainer.train_records() - self.train.len();
-                        self.train.extend(records.into_iter().take(room));
-                    }
-                    Split::Test => {
-                        let room = self.test_wanted - self.test.len();
-                        self.test.extend(records.into_iter().take(room));
-                    }
-                },
-                Err(message) => {
+            match load_shard(shards, &entry, done, total, self.reporter).await {
+                Ok(records) => {
+                    let (records_of_split, wanted) = match entry.split {
+                        Split::Train => (&mut self.train, self.trainer.train_records()),
+                        Split::Test => (&mut self.test, self.test_wanted),
+                    };
+                    let room = wanted.saturating_sub(records_of_split.len());
+                    records_of_split.extend(records.into_iter().take(room));
+                }
+                Err(error) => {
                     // Keep everything trained so far: pause with the reason; resuming goes on
                     // without this shard.
                     self.save_checkpoint().await;
-                    self.set_state(
-                        TrainingState::Paused,
-                        Some(format!(
-                            "{message}. Training is paused and keeps what it learned; Resume continues without this shard."
-                        )),
+                    let message = format!(
+                        "{error}. Training is paused and keeps what it learned; Resume continues without this shard."
                     );
+                    self.set_state(TrainingState::Paused, Some(message));
                     return;
                 }
             }
             if self.pending.is_empty() {
-                progress("All shards loaded".into(), 0, 0);
+                self.data_progress("All shards loaded".into(), 0);
             }
         }
         if let Err(message) = self.step().await {
@@ -279,8 +284,7 @@ impl TrainingRun {
 
     async fn step(&mut self) -> Result<(), String> {
         let batch_size = self.settings.batch_size;
-        let steps_per_epoch = self.trainer.steps_per_epoch().max(1);
-        if self.trainer.step.is_multiple_of(steps_per_epoch) && self.epoch.steps == 0 {
+        if self.tracker.at_epoch_start(self.trainer.step) {
             self.cursor = self.order.len();
         }
         if self.cursor + batch_size > self.order.len() {
@@ -292,119 +296,52 @@ impl TrainingRun {
         self.cursor += batch_size;
         let start = now_ms();
         let tensors = self.trainer.train_step(&batch, &self.train);
-        let loss = tensors
-            .loss
-            .into_data_async()
-            .await
-            .map_err(|e| format!("the loss could not be read back ({e:?})"))?
-            .try_to_vec::<f32>()
-            .map_err(|e| format!("unexpected loss ({e:?})"))?[0];
-        let correct = tensors
-            .correct
-            .into_data_async()
-            .await
-            .map_err(|e| format!("the accuracy could not be read back ({e:?})"))?
-            .convert::<i64>()
-            .try_to_vec::<i64>()
-            .map_err(|e| format!("unexpected accuracy ({e:?})"))?[0];
-        if !loss.is_finite() {
-            return Err(format!(
-                "the loss became {loss} at step {}: lower the learning rate, or (on WebGPU, where \
-                 the fast and full networks are known to diverge on some adapters) switch to the CPU",
-                self.trainer.step
-            ));
-        }
-        let millis = now_ms() - start;
-        let mean = self.step_ms.map_or(millis, |m| 0.9 * m + 0.1 * millis);
-        self.step_ms = Some(mean);
-
-        let step = self.trainer.step;
-        let epoch = (step - 1) / steps_per_epoch;
-        let point = StepPoint {
-            step,
-            epoch: epoch + 1,
+        let read = async {
+            let loss = read_scalar(tensors.loss, "the loss").await?;
+            let correct = read_ints(tensors.correct, "the accuracy").await?;
+            Ok::<_, EngineError>((loss, correct.first().copied().unwrap_or(0)))
+        };
+        let (loss, correct) = read.await.map_err(|e| e.to_string())?;
+        let measure = StepMeasure {
+            step: self.trainer.step,
             loss,
-            train_accuracy: correct as f32 / batch_size as f32,
+            correct: correct.max(0) as usize,
+            lr: tensors.lr,
+            millis: now_ms() - start,
         };
-        self.history.steps.push(point.clone());
-        self.epoch.loss_sum += loss as f64;
-        self.epoch.correct += correct as usize;
-        self.epoch.images += batch_size;
-        self.epoch.steps += 1;
-        let total = self.trainer.total_steps();
-        post(&Event::TrainingStep {
-            point,
-            pace: TrainingPace {
-                step,
-                total_steps: total,
-                images_per_second: batch_size as f64 / (mean / 1000.0),
-                step_ms: millis,
-                eta_seconds: (total - step) as f64 * mean / 1000.0,
-                lr: tensors.lr,
-            },
-        });
-        if step.is_multiple_of(steps_per_epoch) || step == total {
-            self.end_epoch(epoch + 1).await?;
-        }
-        Ok(())
-    }
-
-    async fn end_epoch(&mut self, epoch: usize) -> Result<(), String> {
-        let test_accuracy = self.evaluate().await?;
-        let tally = std::mem::take(&mut self.epoch);
-        let point = EpochPoint {
-            epoch,
-            train_loss: (tally.loss_sum / tally.steps.max(1) as f64) as f32,
-            train_accuracy: tally.correct as f32 / tally.images.max(1) as f32,
-            test_accuracy,
-            seconds: (now_ms() - tally.started_ms) / 1000.0,
-        };
-        self.epoch.started_ms = now_ms();
-        self.history.epochs.push(point.clone());
-        post(&Event::EpochEnded { point });
-        self.save_checkpoint().await;
-        if self.best_test.is_none_or(|best| test_accuracy > best) {
-            self.best_test = Some(test_accuracy);
-            self.epochs_without_gain = 0;
-        } else {
-            self.epochs_without_gain += 1;
-        }
-        if self.trainer.step >= self.trainer.total_steps() {
-            self.set_state(TrainingState::Finished, None);
-        } else if let Some(patience) = self.settings.patience
-            && self.epochs_without_gain >= patience.max(1)
-        {
-            self.set_state(
-                TrainingState::EarlyStopped,
-                Some(format!(
-                    "test accuracy has not improved for {} epochs (best {:.1}%)",
-                    self.epochs_without_gain,
-                    100.0 * self.best_test.unwrap_or(0.0)
-                )),
+        let reporter = self.reporter;
+        let ended = self
+            .tracker
+            .record_step(measure, &mut |p| reporter.progress(p))?;
+        if let Some(epoch) = ended {
+            let test_accuracy = self.evaluate().await.map_err(|e| e.to_string())?;
+            let verdict = self.tracker.end_epoch(
+                epoch,
+                self.trainer.step,
+                test_accuracy,
+                now_ms(),
+                &mut |p| reporter.progress(p),
             );
+            self.save_checkpoint().await;
+            if let Some((state, message)) = verdict.end_state() {
+                self.end(state, message);
+            }
         }
         Ok(())
     }
 
     /// Test accuracy of the network as it is now, a chunk per engine turn.
-    async fn evaluate(&self) -> Result<f32, String> {
+    async fn evaluate(&self) -> Result<f32, EngineError> {
         if self.test.is_empty() {
             return Ok(f32::NAN);
         }
         let model = self.trainer.inference_model();
-        let device = &self.eval_device;
         let mut confusion = [[0usize; 10]; 10];
         for (i, chunk) in self.test.chunks(EVAL_CHUNK).enumerate() {
-            progress(
-                format!(
-                    "Testing: {} of {} records…",
-                    i * EVAL_CHUNK,
-                    self.test.len()
-                ),
-                0,
-                0,
-            );
-            let part = confusion_matrix_async(&model, chunk, EVAL_CHUNK, false, device).await?;
+            let message = format!("Testing: {} of {} records…", i * EVAL_CHUNK, self.test.len());
+            self.data_progress(message, 0);
+            let part =
+                confusion_matrix_async(&model, chunk, EVAL_CHUNK, false, &self.eval_device).await?;
             for (row, part_row) in confusion.iter_mut().zip(part) {
                 for (cell, n) in row.iter_mut().zip(part_row) {
                     *cell += n;
@@ -423,35 +360,30 @@ impl TrainingRun {
             refetchable: self.manifest_url.is_some(),
             step: self.trainer.step,
             total_steps: self.trainer.total_steps(),
-            history: self.history.clone(),
+            history: self.tracker.history.clone(),
             saved_at: js_sys::Date::now(),
         };
         let saved = match self.trainer.checkpoint_async().await {
             Ok(bytes) => checkpoint_store::save(&summary, &bytes).await,
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.into()),
         };
-        match saved {
-            Ok(()) => post(&Event::CheckpointSaved {
+        self.reporter.progress(match saved {
+            Ok(()) => Progress::CheckpointSaved {
                 step: self.trainer.step,
-            }),
-            Err(message) => post(&Event::Error {
-                message: format!("Checkpoint not saved: {message}"),
-            }),
-        }
+            },
+            Err(error) => Progress::CheckpointFailed {
+                message: format!("Checkpoint not saved: {error}"),
+            },
+        });
     }
-}
 
-/// The run's settings as the trainer's configuration.
-fn train_config(settings: &TrainSettings) -> TrainConfig {
-    let mut config = TrainConfig::new(settings.preset);
-    config.epochs = settings.epochs;
-    config.batch_size = settings.batch_size;
-    config.lr = settings.lr;
-    config.label_smoothing = settings.label_smoothing;
-    config.flip = settings.flip;
-    config.translate = if settings.translate { 2 } else { 0 };
-    config.lookahead = settings.ema;
-    config
+    fn data_progress(&self, message: String, bytes: u64) {
+        self.reporter.progress(Progress::Data {
+            message,
+            done_bytes: bytes,
+            total_bytes: bytes,
+        });
+    }
 }
 
 async fn load_shard(
@@ -459,35 +391,19 @@ async fn load_shard(
     entry: &ShardEntry,
     number: usize,
     of: usize,
-) -> Result<Vec<CifarRecord>, String> {
-    let bytes = (entry.records * crate::data::RECORD_BYTES) as u64;
-    progress(
-        format!("Loading shard {number} of {of} ({})…", entry.file),
-        0,
-        bytes,
-    );
-    let (records, cached) = set.load(entry).await?;
-    let how = if cached {
-        "from the browser's cache"
-    } else {
-        "downloaded"
+    reporter: Reporter,
+) -> Result<Vec<CifarRecord>, EngineError> {
+    let bytes = entry.records.saturating_mul(RECORD_BYTES) as u64;
+    let progress = |message: String, done_bytes: u64| {
+        reporter.progress(Progress::Data {
+            message,
+            done_bytes,
+            total_bytes: bytes,
+        })
     };
-    progress(
-        format!("Shard {number} of {of} {how} and checked"),
-        bytes,
-        bytes,
-    );
+    progress(format!("Loading shard {number} of {of} ({})…", entry.file), 0);
+    let (records, cached) = set.load(entry).await?;
+    let how = if cached { "from the browser's cache" } else { "downloaded" };
+    progress(format!("Shard {number} of {of} {how} and checked"), bytes);
     Ok(records)
-}
-
-fn progress(message: String, done_bytes: u64, total_bytes: u64) {
-    post(&Event::DataProgress {
-        message,
-        done_bytes,
-        total_bytes,
-    });
-}
-
-fn post_state(state: TrainingState, message: Option<String>) {
-    post(&Event::TrainingStatus { state, message });
 }

@@ -14,6 +14,8 @@ pub(crate) mod framing;
 mod prediction;
 mod preset;
 #[cfg(feature = "compute")]
+mod readback;
+#[cfg(feature = "compute")]
 mod safetensors_format;
 #[cfg(feature = "compute")]
 mod saliency;
@@ -33,6 +35,8 @@ pub use baseline::Baseline;
 pub use classifier::Classifier;
 pub use prediction::{Prediction, softmax, top_k};
 pub use preset::{Preset, PresetParseError};
+#[cfg(feature = "compute")]
+pub use readback::{ReadbackError, read_floats, read_ints, read_scalar};
 #[cfg(feature = "compute")]
 pub use safetensors_format::{load_any_weights, load_safetensors, save_safetensors};
 #[cfg(feature = "compute")]

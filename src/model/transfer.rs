@@ -6,21 +6,18 @@ use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::Classifier;
+use super::readback::{ReadbackError, read_floats};
 
 /// A copy of `model` on `device` (parameter ids kept). Read-backs are awaited one by one.
-pub async fn to_device_async(model: &Classifier, device: &Device) -> Result<Classifier, String> {
+pub async fn to_device_async(
+    model: &Classifier,
+    device: &Device,
+) -> Result<Classifier, ReadbackError> {
     let mut collect = Flatten::default();
     model.visit(&mut collect);
     let mut values = Vec::with_capacity(collect.tensors.len());
     for tensor in collect.tensors {
-        let data = tensor
-            .into_data_async()
-            .await
-            .map_err(|e| format!("a parameter could not be read back: {e:?}"))?;
-        values.push(
-            data.try_to_vec::<f32>()
-                .map_err(|e| format!("a parameter is not f32: {e:?}"))?,
-        );
+        values.push(read_floats(tensor, "a parameter").await?);
     }
     let mut place = Place {
         values: values.into_iter(),

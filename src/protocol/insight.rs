@@ -7,15 +7,6 @@ use crate::data::{NUM_CLASSES, Split};
 use crate::model::Preset;
 use crate::train::EvalReport;
 
-/// Which insight page a progress or failure event belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InsightPage {
-    Evaluate,
-    Explore,
-    Inspect,
-}
-
 /// Records of a shard set: the manifest's test shards, or its first training shard.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RecordSet {

@@ -6,6 +6,23 @@ use serde::{Deserialize, Serialize};
 use super::BackendKind;
 use crate::model::Preset;
 
+/// The recipe's random translation, in pixels.
+pub const RECIPE_TRANSLATE: usize = 2;
+
+/// Pixels, or a saved run's older `true`/`false` (the recipe's 2 px, or none).
+fn pixels_or_bool<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum PixelsOrBool {
+        Pixels(usize),
+        Bool(bool),
+    }
+    Ok(match PixelsOrBool::deserialize(deserializer)? {
+        PixelsOrBool::Pixels(pixels) => pixels,
+        PixelsOrBool::Bool(on) => if on { RECIPE_TRANSLATE } else { 0 },
+    })
+}
+
 /// Where the training records come from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -48,12 +65,18 @@ pub struct TrainSettings {
     /// Peak learning rate.
     pub lr: f64,
     pub label_smoothing: f32,
-    /// Random horizontal flips.
+    /// Random horizontal flips (alternating by epoch, as the recipe does).
     pub flip: bool,
-    /// Random ±2 px translations.
-    pub translate: bool,
-    /// Lookahead/EMA of the weights.
-    pub ema: bool,
+    /// Largest random translation in pixels (0: none). Saved runs from before this field was a
+    /// number stored `true` for the recipe's 2 px.
+    #[serde(deserialize_with = "pixels_or_bool")]
+    pub translate: usize,
+    /// Lookahead/EMA of the weights (saved runs called it `ema`).
+    #[serde(alias = "ema")]
+    pub lookahead: bool,
+    /// Seed of the initialisation and the shuffles.
+    #[serde(default)]
+    pub seed: u64,
     /// A quick run: train on the first N training records (and test on a fifth as many).
     pub subset: Option<usize>,
     /// Stop when test accuracy has not improved for this many epochs.
@@ -71,8 +94,9 @@ impl Default for TrainSettings {
             lr: 0.1,
             label_smoothing: 0.2,
             flip: true,
-            translate: true,
-            ema: true,
+            translate: RECIPE_TRANSLATE,
+            lookahead: true,
+            seed: 0,
             subset: None,
             patience: None,
         }
@@ -231,4 +255,27 @@ pub struct OpCheck {
     /// Largest finite difference relative to the CPU gradient's largest magnitude.
     pub worst_relative: f32,
     pub non_finite: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saved_run_from_before_the_rename_still_reads() {
+        let mut old = serde_json::to_value(TrainSettings::default()).unwrap();
+        let object = old.as_object_mut().unwrap();
+        object.remove("lookahead");
+        object.remove("seed");
+        object.insert("ema".into(), false.into());
+        object.insert("translate".into(), true.into());
+        let settings: TrainSettings = serde_json::from_value(old).unwrap();
+        assert!(!settings.lookahead);
+        assert_eq!(settings.translate, RECIPE_TRANSLATE);
+        assert_eq!(settings.seed, 0);
+        let mut none = serde_json::to_value(TrainSettings::default()).unwrap();
+        none["translate"] = false.into();
+        let settings: TrainSettings = serde_json::from_value(none).unwrap();
+        assert_eq!(settings.translate, 0);
+    }
 }

@@ -146,5 +146,5 @@ impl Trainer {
 async fn on_host(model: &Classifier) -> Result<Classifier, CheckpointError> {
     to_device_async(&model.valid(), &Device::flex())
         .await
-        .map_err(CheckpointError::Save)
+        .map_err(|e| CheckpointError::Save(e.to_string()))
 }

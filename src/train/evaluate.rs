@@ -6,7 +6,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::metrics::Confusion;
 use crate::data::{CifarRecord, NUM_CLASSES, images_to_tensor};
-use crate::model::Classifier;
+use crate::model::{Classifier, ReadbackError, read_floats, read_ints};
 
 /// Class probabilities of one batch: without and (when asked) with flip/shift TTA.
 pub struct EvalBatch {
@@ -22,7 +22,7 @@ pub fn confusion_matrix(
     batch_size: usize,
     tta: bool,
     device: &Device,
-) -> Result<Confusion, String> {
+) -> Result<Confusion, ReadbackError> {
     futures::executor::block_on(confusion_matrix_async(
         model, records, batch_size, tta, device,
     ))
@@ -35,7 +35,7 @@ pub async fn confusion_matrix_async(
     batch_size: usize,
     tta: bool,
     device: &Device,
-) -> Result<Confusion, String> {
+) -> Result<Confusion, ReadbackError> {
     let mut confusion = [[0usize; NUM_CLASSES]; NUM_CLASSES];
     for chunk in records.chunks(batch_size.max(1)) {
         let images = images_to_tensor(chunk.iter().map(|r| &*r.pixels), device);
@@ -44,15 +44,7 @@ pub async fn confusion_matrix_async(
         } else {
             model.forward(images)
         };
-        let predicted = logits
-            .argmax(1)
-            .flatten::<1>(0, 1)
-            .into_data_async()
-            .await
-            .map_err(|e| format!("predictions could not be read: {e:?}"))?
-            .convert::<i64>()
-            .try_to_vec::<i64>()
-            .map_err(|e| format!("unexpected predictions: {e:?}"))?;
+        let predicted = read_ints(logits.argmax(1).flatten::<1>(0, 1), "the predictions").await?;
         for (record, class) in chunk.iter().zip(predicted) {
             confusion[record.label as usize][class as usize] += 1;
         }
@@ -67,7 +59,7 @@ pub fn class_probabilities(
     batch_size: usize,
     tta: bool,
     device: &Device,
-) -> Result<EvalBatch, String> {
+) -> Result<EvalBatch, ReadbackError> {
     let mut all = EvalBatch {
         plain: Vec::with_capacity(records.len()),
         tta: tta.then(|| Vec::with_capacity(records.len())),
@@ -89,7 +81,7 @@ pub async fn class_probabilities_async(
     records: &[CifarRecord],
     tta: bool,
     device: &Device,
-) -> Result<EvalBatch, String> {
+) -> Result<EvalBatch, ReadbackError> {
     let images = images_to_tensor(records.iter().map(|r| &*r.pixels), device);
     let logits = model.forward(images.clone());
     let tta = if tta {
@@ -102,13 +94,10 @@ pub async fn class_probabilities_async(
     Ok(EvalBatch { plain, tta })
 }
 
-async fn read_probabilities(logits: Tensor<2>) -> Result<Vec<[f32; NUM_CLASSES]>, String> {
-    let values = softmax(logits, 1)
-        .into_data_async()
-        .await
-        .map_err(|e| format!("probabilities could not be read: {e:?}"))?
-        .try_to_vec::<f32>()
-        .map_err(|e| format!("unexpected probabilities: {e:?}"))?;
+async fn read_probabilities(
+    logits: Tensor<2>,
+) -> Result<Vec<[f32; NUM_CLASSES]>, ReadbackError> {
+    let values = read_floats(softmax(logits, 1), "the probabilities").await?;
     Ok(values
         .chunks_exact(NUM_CLASSES)
         .map(|row| row.try_into().expect("rows of NUM_CLASSES"))

@@ -20,6 +20,7 @@ mod nesterov;
 #[cfg(feature = "compute")]
 mod recipe;
 mod rng;
+mod run_tracker;
 #[cfg(feature = "compute")]
 mod schedule;
 #[cfg(feature = "compute")]
@@ -47,6 +48,7 @@ pub use recipe::{
     BIAS_SCALER, LR, MOMENTUM, StepReport, StepTensors, TrainConfig, Trainer, WEIGHT_DECAY,
 };
 pub use rng::SplitMix64;
+pub use run_tracker::{RunTracker, StepMeasure, Verdict};
 #[cfg(feature = "compute")]
 pub use schedule::LrSchedule;
 #[cfg(feature = "compute")]

@@ -18,6 +18,7 @@ use super::schedule::LrSchedule;
 use super::whitening::fit_whitening;
 use crate::data::{CifarRecord, IMAGE_BYTES, images_to_tensor, labels_to_tensor};
 use crate::model::{Classifier, Preset};
+use crate::protocol::TrainSettings;
 
 // The defaults are airbench94's hyper-parameters (lr 11.5 and weight decay 0.0153 "per 1024
 // examples" at momentum 0.85, on a summed loss) restated for a mean loss at batch 256: the peak
@@ -99,6 +100,24 @@ impl TrainConfig {
             batch_norm_scale: false,
             whiten_bias_epochs: Some(3),
             seed: 0,
+        }
+    }
+}
+
+/// The one conversion from what a visitor (page form or CLI flags) sets to the trainer's
+/// configuration; everything else keeps the recipe's value.
+impl From<&TrainSettings> for TrainConfig {
+    fn from(settings: &TrainSettings) -> Self {
+        TrainConfig {
+            epochs: settings.epochs,
+            batch_size: settings.batch_size,
+            lr: settings.lr,
+            label_smoothing: settings.label_smoothing,
+            flip: settings.flip,
+            translate: settings.translate,
+            lookahead: settings.lookahead,
+            seed: settings.seed,
+            ..TrainConfig::new(settings.preset)
         }
     }
 }

@@ -130,12 +130,23 @@ mod tests {
             }
         }
         let (values, vectors) = symmetric_eigen(a);
-        // A v = λ v for every pair.
+        // A v = λ v for every pair (which all-zero vectors would also pass)...
         for e in 0..PATCH {
             for i in 0..PATCH {
                 let av: f64 = (0..PATCH).map(|k| a[i][k] * vectors[k][e]).sum();
                 assert!((av - values[e] * vectors[i][e]).abs() < 1e-9);
             }
         }
+        // ...and the vectors are orthonormal: VᵀV = I.
+        for e in 0..PATCH {
+            for f in 0..PATCH {
+                let dot: f64 = (0..PATCH).map(|k| vectors[k][e] * vectors[k][f]).sum();
+                let expected = if e == f { 1.0 } else { 0.0 };
+                assert!((dot - expected).abs() < 1e-9, "v{e}·v{f} = {dot}");
+            }
+        }
+        // The eigenvalues sum to the trace.
+        let trace: f64 = (0..PATCH).map(|i| a[i][i]).sum();
+        assert!((values.iter().sum::<f64>() - trace).abs() < 1e-9);
     }
 }

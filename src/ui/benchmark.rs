@@ -12,7 +12,6 @@ pub fn BenchmarkPanel() -> impl IntoView {
     let runs = RwSignal::new(5usize);
     let batch = RwSignal::new(64usize);
     let run = move |_| {
-        engine.benchmark.set(None);
         engine.send(Request::Benchmark {
             presets: Preset::ALL.to_vec(),
             batch: batch.get_untracked(),
@@ -21,7 +20,6 @@ pub fn BenchmarkPanel() -> impl IntoView {
     };
     let steps = RwSignal::new(3usize);
     let run_training = move |_| {
-        engine.training_benchmark.set(None);
         engine.send(Request::BenchmarkTraining {
             presets: Preset::ALL.to_vec(),
             batch: batch.get_untracked(),
@@ -29,7 +27,6 @@ pub fn BenchmarkPanel() -> impl IntoView {
         });
     };
     let check_training = move |_| {
-        engine.training_check.set(None);
         engine.send(Request::CheckTraining {
             presets: Preset::ALL.to_vec(),
             batch: 32,
@@ -53,7 +50,8 @@ pub fn BenchmarkPanel() -> impl IntoView {
             <label>" Timed steps " <input type="number" min="1" max="50" data-testid="bench-steps"
                 prop:value=move || steps.get().to_string()
                 on:change=move |ev| steps.set(event_target_value(&ev).parse().unwrap_or(3))/></label>
-            {move || engine.benchmark.get().map(|results| {
+            {move || failed(engine.benchmark.with(|b| b.inference.clone()))}
+            {move || engine.benchmark.with(|b| b.inference.clone()).and_then(Result::ok).map(|results| {
                 let json = serde_json::to_string_pretty(&results).unwrap_or_default();
                 view! {
                     <table>
@@ -70,7 +68,8 @@ pub fn BenchmarkPanel() -> impl IntoView {
                     <pre data-testid="benchmark-json">{json}</pre>
                 }
             })}
-            {move || engine.training_benchmark.get().map(|results| {
+            {move || failed(engine.benchmark.with(|b| b.training.clone()))}
+            {move || engine.benchmark.with(|b| b.training.clone()).and_then(Result::ok).map(|results| {
                 let json = serde_json::to_string_pretty(&results).unwrap_or_default();
                 view! {
                     <table>
@@ -88,7 +87,8 @@ pub fn BenchmarkPanel() -> impl IntoView {
                     <pre data-testid="train-benchmark-json">{json}</pre>
                 }
             })}
-            {move || engine.training_check.get().map(|(ops, checks)| {
+            {move || failed(engine.benchmark.with(|b| b.check.clone()))}
+            {move || engine.benchmark.with(|b| b.check.clone()).and_then(Result::ok).map(|(ops, checks)| {
                 let json = serde_json::to_string_pretty(&serde_json::json!({"ops": ops, "checks": checks}))
                     .unwrap_or_default();
                 view! {
@@ -136,4 +136,10 @@ pub fn BenchmarkPanel() -> impl IntoView {
             })}
         </details>
     }
+}
+
+/// A benchmark's or check's failure, where its result would be.
+fn failed<T>(result: Option<Result<T, String>>) -> Option<impl IntoView> {
+    let message = result?.err()?;
+    Some(view! { <p class="error" role="alert" data-testid="benchmark-error">{message}</p> })
 }

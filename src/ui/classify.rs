@@ -8,9 +8,10 @@ use web_sys::{DragEvent, File, FileList, HtmlInputElement};
 
 use super::bars::bar_rows;
 use super::download::save_file;
-use super::engine_client::{EngineClient, ImageResult, Outcome};
+use super::engine_client::EngineClient;
 use super::explain::ExplainPanel;
 use crate::protocol::Request;
+use crate::ui_state::{ImageResult, Outcome, predictions_csv};
 
 #[component]
 pub fn ClassifyPage() -> impl IntoView {
@@ -55,11 +56,11 @@ pub fn ClassifyPage() -> impl IntoView {
             </label>
             <div class="result-actions">
                 <CsvExport/>
-                <button data-testid="clear-results" disabled=move || engine.results.with(Vec::is_empty)
+                <button data-testid="clear-results" disabled=move || engine.classify.with(|v| v.results.is_empty())
                     on:click=move |_| engine.remove_results(|_| true)>"Clear results"</button>
             </div>
             <ul class="results" data-testid="results">
-                <For each=move || engine.results.get()
+                <For each=move || engine.classify.with(|v| v.results.clone())
                     key=|r| (r.id, matches!(r.outcome, Outcome::Pending))
                     children=move |result| view! { <ResultCard result/> }/>
             </ul>
@@ -76,26 +77,15 @@ fn classify_files(engine: EngineClient, files: Vec<File>) {
         let id = engine.next_id();
         let name = file.name();
         let thumbnail = web_sys::Url::create_object_url_with_blob(&file).ok();
-        engine.results.update(|results| {
-            results.insert(
-                0,
-                ImageResult {
-                    id,
-                    name: name.clone(),
-                    thumbnail,
-                    outcome: Outcome::Pending,
-                },
-            )
-        });
+        engine
+            .classify
+            .update(|view| view.add(id, name.clone(), thumbnail));
         spawn_local(async move {
             let blob = gloo::file::Blob::from(file);
             match gloo::file::futures::read_as_bytes(&blob).await {
-                Ok(bytes) => engine.send(Request::Classify { id, name, bytes }),
-                Err(e) => engine.results.update(|results| {
-                    if let Some(r) = results.iter_mut().find(|r| r.id == id) {
-                        r.outcome =
-                            Outcome::Failed(format!("{name}: the file could not be read ({e})"));
-                    }
+                Ok(bytes) => engine.send_as(id, Request::Classify { name, bytes }, None),
+                Err(e) => engine.classify.update(|view| {
+                    view.fail(id, format!("{name}: the file could not be read ({e})"))
                 }),
             }
         });
@@ -171,26 +161,15 @@ fn ResultCard(result: ImageResult) -> impl IntoView {
 fn CsvExport() -> impl IntoView {
     let engine = expect_context::<EngineClient>();
     let done = move || {
-        engine
-            .results
-            .get()
-            .into_iter()
-            .filter(|r| matches!(r.outcome, Outcome::Done { .. }))
-            .count()
+        engine.classify.with(|view| {
+            view.results
+                .iter()
+                .filter(|r| matches!(r.outcome, Outcome::Done { .. }))
+                .count()
+        })
     };
     let download = move |_| {
-        let mut csv = String::from("file,class,probability\n");
-        for r in engine.results.get_untracked().iter().rev() {
-            if let Outcome::Done { top, .. } = &r.outcome
-                && let Some(best) = top.first()
-            {
-                let name = r.name.replace('"', "\"\"");
-                csv.push_str(&format!(
-                    "\"{name}\",{},{:.4}\n",
-                    best.class_name, best.probability
-                ));
-            }
-        }
+        let csv = engine.classify.with_untracked(|view| predictions_csv(&view.results));
         save_file("pinhole-predictions.csv", csv.as_bytes(), "text/csv");
     };
     view! {

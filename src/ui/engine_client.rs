@@ -1,92 +1,59 @@
-//! The UI's handle on the engine worker: starts it, sends requests, turns events into signals,
-//! and restarts it on the CPU if it dies (a lost GPU device, a bug), saying why.
+//! The UI's handle on the engine worker: starts it, sends requests (each with an id, noted in a
+//! [`Ledger`] with the action that asked), routes each progress and outcome to that action's
+//! state, and restarts the worker on the CPU if it dies (a lost GPU device, a bug), saying why.
+//! Requests made before the worker listens wait in an outbox; the engine itself keeps those
+//! that arrive before it has started.
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
-use std::collections::HashMap;
-
 use super::download::{object_url, revoke, save_file};
 use super::insight_state::InsightViews;
-use super::training_view::TrainingView;
-use crate::model::Prediction;
 use crate::protocol::{
-    BackendKind, BackendStatus, BenchmarkResult, Event, Heatmap, ModelInfo, OpCheck, Request,
-    TrainingBenchmarkResult, TrainingCheck, TrainingState,
+    BackendKind, BackendStatus, Envelope, Event, ModelInfo, Outcome, Progress, Reply, Request,
+    RequestId,
 };
-
-/// One image the user gave, and what became of it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ImageResult {
-    pub id: u64,
-    pub name: String,
-    /// Object URL of the user's file, for the thumbnail.
-    pub thumbnail: Option<String>,
-    pub outcome: Outcome,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Outcome {
-    Pending,
-    Done {
-        top: Vec<Prediction>,
-        logits: Vec<f32>,
-        /// Object URL of the 32×32 PNG the model saw.
-        input_url: Option<String>,
-        /// The same 32×32 image, planar RGB, for saliency requests.
-        pixels: Vec<u8>,
-        millis: f64,
-    },
-    Failed(String),
-}
-
-/// A saliency request for an uploaded image and what became of it.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Explanation {
-    Pending,
-    Done(Heatmap),
-    Failed(String),
-}
-
-/// The engine's answer to the latest camera frame.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LiveFrame {
-    pub id: u64,
-    pub result: Result<LiveResult, String>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct LiveResult {
-    pub top: Vec<Prediction>,
-    pub input_rgba: Vec<u8>,
-    pub heatmap: Option<Heatmap>,
-    pub millis: f64,
-}
+use crate::ui_state::{
+    Asked, BenchmarkView, ClassifyView, ImageResult, Ledger, LiveView, ObjectUrls, TrainingView,
+};
 
 /// How many times the engine may die before the page stops restarting it.
 const MAX_RESTARTS: u32 = 3;
 
+/// The browser's `URL.createObjectURL` / `revokeObjectURL`.
+pub struct BrowserUrls;
+
+impl ObjectUrls for BrowserUrls {
+    fn create(&mut self, bytes: &[u8], mime: &str) -> Option<String> {
+        object_url(bytes, mime)
+    }
+    fn revoke(&mut self, url: &str) {
+        revoke(url)
+    }
+}
+
 #[derive(Clone, Copy)]
 pub struct EngineClient {
     worker: StoredValue<Option<Worker>, LocalStorage>,
-    /// What to send when the (re)started worker says it is alive.
-    start: StoredValue<Request, LocalStorage>,
-    restarts: StoredValue<u32, LocalStorage>,
-    next_id: StoredValue<u64, LocalStorage>,
+    /// Whether the worker said it listens (`Event::Alive`); until then requests wait.
+    listening: StoredValue<bool>,
+    outbox: StoredValue<Vec<Envelope>>,
+    /// What to send first when the (re)started worker says it is alive.
+    start: StoredValue<Request>,
+    restarts: StoredValue<u32>,
+    next_id: StoredValue<u64>,
+    ledger: StoredValue<Ledger>,
     pub backend: RwSignal<Option<BackendStatus>>,
     pub model: RwSignal<Option<ModelInfo>>,
+    /// The page-wide busy line: progress of requests without a place of their own.
     pub busy: RwSignal<Option<String>>,
+    /// The page-wide error line: failures of requests without a place of their own.
     pub error: RwSignal<Option<String>>,
-    pub results: RwSignal<Vec<ImageResult>>,
-    pub benchmark: RwSignal<Option<Vec<BenchmarkResult>>>,
-    /// Saliency of uploaded images, by result id.
-    pub explanations: RwSignal<HashMap<u64, Explanation>>,
-    /// The latest camera frame's answer.
-    pub live: RwSignal<Option<LiveFrame>>,
+    pub classify: RwSignal<ClassifyView>,
+    pub live: RwSignal<LiveView>,
+    pub benchmark: RwSignal<BenchmarkView>,
     pub training: RwSignal<TrainingView>,
-    pub training_benchmark: RwSignal<Option<Vec<TrainingBenchmarkResult>>>,
-    pub training_check: RwSignal<Option<(Vec<OpCheck>, Vec<TrainingCheck>)>>,
     /// The evaluate, explore and inside pages' state.
     pub insight: InsightViews,
 }
@@ -95,57 +62,90 @@ impl EngineClient {
     pub fn start() -> Self {
         let client = EngineClient {
             worker: StoredValue::new_local(None),
-            start: StoredValue::new_local(Request::Start {
+            listening: StoredValue::new(false),
+            outbox: StoredValue::new(Vec::new()),
+            start: StoredValue::new(Request::Start {
                 backend: requested_backend(),
                 notice: None,
             }),
-            restarts: StoredValue::new_local(0),
-            next_id: StoredValue::new_local(1),
+            restarts: StoredValue::new(0),
+            next_id: StoredValue::new(1),
+            ledger: StoredValue::new(Ledger::default()),
             backend: RwSignal::new(None),
             model: RwSignal::new(None),
             busy: RwSignal::new(Some("Starting the engine…".into())),
             error: RwSignal::new(None),
-            results: RwSignal::new(Vec::new()),
-            benchmark: RwSignal::new(None),
-            explanations: RwSignal::new(HashMap::new()),
-            live: RwSignal::new(None),
+            classify: RwSignal::new(ClassifyView::default()),
+            live: RwSignal::new(LiveView::default()),
+            benchmark: RwSignal::new(BenchmarkView::default()),
             training: RwSignal::new(TrainingView::default()),
-            training_benchmark: RwSignal::new(None),
-            training_check: RwSignal::new(None),
             insight: InsightViews::new(),
         };
         client.spawn_worker();
         client
     }
 
-    pub fn send(&self, request: Request) {
-        let value = match serde_wasm_bindgen::to_value(&request) {
-            Ok(value) => value,
-            Err(e) => {
-                return self
-                    .error
-                    .set(Some(format!("could not encode a request: {e}")));
-            }
-        };
-        self.worker.with_value(|worker| match worker {
-            Some(worker) => {
-                if let Err(e) = worker.post_message(&value) {
-                    self.error
-                        .set(Some(format!("could not reach the engine: {e:?}")));
-                }
-            }
-            None => self.error.set(Some("the engine is not running".into())),
-        });
-    }
-
-    /// A fresh id for a request whose answer must be matched to it.
-    pub fn next_id(&self) -> u64 {
+    /// A fresh id, for an action that shows its pending state before it can send (e.g. an
+    /// upload whose bytes are still being read).
+    pub fn next_id(&self) -> RequestId {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         id
     }
 
+    /// Sends a request; its outcome goes to the state of the action it is (see [`Asked`]).
+    pub fn send(&self, request: Request) {
+        self.send_as(self.next_id(), request, None);
+    }
+
+    /// Sends a request under `id` (from [`EngineClient::next_id`]); `subject` is the result an
+    /// `Explain` is for.
+    pub fn send_as(&self, id: RequestId, request: Request, subject: Option<RequestId>) {
+        self.ledger
+            .update_value(|ledger| ledger.asked(id, &request, subject));
+        let asked = Asked::of(&request, subject);
+        if asked.page_wide() {
+            self.error.set(None);
+        }
+        match asked {
+            Asked::Training => self.training.update(|view| view.asked(id)),
+            Asked::Benchmark | Asked::TrainingBenchmark | Asked::TrainingCheck => {
+                self.benchmark.update(|view| view.started(asked))
+            }
+            _ => {}
+        }
+        let envelope = Envelope { id, request };
+        if self.listening.get_value() {
+            self.post(&envelope);
+        } else {
+            self.outbox.update_value(|outbox| outbox.push(envelope));
+        }
+    }
+
+    fn post(&self, envelope: &Envelope) {
+        let value = match serde_wasm_bindgen::to_value(envelope) {
+            Ok(value) => value,
+            Err(e) => return self.fail(envelope.id, format!("could not encode a request: {e}")),
+        };
+        let posted = self.worker.with_value(|worker| match worker {
+            Some(worker) => worker
+                .post_message(&value)
+                .map_err(|e| format!("could not reach the engine: {e:?}")),
+            None => Err("the engine is not running".into()),
+        });
+        if let Err(message) = posted {
+            self.fail(envelope.id, message);
+        }
+    }
+
+    /// Request `id` failed on this side (never reached the engine).
+    fn fail(&self, id: RequestId, message: String) {
+        let failure = crate::protocol::Failure::new(crate::protocol::FailureKind::Cancelled, message);
+        self.on_outcome(id, Err(failure));
+    }
+
     fn spawn_worker(self) {
+        self.listening.set_value(false);
         // Trunk's loader shim for the `engine` binary, next to the page (works under a sub-path).
         let worker = match Worker::new("./engine_loader.js") {
             Ok(worker) => worker,
@@ -174,45 +174,50 @@ impl EngineClient {
         self.worker.set_value(Some(worker));
     }
 
-    /// The engine died: replace it with one on the CPU, keep what the page shows, and say why.
-    fn restart(self, reason: String) {
-        if let Some(worker) = self.worker.get_value() {
-            worker.terminate();
+    /// The worker listens: `Start` first, then whatever waited.
+    fn on_alive(self) {
+        self.listening.set_value(true);
+        let id = self.next_id();
+        let start = self.start.get_value();
+        self.ledger
+            .update_value(|ledger| ledger.asked(id, &start, None));
+        self.post(&Envelope { id, request: start });
+        for envelope in self.outbox.try_update_value(std::mem::take).unwrap_or_default() {
+            self.post(&envelope);
         }
+    }
+
+    /// The engine died: replace it with one on the CPU, keep what the page shows, fail what
+    /// was pending, and say why.
+    fn restart(self, reason: String) {
+        // The panic hook's `Fatal` and the worker's error event both report one crash.
+        let Some(worker) = self.worker.get_value() else {
+            return;
+        };
+        worker.terminate();
         self.worker.set_value(None);
+        self.listening.set_value(false);
         let was_gpu = self
             .backend
             .get_untracked()
             .is_none_or(|s| s.kind == BackendKind::WebGpu);
         let reason = reason.trim().trim_start_matches("Uncaught ").to_string();
-        self.results.update(|results| {
-            for r in results.iter_mut().filter(|r| r.outcome == Outcome::Pending) {
-                r.outcome = Outcome::Failed(
-                    "The engine stopped before this image was classified; please add it again."
-                        .into(),
-                );
+        self.outbox.set_value(Vec::new());
+        let pending = self.ledger.try_update_value(Ledger::drain).unwrap_or_default();
+        let stopped = || {
+            Err(crate::protocol::Failure::new(
+                crate::protocol::FailureKind::Cancelled,
+                crate::ui_state::ENGINE_STOPPED,
+            ))
+        };
+        for (id, asked) in pending {
+            if !matches!(asked, Asked::Training | Asked::Start) {
+                self.route_outcome(id, asked, "", stopped());
             }
-        });
-        self.explanations.update(|map| {
-            for state in map.values_mut().filter(|s| **s == Explanation::Pending) {
-                *state = Explanation::Failed(
-                    "The engine stopped before the map was made; please try again.".into(),
-                );
-            }
-        });
-        self.live.set(Some(LiveFrame {
-            id: 0,
-            result: Err("The engine stopped; restarting it…".into()),
-        }));
-        self.training.update(|view| {
-            if view.state.is_some_and(|s| !matches!(s, TrainingState::Failed)) {
-                view.state = Some(TrainingState::Failed);
-                view.message = Some(
-                    "The engine stopped during training. The last checkpoint is kept: resume it below."
-                        .into(),
-                );
-            }
-        });
+        }
+        self.classify.update(ClassifyView::engine_stopped);
+        self.live.update(LiveView::engine_stopped);
+        self.training.update(TrainingView::engine_stopped);
         self.insight.engine_stopped();
         let restarts = self.restarts.get_value() + 1;
         self.restarts.set_value(restarts);
@@ -238,113 +243,94 @@ impl EngineClient {
     }
 
     fn on_event(self, event: Event) {
-        let mut training = false;
-        self.training.update(|view| training = view.apply(&event));
-        if training || self.insight.apply(&event) {
+        match event {
+            Event::Alive => self.on_alive(),
+            Event::Backend { status } => self.backend.set(Some(status)),
+            Event::Model { info } => self.model.set(Some(info)),
+            Event::SavedRun { summary, problem } => self
+                .training
+                .update(|view| view.saved_run(summary, problem)),
+            Event::Progress { id, progress } => self.on_progress(id, progress),
+            Event::Outcome { id, outcome } => self.on_outcome(id, outcome),
+            Event::Fatal { message } => self.restart(message),
+        }
+    }
+
+    fn on_progress(self, id: RequestId, progress: Progress) {
+        let Some(asked) = self.ledger.with_value(|ledger| ledger.get(id)) else {
+            return;
+        };
+        if asked == Asked::Training {
+            self.training.update(|view| _ = view.apply(id, &progress));
             return;
         }
-        match event {
-            Event::Alive => self.send(self.start.get_value()),
-            Event::Backend { status } => {
-                self.backend.set(Some(status));
+        if let Progress::Step {
+            message,
+            done,
+            total,
+        } = progress
+        {
+            if !self.insight.progress(asked, &message, done, total) {
+                self.busy.set(Some(message));
             }
-            Event::Model { info } => {
-                self.model.set(Some(info));
-                self.busy.set(None);
+        }
+    }
+
+    fn on_outcome(self, id: RequestId, outcome: Outcome) {
+        let Some((asked, what)) = self.ledger.try_update_value(|l| l.answered(id)).flatten()
+        else {
+            return;
+        };
+        self.route_outcome(id, asked, what, outcome);
+    }
+
+    /// Hands the outcome of request `id` to the action that asked.
+    fn route_outcome(self, id: RequestId, asked: Asked, what: &str, outcome: Outcome) {
+        if asked.page_wide() {
+            self.busy.set(None);
+        }
+        match asked {
+            Asked::Classify => self
+                .classify
+                .update(|view| view.apply(id, outcome, &mut BrowserUrls)),
+            Asked::Explain { result } => self
+                .classify
+                .update(|view| view.apply_explanation(result, outcome)),
+            Asked::Frame => {
+                let now = now_ms();
+                self.live.update(|view| _ = view.apply(id, outcome, now));
             }
-            Event::Busy { message } => self.busy.set(Some(message)),
-            Event::Classified {
-                id,
-                top,
-                logits,
-                input_png,
-                pixels,
-                millis,
-                ..
-            } => {
-                // Removed while it was being classified: nothing shows it, so no URL to make.
-                if !self
-                    .results
-                    .with_untracked(|results| results.iter().any(|r| r.id == id))
-                {
-                    return;
+            Asked::Benchmark | Asked::TrainingBenchmark | Asked::TrainingCheck => {
+                self.benchmark.update(|view| _ = view.apply(asked, outcome))
+            }
+            Asked::Training => self.training.update(|view| view.apply_outcome(id, outcome)),
+            Asked::Evaluate
+            | Asked::RecordImages
+            | Asked::Explore
+            | Asked::Augment
+            | Asked::Inspect => self.insight.outcome(asked, outcome),
+            Asked::Export => match outcome {
+                Ok(Reply::WeightsExported { file_name, bytes }) => {
+                    save_file(&file_name, &bytes, "application/octet-stream")
                 }
-                let input_url = object_url(&input_png, "image/png");
-                self.set_outcome(
-                    id,
-                    Outcome::Done {
-                        top,
-                        logits,
-                        input_url,
-                        pixels,
-                        millis,
-                    },
-                );
-            }
-            Event::Explained { id, heatmap } => self
-                .explanations
-                .update(|map| _ = map.insert(id, Explanation::Done(heatmap))),
-            Event::ExplainFailed { id, message } => self
-                .explanations
-                .update(|map| _ = map.insert(id, Explanation::Failed(message))),
-            Event::FrameClassified {
-                id,
-                top,
-                input_rgba,
-                heatmap,
-                millis,
-            } => self.live.set(Some(LiveFrame {
-                id,
-                result: Ok(LiveResult {
-                    top,
-                    input_rgba,
-                    heatmap,
-                    millis,
-                }),
-            })),
-            Event::FrameFailed { id, message } => self.live.set(Some(LiveFrame {
-                id,
-                result: Err(message),
-            })),
-            Event::ClassifyFailed { id, message, .. } => {
-                self.set_outcome(id, Outcome::Failed(message))
-            }
-            Event::Benchmark { results } => {
+                Ok(_) => {}
+                Err(failure) => self.error.set(Some(format!("Export failed: {failure}"))),
+            },
+            Asked::Start => {
                 self.busy.set(None);
-                self.benchmark.set(Some(results));
+                if let Err(failure) = outcome {
+                    self.error.set(Some(failure.message));
+                }
             }
-            Event::TrainingBenchmark { results } => {
-                self.busy.set(None);
-                self.training_benchmark.set(Some(results));
+            Asked::TrainingControl | Asked::ModelChange | Asked::CancelEvaluation => {
+                if let Err(failure) = outcome {
+                    let mut what = what.to_string();
+                    if let Some(first) = what.get_mut(0..1) {
+                        first.make_ascii_uppercase();
+                    }
+                    self.error.set(Some(format!("{what} failed: {failure}")));
+                }
             }
-            Event::TrainingChecked { ops, checks } => {
-                self.busy.set(None);
-                self.training_check.set(Some((ops, checks)));
-            }
-            Event::WeightsExported { file_name, bytes } => {
-                save_file(&file_name, &bytes, "application/octet-stream")
-            }
-            // Handled by `TrainingView::apply` above.
-            Event::DataProgress { .. }
-            | Event::TrainingStarted { .. }
-            | Event::TrainingStep { .. }
-            | Event::EpochEnded { .. }
-            | Event::TrainingStatus { .. }
-            | Event::CheckpointSaved { .. }
-            | Event::CheckpointAvailable { .. } => {}
-            // Handled by `InsightViews::apply` above.
-            Event::InsightProgress { .. }
-            | Event::InsightFailed { .. }
-            | Event::Evaluated { .. }
-            | Event::RecordImages { .. }
-            | Event::DataExplored { .. }
-            | Event::Augmented { .. }
-            | Event::Inspected { .. } => {}
-            Event::Error { message } => {
-                self.busy.set(None);
-                self.error.set(Some(message));
-            }
-            Event::Fatal { message } => self.restart(message),
         }
     }
 
@@ -352,43 +338,16 @@ impl EngineClient {
     /// (the uploaded file's thumbnail and the 32×32 PNG), which would otherwise live as long
     /// as the page.
     pub fn remove_results(&self, remove: impl Fn(&ImageResult) -> bool) {
-        let mut removed = Vec::new();
-        self.results.update(|results| {
-            results.retain(|r| {
-                if remove(r) {
-                    removed.push(r.clone());
-                    false
-                } else {
-                    true
-                }
-            })
-        });
-        for result in &removed {
-            if let Some(url) = &result.thumbnail {
-                revoke(url);
-            }
-            if let Outcome::Done {
-                input_url: Some(url),
-                ..
-            } = &result.outcome
-            {
-                revoke(url);
-            }
-        }
-        self.explanations.update(|map| {
-            for result in &removed {
-                map.remove(&result.id);
-            }
-        });
+        self.classify
+            .update(|view| view.remove(remove, &mut BrowserUrls));
     }
+}
 
-    fn set_outcome(&self, id: u64, outcome: Outcome) {
-        self.results.update(|results| {
-            if let Some(result) = results.iter_mut().find(|r| r.id == id) {
-                result.outcome = outcome;
-            }
-        });
-    }
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_else(js_sys::Date::now)
 }
 
 /// `?backend=cpu` or `?backend=webgpu` in the page URL forces the first backend.

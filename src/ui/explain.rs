@@ -4,7 +4,8 @@
 use leptos::ev;
 use leptos::prelude::*;
 
-use super::engine_client::{EngineClient, Explanation};
+use super::engine_client::EngineClient;
+use crate::ui_state::Explanation;
 use super::heatmap::HeatmapCanvas;
 use crate::data::CLASS_NAMES;
 use crate::model::{SMOOTHGRAD_MAX_SAMPLES, SMOOTHGRAD_NOISE, SMOOTHGRAD_SAMPLES, SaliencyMethod};
@@ -115,18 +116,16 @@ pub fn ExplainPanel(
         }
         let method = choice.method();
         let class = class.get();
-        engine
-            .explanations
-            .update(|map| _ = map.insert(id, Explanation::Pending));
-        engine.send(Request::Explain {
-            id,
+        engine.classify.update(|view| view.explaining(id));
+        let request = Request::Explain {
             pixels: pixels.get_value(),
             class: Some(class),
             method,
-        });
+        };
+        engine.send_as(engine.next_id(), request, Some(id));
     });
 
-    let state = move || engine.explanations.with(|map| map.get(&id).cloned());
+    let state = move || engine.classify.with(|view| view.explanations.get(&id).cloned());
     let values = Signal::derive(move || match state() {
         Some(Explanation::Done(heatmap)) => Some(heatmap.values),
         _ => None,

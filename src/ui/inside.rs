@@ -4,7 +4,8 @@
 
 use leptos::prelude::*;
 
-use super::engine_client::{EngineClient, Outcome};
+use super::engine_client::EngineClient;
+use crate::ui_state::Outcome;
 use super::insight_state::InsightStatus;
 use super::model_bar::thousands;
 use crate::data::{CLASS_NAMES, Split};
@@ -25,8 +26,8 @@ pub fn InsidePage() -> impl IntoView {
     let engine = expect_context::<EngineClient>();
     let state = engine.insight.anatomy;
     // The latest upload if there is one, else the first test record.
-    let latest_upload = engine.results.with_untracked(|results| {
-        results
+    let latest_upload = engine.classify.with_untracked(|view| {
+        view.results
             .iter()
             .rev()
             .find(|r| matches!(r.outcome, Outcome::Done { .. }))
@@ -43,8 +44,8 @@ pub fn InsidePage() -> impl IntoView {
                 index,
             },
             Choice::Upload(id) => {
-                let upload = engine.results.with_untracked(|results| {
-                    results
+                let upload = engine.classify.with_untracked(|view| {
+                    view.results
                         .iter()
                         .find(|r| r.id == id)
                         .and_then(|r| match &r.outcome {
@@ -70,8 +71,8 @@ pub fn InsidePage() -> impl IntoView {
         }
     });
     let uploads = move || {
-        engine.results.with(|results| {
-            results
+        engine.classify.with(|view| {
+            view.results
                 .iter()
                 .filter(|r| matches!(r.outcome, Outcome::Done { .. }))
                 .map(|r| (r.id, r.name.clone()))

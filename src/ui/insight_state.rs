@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 
 use super::download::{object_url, revoke};
-use crate::protocol::{Anatomy, DataSummary, Evaluation, Event, InsightPage};
+use crate::protocol::{Anatomy, DataSummary, Evaluation, Outcome, Reply};
+use crate::ui_state::Asked;
 
 /// One page's request: in progress, failed, or done.
 #[derive(Clone, Debug, PartialEq)]
@@ -125,7 +126,7 @@ impl InsightViews {
 
     /// The engine died: work in progress is lost (its pages say so and can be asked again).
     pub fn engine_stopped(&self) {
-        let message = "The engine stopped before this finished; please try again.";
+        let message = crate::ui_state::ENGINE_STOPPED;
         self.evaluation.update(|s| {
             if s.progress.is_some() {
                 s.fail(message.into())
@@ -143,28 +144,39 @@ impl InsightViews {
         });
     }
 
-    /// Takes the events of the insight pages; false for any other event.
-    pub fn apply(&self, event: &Event) -> bool {
-        match event {
-            Event::InsightProgress {
-                page,
-                message,
-                done,
-                total,
-            } => {
-                let progress = Some((message.clone(), *done, *total));
-                match page {
-                    InsightPage::Evaluate => self.evaluation.update(|s| s.progress = progress),
-                    InsightPage::Explore => self.explore.update(|s| s.progress = progress),
-                    InsightPage::Inspect => self.anatomy.update(|s| s.progress = progress),
-                }
+    /// Progress of an insight request; false for other requests.
+    pub fn progress(&self, asked: Asked, message: &str, done: usize, total: usize) -> bool {
+        let progress = Some((message.to_string(), done, total));
+        match asked {
+            Asked::Evaluate | Asked::RecordImages => {
+                self.evaluation.update(|s| s.progress = progress)
             }
-            Event::InsightFailed { page, message } => match page {
-                InsightPage::Evaluate => self.evaluation.update(|s| s.fail(message.clone())),
-                InsightPage::Explore => self.explore.update(|s| s.fail(message.clone())),
-                InsightPage::Inspect => self.anatomy.update(|s| s.fail(message.clone())),
-            },
-            Event::Evaluated { evaluation } => {
+            Asked::Explore | Asked::Augment => self.explore.update(|s| s.progress = progress),
+            Asked::Inspect => self.anatomy.update(|s| s.progress = progress),
+            _ => return false,
+        }
+        true
+    }
+
+    /// The outcome of an insight request: its page's result or failure.
+    pub fn outcome(&self, asked: Asked, outcome: Outcome) {
+        let reply = match outcome {
+            Ok(reply) => reply,
+            Err(failure) => {
+                let message = failure.message;
+                match asked {
+                    Asked::Evaluate | Asked::RecordImages => {
+                        self.evaluation.update(|s| s.fail(message))
+                    }
+                    Asked::Explore | Asked::Augment => self.explore.update(|s| s.fail(message)),
+                    Asked::Inspect => self.anatomy.update(|s| s.fail(message)),
+                    _ => {}
+                }
+                return;
+            }
+        };
+        match reply {
+            Reply::Evaluated { evaluation } => {
                 let urls = evaluation
                     .mistakes
                     .iter()
@@ -174,14 +186,17 @@ impl InsightViews {
                     old.values().for_each(|url| revoke(url));
                     *old = urls;
                 });
-                self.evaluation.update(|s| s.finish((**evaluation).clone()));
+                self.evaluation.update(|s| s.finish(*evaluation));
             }
-            Event::RecordImages { images, .. } => self.record_urls.update(|urls| {
-                for image in images {
-                    urls.insert(image.index, png_url(&image.png));
-                }
-            }),
-            Event::DataExplored { summary } => {
+            Reply::RecordImages { images, .. } => {
+                self.evaluation.update(|s| s.progress = None);
+                self.record_urls.update(|urls| {
+                    for image in images {
+                        urls.insert(image.index, png_url(&image.png));
+                    }
+                })
+            }
+            Reply::DataExplored { summary } => {
                 let sample_urls = summary
                     .samples
                     .iter()
@@ -192,32 +207,33 @@ impl InsightViews {
                         old.sample_urls.iter().flatten().for_each(|url| revoke(url));
                     }
                     s.finish(ExploreView {
-                        summary: (**summary).clone(),
+                        summary: *summary,
                         sample_urls,
                     })
                 });
             }
-            Event::Augmented {
+            Reply::Augmented {
                 index,
                 flip,
                 dx,
                 dy,
                 png,
-            } => self.augmented.update(|old| {
-                *old = Some(AugmentedView {
-                    index: *index,
-                    flip: *flip,
-                    dx: *dx,
-                    dy: *dy,
-                    url: {
-                        if let Some(old) = old {
-                            revoke(&old.url);
-                        }
-                        png_url(png)
-                    },
+            } => {
+                self.explore.update(|s| s.progress = None);
+                self.augmented.update(|old| {
+                    if let Some(old) = old {
+                        revoke(&old.url);
+                    }
+                    *old = Some(AugmentedView {
+                        index,
+                        flip,
+                        dx,
+                        dy,
+                        url: png_url(&png),
+                    })
                 })
-            }),
-            Event::Inspected { anatomy } => {
+            }
+            Reply::Inspected { anatomy } => {
                 let view = AnatomyView {
                     image_url: png_url(&anatomy.image_png),
                     map_urls: anatomy
@@ -226,7 +242,7 @@ impl InsightViews {
                         .map(|l| (!l.maps.is_empty()).then(|| png_url(&l.maps)))
                         .collect(),
                     filters_url: png_url(&anatomy.filters),
-                    anatomy: (**anatomy).clone(),
+                    anatomy: *anatomy,
                 };
                 self.anatomy.update(|s| {
                     if let Some(old) = &s.result {
@@ -237,8 +253,7 @@ impl InsightViews {
                     s.finish(view)
                 });
             }
-            _ => return false,
+            _ => {}
         }
-        true
     }
 }

@@ -1,5 +1,6 @@
 //! The Leptos UI: components only. It never runs model code: it sends `protocol::Request`s to
-//! the engine worker and renders the `protocol::Event`s that come back.
+//! the engine worker and renders the `protocol::Event`s that come back, through the plain
+//! reducers of `ui_state`.
 
 mod about;
 mod app;
@@ -20,7 +21,6 @@ mod model_bar;
 mod router;
 mod train;
 mod train_settings;
-mod training_view;
 mod webcam;
 
 pub use app::App;

@@ -38,12 +38,18 @@ pub fn ModelBar() -> impl IntoView {
                                 }).collect_view()}
                             </select>
                         })}
-                        {(!trained).then(|| view! {
-                            <p class="notice" role="note" data-testid="untrained-notice">
-                                "This model is untrained: no weights ship with this build yet, so its \
-                                 predictions are random guesses."
-                            </p>
-                        })}
+                        {match (trained, info.notice.clone()) {
+                            (_, Some(notice)) => Some(view! {
+                                <p class="notice" role="note" data-testid="untrained-notice">{notice}</p>
+                            }.into_any()),
+                            (false, None) => Some(view! {
+                                <p class="notice" role="note" data-testid="untrained-notice">
+                                    "This model is untrained: no weights ship with this build yet, so its \
+                                     predictions are random guesses."
+                                </p>
+                            }.into_any()),
+                            (true, None) => None,
+                        }}
                     }.into_any()
                 }
             }}

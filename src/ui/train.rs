@@ -100,7 +100,12 @@ pub fn TrainPage() -> impl IntoView {
 #[component]
 fn SavedRun() -> impl IntoView {
     let engine = expect_context::<EngineClient>();
-    move || {
+    let problem = move || {
+        engine.training.with(|t| t.saved_problem.clone()).map(|m| view! {
+            <p class="notice" role="note" data-testid="saved-run-problem">{m}</p>
+        })
+    };
+    let saved = move || {
         let saved = engine.training.with(|t| t.saved.clone())?;
         let epochs = saved.history.epochs.len();
         let accuracy = saved
@@ -122,7 +127,8 @@ fn SavedRun() -> impl IntoView {
                 <button data-testid="discard-saved" on:click=move |_| engine.send(Request::DiscardCheckpoint)>"Discard"</button>
             </div>
         })
-    }
+    };
+    view! { {problem} {saved} }
 }
 
 #[component]
@@ -189,6 +195,9 @@ fn Progress() -> impl IntoView {
                     <p class=if failed { "error" } else { "notice" } role="alert" data-testid="training-message">{m}</p>
                 })}
                 {t.checkpoint_step.map(|s| view! { <p class="saved">{format!("Checkpoint saved in this browser at step {s}.")}</p> })}
+                {t.checkpoint_failed.clone().map(|m| view! {
+                    <p class="error" role="alert" data-testid="checkpoint-failed">{m} ". Training goes on in memory."</p>
+                })}
             </div>
         })
     }

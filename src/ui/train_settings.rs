@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use web_sys::{DragEvent, File, HtmlInputElement};
 
 use crate::model::Preset;
-use crate::protocol::{DEFAULT_MANIFEST, TrainSettings};
+use crate::protocol::{DEFAULT_MANIFEST, RECIPE_TRANSLATE, TrainSettings};
 
 /// Where the visitor wants the records from.
 #[derive(Clone, Debug, PartialEq)]
@@ -112,10 +112,12 @@ pub fn SettingsForm(settings: RwSignal<TrainSettings>) -> impl IntoView {
             </label>
             <label><input type="checkbox" prop:checked=move || settings.get().flip
                 on:change=move |ev| settings.update(|s| s.flip = checkbox(&ev))/>" Flip"</label>
-            <label><input type="checkbox" prop:checked=move || settings.get().translate
-                on:change=move |ev| settings.update(|s| s.translate = checkbox(&ev))/>" Translate ±2 px"</label>
-            <label><input type="checkbox" prop:checked=move || settings.get().ema
-                on:change=move |ev| settings.update(|s| s.ema = checkbox(&ev))/>" EMA of weights"</label>
+            <label><input type="checkbox" prop:checked=move || settings.get().translate > 0
+                on:change=move |ev| settings.update(|s| {
+                    s.translate = if checkbox(&ev) { RECIPE_TRANSLATE } else { 0 }
+                })/>{format!(" Translate ±{RECIPE_TRANSLATE} px")}</label>
+            <label><input type="checkbox" prop:checked=move || settings.get().lookahead
+                on:change=move |ev| settings.update(|s| s.lookahead = checkbox(&ev))/>" Lookahead (EMA) of weights"</label>
             <label><input type="checkbox" data-testid="train-quick" prop:checked=move || settings.get().subset.is_some()
                 on:change=move |ev| settings.update(|s| s.subset = checkbox(&ev).then_some(s.subset.unwrap_or(5000)))/>
                 " Quick: train on the first "

@@ -3,8 +3,6 @@
 //! saliency overlay. The UI only grabs the square through a 2D canvas; the engine does the rest.
 //! At most one frame is in flight: frames that arrive while the engine is busy are skipped.
 
-use std::collections::VecDeque;
-
 use leptos::html::{Canvas, Video};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -17,16 +15,15 @@ use web_sys::{
 };
 
 use super::bars::bar_rows;
-use super::engine_client::{EngineClient, LiveFrame, LiveResult};
+use super::engine_client::EngineClient;
 use super::explain::{OpacitySlider, SaliencyChoice, SaliencyControls};
 use super::heatmap::{HeatmapCanvas, put_rgba};
 use crate::data::IMAGE_SIDE;
 use crate::protocol::Request;
+use crate::ui_state::LiveResult;
 
 /// Side of the square the UI grabs from the video; the engine area-averages it to 32×32.
 const GRAB_SIDE: u32 = 128;
-/// Frames per second are counted over this window (ms).
-const FPS_WINDOW_MS: f64 = 2000.0;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Facing {
@@ -60,13 +57,6 @@ struct Camera {
     mirror: RwSignal<bool>,
     saliency_on: RwSignal<bool>,
     choice: SaliencyChoice,
-    /// The frame being classified: (request id, when it was sent).
-    in_flight: StoredValue<Option<(u64, f64)>>,
-    /// When the last results arrived, for the frame rate.
-    arrivals: StoredValue<VecDeque<f64>>,
-    fps: RwSignal<f64>,
-    latency_ms: RwSignal<f64>,
-    frames: RwSignal<u64>,
     /// The video's size, for the crop guide.
     video_size: RwSignal<(u32, u32)>,
     /// Bumped on every start/stop so a stale `getUserMedia` answer is dropped.
@@ -88,24 +78,21 @@ pub fn WebcamPanel() -> impl IntoView {
         mirror: RwSignal::new(true),
         saliency_on: RwSignal::new(false),
         choice: SaliencyChoice::new("gradcam"),
-        in_flight: StoredValue::new(None),
-        arrivals: StoredValue::new(VecDeque::new()),
-        fps: RwSignal::new(0.0),
-        latency_ms: RwSignal::new(0.0),
-        frames: RwSignal::new(0),
         video_size: RwSignal::new((0, 0)),
         generation: StoredValue::new(0),
     };
     let opacity = RwSignal::new(0.6);
     let input_canvas = NodeRef::<Canvas>::new();
 
-    // Each answer frees the slot and immediately sends the next frame.
+    // Each answer frees the slot and immediately sends the next frame (the display-frame tick
+    // would otherwise pick it up up to a frame later).
     Effect::new(move || {
-        if let Some(frame) = engine.live.get() {
-            camera.on_result(frame);
+        if engine.live.with(|live| live.can_send()) && camera.running.get_untracked() {
+            camera.send_frame();
         }
     });
-    let latest = move || engine.live.get().and_then(|f| f.result.ok());
+    let latest = move || engine.live.with(|live| live.latest.clone());
+    let live = move |read: fn(&crate::ui_state::LiveView) -> f64| engine.live.with(read);
     Effect::new(move || {
         let rgba = latest().map(|r| r.input_rgba);
         if let Some(canvas) = input_canvas.get() {
@@ -198,7 +185,7 @@ pub fn WebcamPanel() -> impl IntoView {
                     <OpacitySlider opacity testid="live-saliency-opacity"/>
                 </Show>
             </div>
-            {move || camera.message.get().map(|m| view! {
+            {move || camera.message.get().or_else(|| engine.live.with(|l| l.error.clone())).map(|m| view! {
                 <p class="error" role="alert" data-testid="camera-error">{m}</p>
             })}
             <div class="live" class:off=move || !camera.running.get()>
@@ -221,10 +208,10 @@ pub fn WebcamPanel() -> impl IntoView {
                     </figure>
                     <LiveTop result=Signal::derive(latest)/>
                     <p class="stats" data-testid="live-stats"
-                        data-fps=move || format!("{:.2}", camera.fps.get())
-                        data-frames=move || camera.frames.get().to_string()
-                        data-latency=move || format!("{:.1}", camera.latency_ms.get())>
-                        {move || format!("{:.1} fps · {:.0} ms per frame", camera.fps.get(), camera.latency_ms.get())}
+                        data-fps=move || format!("{:.2}", live(|l| l.fps))
+                        data-frames=move || engine.live.with(|l| l.frames).to_string()
+                        data-latency=move || format!("{:.1}", live(|l| l.latency_ms))>
+                        {move || format!("{:.1} fps · {:.0} ms per frame", live(|l| l.fps), live(|l| l.latency_ms))}
                         {move || latest().map(|r| format!(" (engine {:.0} ms)", r.millis))}
                     </p>
                 </div>
@@ -293,9 +280,7 @@ impl Camera {
         video.set_src_object(Some(&stream));
         let _ = video.play();
         self.stream.set_value(Some(stream));
-        self.in_flight.set_value(None);
-        self.arrivals.set_value(VecDeque::new());
-        self.frames.set(0);
+        self.engine.live.update(|live| live.restart());
         self.running.set(true);
         self.tick();
     }
@@ -311,8 +296,7 @@ impl Camera {
         }
         self.starting.set(false);
         self.running.set(false);
-        self.in_flight.set_value(None);
-        self.fps.set(0.0);
+        self.engine.live.update(|live| live.stopped());
     }
 
     fn measure_video(self) {
@@ -327,7 +311,7 @@ impl Camera {
         if !self.running.get_untracked() {
             return;
         }
-        if self.in_flight.get_value().is_none() {
+        if self.engine.live.with_untracked(|live| live.can_send()) {
             self.send_frame();
         }
         request_animation_frame(move || self.tick());
@@ -345,18 +329,18 @@ impl Camera {
             return;
         };
         let id = self.engine.next_id();
-        self.in_flight.set_value(Some((id, now_ms())));
+        self.engine.live.update(|live| live.sent(id, now_ms()));
         let saliency = self
             .saliency_on
             .get_untracked()
             .then(|| untrack(|| self.choice.method()));
-        self.engine.send(Request::Frame {
-            id,
+        let request = Request::Frame {
             width: GRAB_SIDE,
             height: GRAB_SIDE,
             rgba,
             saliency,
-        });
+        };
+        self.engine.send_as(id, request, None);
     }
 
     /// The centre square of the current video frame, mirrored if the view is, as RGBA.
@@ -388,41 +372,6 @@ impl Camera {
         context.restore();
         drawn.ok()?;
         Some(context.get_image_data(0.0, 0.0, g, g).ok()?.data().0)
-    }
-
-    fn on_result(self, frame: LiveFrame) {
-        let Some((id, sent)) = self.in_flight.get_value() else {
-            return;
-        };
-        // Id 0: the engine restarted and the frame in flight is lost.
-        if frame.id != id && frame.id != 0 {
-            return;
-        }
-        self.in_flight.set_value(None);
-        if let Err(message) = &frame.result {
-            self.message.set(Some(message.clone()));
-        }
-        if frame.result.is_ok() {
-            let now = now_ms();
-            self.latency_ms.set(now - sent);
-            self.frames.update(|n| *n += 1);
-            let fps = self.arrivals.try_update_value(|arrivals| {
-                arrivals.push_back(now);
-                while arrivals.front().is_some_and(|&t| now - t > FPS_WINDOW_MS) {
-                    arrivals.pop_front();
-                }
-                match (arrivals.front(), arrivals.len()) {
-                    (Some(&first), n) if n > 1 && now > first => {
-                        (n - 1) as f64 * 1000.0 / (now - first)
-                    }
-                    _ => 0.0,
-                }
-            });
-            self.fps.set(fps.unwrap_or(0.0));
-        }
-        if self.running.get_untracked() {
-            self.send_frame();
-        }
     }
 }
 

@@ -4,6 +4,14 @@ use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage, imageops};
 
 use crate::data::{IMAGE_BYTES, IMAGE_SIDE, interleave};
 
+/// Largest image decoded, in pixels: a 50-megapixel photo (8,660 × 5,773) decodes to 150 MB of
+/// RGB, well inside a 32-bit wasm worker's memory; a file whose header claims more is refused
+/// before anything is allocated (a few hundred bytes can claim 100,000 pixels a side).
+pub const MAX_IMAGE_PIXELS: u64 = 50_000_000;
+/// Largest decoded buffer, in bytes (a 50-megapixel RGBA image is 200 MB; 16-bit channels
+/// would double it).
+pub const MAX_DECODED_BYTES: u64 = 256 * 1024 * 1024;
+
 #[derive(Debug, thiserror::Error)]
 pub enum VisionError {
     #[error("{name}: the file is empty")]
@@ -14,6 +22,17 @@ pub enum VisionError {
     Corrupt { name: String, reason: String },
     #[error("{name}: the image has no pixels")]
     NoPixels { name: String },
+    #[error(
+        "{name}: the image is {width}×{height} pixels ({megapixels:.0} megapixels, {megabytes:.0} MB decoded); the limit is {MAX_IMAGE_PIXELS} pixels and {} MB decoded",
+        MAX_DECODED_BYTES / (1024 * 1024)
+    )]
+    TooLarge {
+        name: String,
+        width: u32,
+        height: u32,
+        megapixels: f64,
+        megabytes: f64,
+    },
     #[error("{name}: {len} bytes are not a {width}×{height} RGBA frame ({expected} bytes)")]
     FrameSize {
         name: String,
@@ -53,6 +72,24 @@ pub fn preprocess(bytes: &[u8], name: &str) -> Result<ModelInput, VisionError> {
         reason: e.to_string(),
     };
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
+    // The header's size, checked before decoding allocates it (`image`'s own default limits do
+    // not apply on the decoder path).
+    let (width, height) = decoder.dimensions();
+    let pixels = u64::from(width) * u64::from(height);
+    let decoded = decoder.total_bytes();
+    if pixels > MAX_IMAGE_PIXELS || decoded > MAX_DECODED_BYTES {
+        return Err(VisionError::TooLarge {
+            name: name_owned(),
+            width,
+            height,
+            megapixels: pixels as f64 / 1e6,
+            megabytes: decoded as f64 / 1e6,
+        });
+    }
+    // And the decoder's own allocations (metadata, frames) under the same cap.
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    decoder.set_limits(limits).map_err(corrupt)?;
     // A missing or unreadable EXIF block is not an error: the image is shown as stored.
     let orientation = decoder
         .orientation()
@@ -242,6 +279,50 @@ mod tests {
         assert!(err.to_string().contains("notes.txt"));
         let png = encode(&RgbImage::new(40, 40), ImageFormat::Png);
         let err = preprocess(&png[..png.len() / 2], "cut.png").unwrap_err();
+        assert!(matches!(err, VisionError::Corrupt { .. }), "{err}");
+    }
+
+    /// A 1×1 PNG whose header claims `width`×`height` (RGB, or 16-bit RGBA when `deep`): a
+    /// valid header with nothing decodable after it.
+    fn png_claiming(width: u32, height: u32, deep: bool) -> Vec<u8> {
+        let mut png = encode(&RgbImage::new(1, 1), ImageFormat::Png);
+        // IHDR's data is bytes 16..29 (width, height, bit depth, colour type, …), its CRC of
+        // the chunk type and data at 29..33.
+        png[16..20].copy_from_slice(&width.to_be_bytes());
+        png[20..24].copy_from_slice(&height.to_be_bytes());
+        if deep {
+            png[24] = 16;
+            png[25] = 6;
+        }
+        let crc = crc32(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        png
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn a_header_claiming_a_huge_image_is_refused_before_decoding() {
+        let bomb = png_claiming(100_000, 100_000, false);
+        assert!(bomb.len() < 200, "{} bytes", bomb.len());
+        let err = preprocess(&bomb, "bomb.png").unwrap_err();
+        assert!(matches!(err, VisionError::TooLarge { width: 100_000, .. }), "{err}");
+        let message = err.to_string();
+        assert!(message.contains("bomb.png") && message.contains("limit"), "{message}");
+        // Under the pixel limit but over the decoded-bytes one (16-bit RGBA, 8 bytes a pixel).
+        let err = preprocess(&png_claiming(8_000, 5_000, true), "deep.png").unwrap_err();
+        assert!(matches!(err, VisionError::TooLarge { .. }), "{err}");
+        // A modest claim passes the check and fails honestly as a corrupt file.
+        let err = preprocess(&png_claiming(64, 64, false), "small.png").unwrap_err();
         assert!(matches!(err, VisionError::Corrupt { .. }), "{err}");
     }
 

@@ -132,6 +132,10 @@ test('WebGPU runs in headless Chromium and agrees with the CPU backend', async (
     assert.equal(cpu.state, 'done');
 
     assert.equal(gpu.top1.split(' ')[0], cpu.top1.split(' ')[0], 'same top-1 class');
+    // Ten logits each, all finite: Math.max over an empty array would pass any bound.
+    assert.equal(gpu.logits.length, 10);
+    assert.equal(cpu.logits.length, 10);
+    assert.ok([...gpu.logits, ...cpu.logits].every(Number.isFinite), 'finite logits');
     const maxDiff = Math.max(...gpu.logits.map((v, i) => Math.abs(v - cpu.logits[i])));
     assert.ok(maxDiff <= 1e-3, `logits differ by ${maxDiff}`);
 

@@ -40,6 +40,9 @@ async function pageReport(page) {
 
 function assertSameFigures(name, shown, cli) {
   assert.deepEqual(shown.confusion, cli.confusion, `${name}: confusion matrix`);
+  // One F1 and one ROC-AUC per class (forEach over an empty list would check nothing).
+  assert.equal(shown.f1.length, 10, `${name}: F1 per class`);
+  assert.equal(shown.auc.length, 10, `${name}: ROC-AUC per class`);
   shown.f1.forEach((f1, c) => assert.ok(Math.abs(f1 - cli.per_class[c].f1) < 1e-9, `${name} F1 of ${CLASS_NAMES[c]}: ${f1} vs ${cli.per_class[c].f1}`));
   // The probabilities come from the same network on another build of the same CPU backend: the
   // ranking behind ROC-AUC may differ in the last float bits, not more.

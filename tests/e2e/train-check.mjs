@@ -12,8 +12,8 @@ try {
   await waitReady(page, 300_000);
   await page.click('summary');
   await page.click('[data-testid="check-training"]');
-  await page.waitForSelector('[data-testid="train-check-json"], [data-testid="engine-error"]', { timeout: 900_000 });
-  const error = await page.$('[data-testid="engine-error"]');
+  await page.waitForSelector('[data-testid="train-check-json"], [data-testid="benchmark-error"]', { timeout: 900_000 });
+  const error = await page.$('[data-testid="benchmark-error"]');
   if (error) throw new Error(await error.textContent());
   console.log(await page.textContent('[data-testid="train-check-json"]'));
 } finally {

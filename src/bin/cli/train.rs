@@ -6,6 +6,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use pinhole::data::{Split, load_split};
 use pinhole::model::{Preset, save_weights};
+use pinhole::protocol::{RECIPE_TRANSLATE, TrainSettings};
 use pinhole::train::{TrainConfig, Trainer, accuracy, confusion_matrix};
 
 use super::{Backend, write_atomically};
@@ -38,6 +39,12 @@ pub struct TrainArgs {
     bias_scaler: f64,
     #[arg(long, default_value_t = 0.2)]
     label_smoothing: f32,
+    /// No random horizontal flips.
+    #[arg(long)]
+    no_flip: bool,
+    /// Largest random translation in pixels (0: none).
+    #[arg(long, default_value_t = RECIPE_TRANSLATE)]
+    translate: usize,
     /// Random init instead of identity init for the first channels of each conv.
     #[arg(long)]
     no_dirac: bool,
@@ -66,7 +73,29 @@ pub struct TrainArgs {
     backend: Backend,
 }
 
+impl TrainArgs {
+    /// The flags the page's training form also has, in its vocabulary.
+    fn settings(&self) -> TrainSettings {
+        TrainSettings {
+            preset: self.preset,
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            lr: self.lr,
+            label_smoothing: self.label_smoothing,
+            flip: !self.no_flip,
+            translate: self.translate,
+            lookahead: !self.no_lookahead,
+            seed: self.seed,
+            subset: self.limit,
+            patience: None,
+        }
+    }
+}
+
 pub fn run(args: TrainArgs) -> Result<(), String> {
+    if args.batch_size == 0 || args.epochs == 0 {
+        return Err("--batch-size and --epochs must be at least 1".into());
+    }
     let device = args.backend.device()?.autodiff();
     let mut train = load_split(&args.data, Split::Train).map_err(|e| e.to_string())?;
     if let Some(limit) = args.limit {
@@ -89,17 +118,13 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
         )
         .map_err(|e| e.to_string())?
     } else {
-        let mut config = TrainConfig::new(args.preset);
-        config.epochs = args.epochs;
-        config.batch_size = args.batch_size;
-        config.lr = args.lr;
-        config.seed = args.seed;
+        // The page's settings, converted as the page converts them; then the expert knobs only
+        // the CLI has.
+        let mut config = TrainConfig::from(&args.settings());
         config.momentum = args.momentum;
         config.weight_decay = args.weight_decay;
         config.bias_scaler = args.bias_scaler;
-        config.label_smoothing = args.label_smoothing;
         config.dirac = !args.no_dirac;
-        config.lookahead = !args.no_lookahead;
         config.batch_norm_scale = args.batch_norm_scale;
         Trainer::new(config, &train, &device)
     };
@@ -142,7 +167,8 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
         let seconds = start.elapsed().as_secs_f64();
         let model = trainer.inference_model();
         let test_device = device.clone().inner();
-        let confusion = confusion_matrix(&model, &test, 500, false, &test_device)?;
+        let confusion = confusion_matrix(&model, &test, 500, false, &test_device)
+            .map_err(|e| e.to_string())?;
         let test_accuracy = accuracy(&confusion);
         let line = serde_json::json!({
             "epoch": epoch + 1,

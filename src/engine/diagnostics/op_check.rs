@@ -7,7 +7,9 @@ use burn::tensor::module::{conv2d, max_pool2d};
 use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::yield_now;
+use crate::engine::EngineError;
+use crate::engine::worker::yield_now;
+use crate::model::read_floats;
 use crate::protocol::OpCheck;
 use crate::train::SplitMix64;
 
@@ -139,7 +141,7 @@ fn random(shape: [usize; 4], rng: &mut SplitMix64) -> TensorData {
 }
 
 /// The gradient of `sum(layer(inputs) · r)` with respect to every input, on `device`.
-async fn gradients(case: &Case, device: &Device) -> Result<Vec<Vec<f32>>, String> {
+async fn gradients(case: &Case, device: &Device) -> Result<Vec<Vec<f32>>, EngineError> {
     let mut rng = SplitMix64(42);
     let device = device.clone().autodiff();
     let inputs: Vec<Tensor<4>> = case
@@ -152,19 +154,15 @@ async fn gradients(case: &Case, device: &Device) -> Result<Vec<Vec<f32>>, String
     let grads = (out * r).sum().backward();
     let mut all = Vec::new();
     for input in &inputs {
-        let grad = input.grad(&grads).ok_or("no gradient")?;
-        all.push(
-            grad.into_data_async()
-                .await
-                .map_err(|e| format!("{e:?}"))?
-                .try_to_vec::<f32>()
-                .map_err(|e| format!("{e:?}"))?,
-        );
+        let grad = input
+            .grad(&grads)
+            .ok_or_else(|| EngineError::Device(format!("{}: no gradient", case.name)))?;
+        all.push(read_floats(grad, &format!("the {} gradient", case.name)).await?);
     }
     Ok(all)
 }
 
-pub async fn run(device: &Device) -> Result<Vec<OpCheck>, String> {
+pub async fn run(device: &Device) -> Result<Vec<OpCheck>, EngineError> {
     let cpu = Device::flex();
     let mut checks = Vec::new();
     for case in cases() {

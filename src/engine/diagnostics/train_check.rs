@@ -8,10 +8,11 @@ use burn::module::Module;
 use burn::tensor::Device;
 use safetensors::SafeTensors;
 
-use super::{post, yield_now};
 use crate::data::CifarRecord;
-use crate::model::{Classifier, Preset, save_safetensors, to_device_async};
-use crate::protocol::{BackendKind, Event, StepCheck, TensorDiff, TrainingCheck};
+use crate::engine::EngineError;
+use crate::engine::worker::{Reporter, yield_now};
+use crate::model::{Classifier, Preset, read_scalar, save_safetensors, to_device_async};
+use crate::protocol::{BackendKind, StepCheck, TensorDiff, TrainingCheck};
 use crate::train::{TrainConfig, Trainer};
 
 /// Largest loss difference, relative to the CPU's loss, that still counts as agreeing.
@@ -24,26 +25,26 @@ pub async fn run(
     records: &[CifarRecord],
     device: &Device,
     backend: BackendKind,
-) -> Result<TrainingCheck, String> {
-    post(&Event::Busy {
-        message: format!(
+,
+    reporter: Reporter,
+) -> Result<TrainingCheck, EngineError> {
+    reporter.step(
+        format!(
             "Checking {preset} training on {} against the CPU…",
             backend.label()
         ),
-    });
+        0,
+        0,
+    );
     let batch = batch.clamp(1, records.len());
     let mut config = TrainConfig::new(preset);
     config.batch_size = batch;
     config.epochs = steps + 2;
     let cpu = Device::flex().autodiff();
     let mut reference = Trainer::new(config, records, &cpu);
-    let start = reference
-        .checkpoint_async()
-        .await
-        .map_err(|e| e.to_string())?;
+    let start = reference.checkpoint_async().await?;
     let here = device.clone().autodiff();
-    let mut other = Trainer::resume(&start, "the CPU's network", records.len(), &here)
-        .map_err(|e| e.to_string())?;
+    let mut other = Trainer::resume(&start, "the CPU's network", records.len(), &here)?;
     let order: Vec<usize> = (0..batch).collect();
     let mut checks = Vec::with_capacity(steps);
     let mut momentum = Vec::new();
@@ -59,9 +60,8 @@ pub async fn run(
         });
         if step == steps.div_ceil(2) {
             let before = other.velocity_network();
-            let saved = other.checkpoint_async().await.map_err(|e| e.to_string())?;
-            other = Trainer::resume(&saved, "the checkpoint saved here", records.len(), &here)
-                .map_err(|e| e.to_string())?;
+            let saved = other.checkpoint_async().await?;
+            other = Trainer::resume(&saved, "the checkpoint saved here", records.len(), &here)?;
             momentum = compare(&before, &other.velocity_network()).await?;
         }
         yield_now().await;
@@ -87,30 +87,29 @@ async fn read_loss(
     trainer: &mut Trainer,
     order: &[usize],
     records: &[CifarRecord],
-) -> Result<f32, String> {
-    let values = trainer
-        .train_step(order, records)
-        .loss
-        .into_data_async()
-        .await
-        .map_err(|e| format!("a training step failed: {e:?}"))?
-        .try_to_vec::<f32>()
-        .map_err(|e| format!("unexpected loss: {e:?}"))?;
-    Ok(values[0])
+) -> Result<f32, EngineError> {
+    let loss = trainer.train_step(order, records).loss;
+    Ok(read_scalar(loss, "the loss").await?)
 }
 
 /// Every tensor of `other` against `reference`, worst (relative to its scale) first.
-async fn compare(reference: &Classifier, other: &Classifier) -> Result<Vec<TensorDiff>, String> {
+async fn compare(
+    reference: &Classifier,
+    other: &Classifier,
+) -> Result<Vec<TensorDiff>, EngineError> {
     let host = |model: &Classifier| {
         let model = model.valid();
         async move {
             let host = to_device_async(&model, &Device::flex()).await?;
-            save_safetensors(&host).map_err(|e| e.to_string())
+            Ok::<_, EngineError>(save_safetensors(&host)?)
         }
     };
     let (a, b) = (host(reference).await?, host(other).await?);
-    let a = SafeTensors::deserialize(&a).map_err(|e| e.to_string())?;
-    let b = SafeTensors::deserialize(&b).map_err(|e| e.to_string())?;
+    let unreadable = |e: safetensors::SafeTensorError| {
+        EngineError::Device(format!("the networks could not be compared ({e})"))
+    };
+    let a = SafeTensors::deserialize(&a).map_err(unreadable)?;
+    let b = SafeTensors::deserialize(&b).map_err(unreadable)?;
     let floats = |bytes: &[u8]| -> Vec<f32> {
         bytes
             .chunks_exact(4)

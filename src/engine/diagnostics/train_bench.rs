@@ -4,10 +4,11 @@
 
 use burn::tensor::Device;
 
-use super::{now_ms, post, yield_now};
 use crate::data::{CifarRecord, IMAGE_BYTES};
-use crate::model::Preset;
-use crate::protocol::{BackendKind, Event, TrainingBenchmarkResult};
+use crate::engine::EngineError;
+use crate::engine::worker::{Reporter, now_ms, yield_now};
+use crate::model::{Preset, read_scalar};
+use crate::protocol::{BackendKind, TrainingBenchmarkResult};
 use crate::train::{SplitMix64, TrainConfig, Trainer};
 
 pub async fn run(
@@ -16,7 +17,8 @@ pub async fn run(
     steps: usize,
     device: &Device,
     backend: BackendKind,
-) -> Result<Vec<TrainingBenchmarkResult>, String> {
+    reporter: Reporter,
+) -> Result<Vec<TrainingBenchmarkResult>, EngineError> {
     let mut rng = SplitMix64(7);
     let records: Vec<CifarRecord> = (0..batch)
         .map(|_| CifarRecord {
@@ -29,9 +31,11 @@ pub async fn run(
     let all: Vec<usize> = (0..batch).collect();
     let mut results = Vec::new();
     for &preset in presets {
-        post(&Event::Busy {
-            message: format!("Timing {preset} training steps on {}…", backend.label()),
-        });
+        reporter.step(
+            format!("Timing {preset} training steps on {}…", backend.label()),
+            0,
+            0,
+        );
         let mut config = TrainConfig::new(preset);
         config.batch_size = batch;
         // Enough steps that the schedule never ends inside the benchmark.
@@ -41,12 +45,7 @@ pub async fn run(
         // The first step compiles shaders and sizes buffers: not timed.
         for i in 0..=steps {
             let start = now_ms();
-            trainer
-                .train_step(&all, &records)
-                .loss
-                .into_data_async()
-                .await
-                .map_err(|e| format!("benchmark step failed: {e:?}"))?;
+            read_scalar(trainer.train_step(&all, &records).loss, "the loss").await?;
             if i > 0 {
                 times.push(now_ms() - start);
             }

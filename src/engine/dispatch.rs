@@ -1,0 +1,214 @@
+//! The engine's request loop: waits for `Start` (requests sent before it wait too, then run in
+//! order), then hands each request to the job that owns it and posts its one outcome. Between
+//! requests it advances the long jobs: an evaluation first (a visitor waits for it), then
+//! training.
+
+use std::collections::VecDeque;
+
+use futures::StreamExt;
+use futures::channel::mpsc::{TryRecvError, UnboundedReceiver};
+
+use super::EngineError;
+use super::diagnostics;
+use super::inference::Inference;
+use super::insight::Insight;
+use super::model_store::{ModelStore, export};
+use super::training_jobs::{Training, post_saved_run};
+use super::worker::{Reporter, finish, yield_now};
+use crate::protocol::{Envelope, Reply, Request};
+
+struct Engine {
+    store: ModelStore,
+    training: Training,
+    insight: Insight,
+}
+
+pub async fn run(mut requests: UnboundedReceiver<Envelope>) {
+    let mut early = VecDeque::new();
+    let (start_id, backend, notice) = loop {
+        match requests.next().await {
+            Some(Envelope {
+                id,
+                request: Request::Start { backend, notice },
+            }) => break (id, backend, notice),
+            Some(other) => early.push_back(other),
+            None => return,
+        }
+    };
+    let store = ModelStore::start(backend, notice, Reporter::new(start_id)).await;
+    let mut engine = Engine {
+        store,
+        training: Training::default(),
+        insight: Insight::default(),
+    };
+    post_saved_run().await;
+    finish(start_id, Ok(Reply::Done));
+    loop {
+        let envelope = if let Some(envelope) = early.pop_front() {
+            Some(envelope)
+        } else if engine.training.running() || engine.insight.evaluating() {
+            // Between steps: let queued requests (Pause, Classify…) in, then work on.
+            yield_now().await;
+            match requests.try_recv() {
+                Ok(envelope) => Some(envelope),
+                Err(TryRecvError::Closed) => return,
+                Err(TryRecvError::Empty) => None,
+            }
+        } else {
+            match requests.next().await {
+                Some(envelope) => Some(envelope),
+                None => return,
+            }
+        };
+        match envelope {
+            Some(Envelope { id, request }) => {
+                if let Some(outcome) = engine.handle(Reporter::new(id), request).await {
+                    finish(id, outcome.map_err(Into::into));
+                }
+            }
+            None if engine.insight.evaluating() => engine.insight.tick().await,
+            None => engine.training.tick().await,
+        }
+    }
+}
+
+impl Engine {
+    /// The request's outcome, or `None` when it became a long job (a training run, an
+    /// evaluation) that sends its outcome when it ends.
+    async fn handle(
+        &mut self,
+        reporter: Reporter,
+        request: Request,
+    ) -> Option<Result<Reply, EngineError>> {
+        let store = &mut self.store;
+        let (device, kind) = (store.device.clone(), store.status.kind);
+        let inference = Inference {
+            model: &store.model,
+            device: &store.device,
+        };
+        Some(match request {
+            Request::Start { .. } => Err(EngineError::InvalidRequest(
+                "the engine is already started".into(),
+            )),
+            Request::Classify { name, bytes } => inference.classify(name, &bytes).await,
+            Request::Explain {
+                pixels,
+                class,
+                method,
+            } => inference.explain(&pixels, class, method).await,
+            Request::Frame {
+                width,
+                height,
+                rgba,
+                saliency,
+            } => inference.frame(width, height, rgba, saliency).await,
+            Request::SwitchBackend { backend } => {
+                store.switch(backend).await;
+                Ok(Reply::Done)
+            }
+            Request::SelectModel { preset } => {
+                store.select(preset, reporter).await.map(|()| Reply::Done)
+            }
+            Request::ImportWeights { name, bytes } => {
+                store.import(name, bytes).map(|()| Reply::Done)
+            }
+            Request::UseTrainedModel => match self.training.trained() {
+                Ok((model, name, card)) => store
+                    .take_trained(model, name, card)
+                    .await
+                    .map(|()| Reply::Done),
+                Err(e) => Err(e),
+            },
+            Request::ExportWeights { format, trained } => {
+                let model = match trained {
+                    true => self.training.trained().map(|(model, ..)| model),
+                    false => Ok(store.model.clone()),
+                };
+                let what = if trained { "trained" } else { "model" };
+                match model {
+                    Ok(model) => export(&model, format, what)
+                        .await
+                        .map(|(file_name, bytes)| Reply::WeightsExported { file_name, bytes }),
+                    Err(e) => Err(e),
+                }
+            }
+            Request::Train { source, settings } => {
+                let started = self
+                    .training
+                    .start(reporter, source, settings, None, &device, kind)
+                    .await;
+                return started.err().map(Err);
+            }
+            Request::ResumeCheckpoint => {
+                let started = match self.training.saved_run().await {
+                    Ok((source, settings, saved)) => {
+                        self.training
+                            .start(reporter, source, settings, Some(saved), &device, kind)
+                            .await
+                    }
+                    Err(e) => Err(e),
+                };
+                return started.err().map(Err);
+            }
+            Request::PauseTraining => self.training.pause().await,
+            Request::ResumeTraining => self.training.resume(),
+            Request::StopTraining => self.training.stop().await,
+            Request::DiscardCheckpoint => self.training.discard_saved().await,
+            Request::Benchmark {
+                presets,
+                batch,
+                runs,
+            } => diagnostics::benchmark(&presets, batch, runs, &device, kind, reporter).await,
+            Request::BenchmarkTraining {
+                presets,
+                batch,
+                steps,
+            } => {
+                diagnostics::benchmark_training(&presets, batch, steps, &device, kind, reporter)
+                    .await
+            }
+            Request::CheckTraining {
+                presets,
+                batch,
+                steps,
+            } => {
+                let sets = &mut self.insight.sets;
+                diagnostics::check_training(&presets, batch, steps, &device, kind, sets, reporter)
+                    .await
+            }
+            Request::Evaluate { set, limit, tta } => {
+                let (model, name) = (store.model.clone(), store.model_name());
+                let started = self
+                    .insight
+                    .evaluate(reporter, set, limit, tta, model, name, device)
+                    .await;
+                return started.err().map(Err);
+            }
+            Request::CancelEvaluation => match self.insight.cancel("cancelled by the visitor") {
+                true => Ok(Reply::Done),
+                false => Err(EngineError::Unavailable("no evaluation is running".into())),
+            },
+            Request::RecordImages { set, indices } => {
+                self.insight.record_images(set, &indices, reporter).await
+            }
+            Request::ExploreData { set } => self.insight.explore(set, reporter).await,
+            Request::Augment {
+                set,
+                index,
+                flip,
+                dx,
+                dy,
+            } => {
+                self.insight
+                    .augment(set, index, flip, (dx, dy), reporter)
+                    .await
+            }
+            Request::Inspect { image } => {
+                let model = store.model.clone();
+                self.insight
+                    .inspect(image, &model, &device, reporter)
+                    .await
+            }
+        })
+    }
+}

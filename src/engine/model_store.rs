@@ -1,0 +1,259 @@
+//! The model store: the device and backend, the shipped weights, and the classifier's network
+//! with its weights file and card. Everything that changes which network classifies, or where
+//! it runs, goes through here, and each change is pushed to the page (`Backend`, `Model`).
+
+use burn::module::Module;
+use burn::tensor::Device;
+
+use super::backend::{self, INIT_SEED};
+use super::fetch::fetch_bytes;
+use super::shipped::ShippedIndex;
+use super::worker::{Reporter, post};
+use super::EngineError;
+use crate::model::{Classifier, Preset, load_any_weights, save_safetensors, save_weights, to_device_async};
+use crate::protocol::{BackendKind, BackendStatus, Event, ModelCard, ModelInfo, WeightsFormat};
+
+pub struct ModelStore {
+    pub device: Device,
+    pub status: BackendStatus,
+    /// The WebGPU device once acquired and self-tested; `Err` holds why it is unusable.
+    webgpu: Option<Result<Device, String>>,
+    shipped: ShippedIndex,
+    pub preset: Preset,
+    /// The weights file and its bytes, kept so a backend switch can rebuild the model.
+    weights: Option<(String, Vec<u8>)>,
+    /// What is known about the weights (the About page).
+    card: ModelCard,
+    /// Why the network is not the one asked for.
+    notice: Option<String>,
+    pub model: Classifier,
+}
+
+const CPU_DETAIL: &str = "Burn flex (WebAssembly SIMD)";
+
+impl ModelStore {
+    /// The backend (WebGPU unless the CPU is asked for or WebGPU fails its self-test), then the
+    /// default shipped network. `notice` (from the UI, e.g. why the engine was restarted) wins
+    /// over the engine's own.
+    pub async fn start(
+        requested: Option<BackendKind>,
+        notice: Option<String>,
+        reporter: Reporter,
+    ) -> Self {
+        let cpu = backend::cpu();
+        let mut store = ModelStore {
+            device: cpu.clone(),
+            status: BackendStatus {
+                kind: BackendKind::Cpu,
+                detail: CPU_DETAIL.into(),
+                notice: None,
+            },
+            webgpu: None,
+            shipped: ShippedIndex::default(),
+            preset: Preset::Fast,
+            weights: None,
+            card: ModelCard::default(),
+            notice: None,
+            model: Classifier::new(Preset::Fast, &cpu),
+        };
+        if requested != Some(BackendKind::Cpu) {
+            reporter.step("Checking WebGPU…", 0, 0);
+            store.use_backend(BackendKind::WebGpu).await;
+        }
+        if notice.is_some() {
+            store.status.notice = notice;
+        }
+        post(&Event::Backend {
+            status: store.status.clone(),
+        });
+        let index = ShippedIndex::fetch().await;
+        let problem = index.as_ref().err().map(|e| {
+            format!("Could not read the list of shipped weights ({e}); the model is untrained.")
+        });
+        store.shipped = index.unwrap_or_default();
+        let preset = store.shipped.default_preset();
+        // A failure is in the model's notice; the engine starts all the same.
+        let _ = store.select(preset, reporter).await;
+        if let Some(problem) = problem {
+            store.notice = Some(problem);
+            store.post_model();
+        }
+        store
+    }
+
+    /// Moves the network to another backend.
+    pub async fn switch(&mut self, kind: BackendKind) {
+        self.use_backend(kind).await;
+        self.rebuild_model();
+        post(&Event::Backend {
+            status: self.status.clone(),
+        });
+        self.post_model();
+    }
+
+    /// Moves to `kind`, falling back to the CPU (with the reason as the notice) if WebGPU fails.
+    async fn use_backend(&mut self, kind: BackendKind) {
+        if kind == BackendKind::WebGpu && self.webgpu.is_none() {
+            self.webgpu = Some(backend::init_webgpu().await.map_err(|e| e.to_string()));
+        }
+        let webgpu = match kind {
+            BackendKind::WebGpu => self.webgpu.clone(),
+            BackendKind::Cpu => None,
+        };
+        match webgpu {
+            Some(Ok(device)) => {
+                self.device = device;
+                self.status = BackendStatus {
+                    kind: BackendKind::WebGpu,
+                    detail: backend::webgpu_detail(),
+                    notice: None,
+                };
+            }
+            Some(Err(reason)) => self.use_cpu(Some(format!("Running on the CPU: {reason}."))),
+            None => self.use_cpu(None),
+        }
+    }
+
+    fn use_cpu(&mut self, notice: Option<String>) {
+        self.device = backend::cpu();
+        self.status = BackendStatus {
+            kind: BackendKind::Cpu,
+            detail: CPU_DETAIL.into(),
+            notice,
+        };
+    }
+
+    /// The shipped weights of `preset`, or an untrained network when none ship. When the
+    /// weights cannot be fetched the network is untrained and says so.
+    pub async fn select(&mut self, preset: Preset, reporter: Reporter) -> Result<(), EngineError> {
+        self.preset = preset;
+        self.weights = None;
+        self.card = untrained_card(preset);
+        self.notice = None;
+        let mut result = Ok(());
+        if let Some(shipped) = self.shipped.get(preset).cloned() {
+            reporter.step(format!("Loading {preset} weights…"), 0, 0);
+            let url = format!("weights/{}", shipped.file);
+            match fetch_bytes(&url).await {
+                Ok(bytes) => {
+                    self.weights = Some((shipped.file.clone(), bytes));
+                    self.card = ShippedIndex::card(&shipped).await;
+                }
+                Err(e) => {
+                    let e = e.then(format!("The {preset} network is untrained."));
+                    self.notice = Some(e.to_string());
+                    result = Err(e);
+                }
+            }
+        }
+        self.rebuild_model();
+        self.post_model();
+        result
+    }
+
+    /// A weights file (either format) becomes the classifier's network; a bad file leaves the
+    /// current one.
+    pub fn import(&mut self, name: String, bytes: Vec<u8>) -> Result<(), EngineError> {
+        let model = load_any_weights(&bytes, &name, &backend::cpu())
+            .map_err(|e| EngineError::from(e).then("The current model is unchanged."))?;
+        self.preset = model.preset();
+        self.model = model.to_device(&self.device);
+        self.card = ModelCard {
+            origin: format!("imported from {name}"),
+            notes: Some(
+                "An imported file carries no model card: run Evaluate for its accuracy.".into(),
+            ),
+            ..ModelCard::default()
+        };
+        self.notice = None;
+        self.weights = Some((name, bytes));
+        self.post_model();
+        Ok(())
+    }
+
+    /// A trained network becomes the classifier's, kept as bytes too so that a backend switch
+    /// rebuilds it like shipped weights.
+    pub async fn take_trained(
+        &mut self,
+        model: Classifier,
+        name: String,
+        card: ModelCard,
+    ) -> Result<(), EngineError> {
+        let host = to_device_async(&model, &backend::cpu()).await?;
+        let bytes = save_weights(host.clone())?;
+        self.preset = host.preset();
+        self.weights = Some((name, bytes));
+        self.card = card;
+        self.notice = None;
+        self.model = host.to_device(&self.device);
+        self.post_model();
+        Ok(())
+    }
+
+    /// Builds the network for the current preset and weights on the current device. Weights are
+    /// loaded on the CPU and then moved, so that every backend starts from identical numbers.
+    fn rebuild_model(&mut self) {
+        let cpu = backend::cpu();
+        let loaded = match &self.weights {
+            Some((file, bytes)) => match load_any_weights(bytes, file, &cpu) {
+                Ok(model) => Some(model),
+                Err(e) => {
+                    self.notice = Some(format!("{e}; using an untrained {} network.", self.preset));
+                    self.weights = None;
+                    self.card = untrained_card(self.preset);
+                    None
+                }
+            },
+            None => None,
+        };
+        let model = loaded.unwrap_or_else(|| {
+            cpu.seed(INIT_SEED);
+            Classifier::new(self.preset, &cpu)
+        });
+        self.model = model.to_device(&self.device);
+    }
+
+    pub fn post_model(&self) {
+        post(&Event::Model {
+            info: ModelInfo {
+                card: self.card.clone(),
+                preset: self.preset,
+                parameters: self.model.num_params(),
+                weights_file: self.weights.as_ref().map(|(file, _)| file.clone()),
+                shipped: self.shipped.models.iter().map(|m| m.preset).collect(),
+                notice: self.notice.clone(),
+            },
+        });
+    }
+
+    /// The loaded network in words, e.g. "fast.bin (fast)".
+    pub fn model_name(&self) -> String {
+        match &self.weights {
+            Some((file, _)) => format!("{file} ({})", self.preset),
+            None => format!("untrained {}", self.preset),
+        }
+    }
+}
+
+/// A network as a file named after its preset and `what` it is ("model", "trained").
+pub async fn export(
+    model: &Classifier,
+    format: WeightsFormat,
+    what: &str,
+) -> Result<(String, Vec<u8>), EngineError> {
+    let host = to_device_async(model, &backend::cpu()).await?;
+    let preset = host.preset();
+    let bytes = match format {
+        WeightsFormat::Safetensors => save_safetensors(&host)?,
+        WeightsFormat::Pinhole => save_weights(host)?,
+    };
+    Ok((format!("pinhole-{preset}-{what}.{}", format.extension()), bytes))
+}
+
+fn untrained_card(preset: Preset) -> ModelCard {
+    ModelCard {
+        origin: format!("untrained {preset} network (random initialisation)"),
+        notes: Some("No weights are loaded: predictions are guesses until it is trained.".into()),
+        ..ModelCard::default()
+    }
+}

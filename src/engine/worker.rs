@@ -1,0 +1,74 @@
+//! The worker's side of `postMessage`, its clock and its yield: the only place that posts.
+
+use wasm_bindgen::prelude::*;
+use web_sys::DedicatedWorkerGlobalScope;
+
+use crate::protocol::{Event, Outcome, Progress, RequestId};
+
+/// Sends an event to the UI.
+pub fn post(event: &Event) {
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    match serde_wasm_bindgen::to_value(event) {
+        Ok(value) => {
+            if let Err(e) = scope.post_message(&value) {
+                web_sys::console::error_2(&"engine could not post an event".into(), &e);
+            }
+        }
+        Err(e) => {
+            web_sys::console::error_1(&format!("engine could not encode an event: {e}").into())
+        }
+    }
+}
+
+/// Sends request `id`'s one outcome.
+pub fn finish(id: RequestId, outcome: Outcome) {
+    post(&Event::Outcome { id, outcome });
+}
+
+/// Progress of one request: the handle its work reports through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reporter {
+    pub id: RequestId,
+}
+
+impl Reporter {
+    pub fn new(id: RequestId) -> Self {
+        Reporter { id }
+    }
+
+    pub fn progress(&self, progress: Progress) {
+        post(&Event::Progress { id: self.id, progress });
+    }
+
+    /// A step of slow work; `total` 0 when unknown.
+    pub fn step(&self, message: impl Into<String>, done: usize, total: usize) {
+        self.progress(Progress::Step {
+            message: message.into(),
+            done,
+            total,
+        });
+    }
+}
+
+/// Milliseconds since the worker started (monotonic).
+pub fn now_ms() -> f64 {
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    scope
+        .performance()
+        .map(|p| p.now())
+        .unwrap_or_else(js_sys::Date::now)
+}
+
+/// Lets the worker's event loop run (so `onmessage` can queue requests) before going on.
+pub async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        if scope
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .is_err()
+        {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
