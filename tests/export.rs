@@ -30,7 +30,10 @@ fn running_statistics(model: &Classifier) -> Option<(Vec<f32>, Vec<f32>)> {
     };
     let norm = &net.groups[0].norm1;
     let read = |t: burn::tensor::Tensor<1>| t.into_data().try_to_vec::<f32>().unwrap();
-    Some((read(norm.running_mean.value()), read(norm.running_var.value())))
+    Some((
+        read(norm.running_mean.value()),
+        read(norm.running_var.value()),
+    ))
 }
 
 /// A network whose batch-norm statistics have moved away from their defaults, so a format that

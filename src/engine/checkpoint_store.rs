@@ -43,7 +43,9 @@ async fn open_store(
 
 /// Replaces the saved run.
 pub async fn save(summary: &CheckpointSummary, bytes: &[u8]) -> Result<(), EngineError> {
-    save_record(summary, bytes).await.map_err(EngineError::Storage)
+    save_record(summary, bytes)
+        .await
+        .map_err(EngineError::Storage)
 }
 
 /// The saved run, if any. A record this version cannot read counts as none (and says why in

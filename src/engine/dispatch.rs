@@ -205,9 +205,7 @@ impl Engine {
             }
             Request::Inspect { image } => {
                 let model = store.model.clone();
-                self.insight
-                    .inspect(image, &model, &device, reporter)
-                    .await
+                self.insight.inspect(image, &model, &device, reporter).await
             }
         })
     }

@@ -4,7 +4,7 @@
 use crate::data::{ManifestError, RecordError, ShardError, SourceError};
 use crate::model::{ReadbackError, WeightsError};
 use crate::protocol::{Failure, FailureKind};
-use crate::train::CheckpointError;
+use crate::train::{CheckpointError, DivergedError};
 use crate::vision::VisionError;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +25,8 @@ pub enum EngineError {
     Source(#[from] SourceError),
     #[error(transparent)]
     Readback(#[from] ReadbackError),
+    #[error(transparent)]
+    Diverged(#[from] DivergedError),
     /// A fetch failed: network error, HTTP status, unreadable body.
     #[error("{0}")]
     Network(String),
@@ -70,7 +72,9 @@ impl EngineError {
             EngineError::Manifest(_) | EngineError::Shard(_) | EngineError::Network(_) => {
                 FailureKind::Data
             }
-            EngineError::Readback(_) | EngineError::Device(_) => FailureKind::Device,
+            EngineError::Readback(_) | EngineError::Device(_) | EngineError::Diverged(_) => {
+                FailureKind::Device
+            }
             EngineError::Storage(_) => FailureKind::Storage,
             EngineError::Unavailable(_) => FailureKind::Unavailable,
             EngineError::Cancelled(_) => FailureKind::Cancelled,
@@ -97,7 +101,10 @@ mod tests {
         .into();
         let failure = Failure::from(image.then("Nothing else changed."));
         assert_eq!(failure.kind, FailureKind::InvalidInput);
-        assert_eq!(failure.message, "cat.png: the file is empty. Nothing else changed.");
+        assert_eq!(
+            failure.message,
+            "cat.png: the file is empty. Nothing else changed."
+        );
 
         let shard: EngineError = ShardError::Hash {
             file: "train-000.bin".into(),
@@ -110,8 +117,14 @@ mod tests {
 
         let cases = [
             (EngineError::Storage("quota".into()), FailureKind::Storage),
-            (EngineError::Unavailable("no run".into()), FailureKind::Unavailable),
-            (EngineError::Cancelled("replaced".into()), FailureKind::Cancelled),
+            (
+                EngineError::Unavailable("no run".into()),
+                FailureKind::Unavailable,
+            ),
+            (
+                EngineError::Cancelled("replaced".into()),
+                FailureKind::Cancelled,
+            ),
             (EngineError::Network("HTTP 404".into()), FailureKind::Data),
             (EngineError::Device("lost".into()), FailureKind::Device),
         ];

@@ -71,7 +71,10 @@ impl Inference<'_> {
         let input = preprocess_rgba(width, height, rgba, "camera frame")?;
         let top = top_k(&self.logits("the camera frame", &input.pixels).await?, 3);
         let heatmap = match method {
-            Some(method) => Some(self.heatmap(&input.pixels, top[0].class_index, method).await?),
+            Some(method) => Some(
+                self.heatmap(&input.pixels, top[0].class_index, method)
+                    .await?,
+            ),
             None => None,
         };
         Ok(Reply::FrameClassified {

@@ -5,12 +5,14 @@
 use burn::module::Module;
 use burn::tensor::Device;
 
+use super::EngineError;
 use super::backend::{self, INIT_SEED};
 use super::fetch::fetch_bytes;
 use super::shipped::ShippedIndex;
 use super::worker::{Reporter, post};
-use super::EngineError;
-use crate::model::{Classifier, Preset, load_any_weights, save_safetensors, save_weights, to_device_async};
+use crate::model::{
+    Classifier, Preset, load_any_weights, save_safetensors, save_weights, to_device_async,
+};
 use crate::protocol::{BackendKind, BackendStatus, Event, ModelCard, ModelInfo, WeightsFormat};
 
 pub struct ModelStore {
@@ -247,7 +249,10 @@ pub async fn export(
         WeightsFormat::Safetensors => save_safetensors(&host)?,
         WeightsFormat::Pinhole => save_weights(host)?,
     };
-    Ok((format!("pinhole-{preset}-{what}.{}", format.extension()), bytes))
+    Ok((
+        format!("pinhole-{preset}-{what}.{}", format.extension()),
+        bytes,
+    ))
 }
 
 fn untrained_card(preset: Preset) -> ModelCard {

@@ -35,10 +35,7 @@ impl ShardSet {
     }
 
     /// One shard's records, and whether they came from the browser's cache.
-    pub async fn load(
-        &self,
-        entry: &ShardEntry,
-    ) -> Result<(Vec<CifarRecord>, bool), EngineError> {
+    pub async fn load(&self, entry: &ShardEntry) -> Result<(Vec<CifarRecord>, bool), EngineError> {
         let url = self.url(entry);
         // The hash in the key: a changed shard at the same URL is never served stale.
         let key = format!("{url}#sha256={}", entry.sha256);

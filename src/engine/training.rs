@@ -18,7 +18,9 @@ use crate::protocol::{
     BackendKind, CheckpointSummary, DataSource, ModelCard, Progress, Reply, TrainSettings,
     TrainingState,
 };
-use crate::train::{RunTracker, StepMeasure, TrainConfig, Trainer, accuracy, confusion_matrix_async};
+use crate::train::{
+    RunTracker, StepMeasure, TrainConfig, Trainer, accuracy, confusion_matrix_async,
+};
 
 /// Test records evaluated per engine turn at an epoch's end.
 const EVAL_CHUNK: usize = 250;
@@ -89,7 +91,15 @@ impl TrainingRun {
                     let pending: VecDeque<ShardEntry> =
                         fetch_plan(manifest, settings.subset, Some(test_wanted)).into();
                     let none = Vec::new();
-                    (none.clone(), none, train_total, test_wanted, Some(set), pending, Some(url))
+                    (
+                        none.clone(),
+                        none,
+                        train_total,
+                        test_wanted,
+                        Some(set),
+                        pending,
+                        Some(url),
+                    )
                 }
                 DataSource::Files { files } => {
                     data(format!("Reading {describe}…"));
@@ -208,7 +218,11 @@ impl TrainingRun {
                 .filter(|a| a.is_finite())
                 .map(f64::from),
             test_records: Some(self.test.len()),
-            data: Some(format!("{} ({} training records)", self.source, self.train.len())),
+            data: Some(format!(
+                "{} ({} training records)",
+                self.source,
+                self.train.len()
+            )),
             recipe,
             epochs: Some(self.epochs_done()),
             date: date.map(|d| d.chars().take(10).collect()),
@@ -227,7 +241,10 @@ impl TrainingRun {
     pub fn end(&mut self, state: TrainingState, message: Option<String>) {
         self.set_state(state, message.clone());
         if !std::mem::replace(&mut self.ended, true) {
-            finish(self.reporter.id, Ok(Reply::TrainingEnded { state, message }));
+            finish(
+                self.reporter.id,
+                Ok(Reply::TrainingEnded { state, message }),
+            );
         }
     }
 
@@ -249,7 +266,10 @@ impl TrainingRun {
     /// One turn: a pending shard, then one optimiser step (and an epoch's end if it is one).
     pub async fn tick(&mut self) {
         if let Some(entry) = self.pending.pop_front() {
-            let shards = self.shards.as_ref().expect("pending shards come from a shard set");
+            let shards = self
+                .shards
+                .as_ref()
+                .expect("pending shards come from a shard set");
             let total = self.planned_shards;
             let done = total - self.pending.len();
             match load_shard(shards, &entry, done, total, self.reporter).await {
@@ -276,13 +296,13 @@ impl TrainingRun {
                 self.data_progress("All shards loaded".into(), 0);
             }
         }
-        if let Err(message) = self.step().await {
+        if let Err(error) = self.step().await {
             self.save_checkpoint().await;
-            self.set_state(TrainingState::Paused, Some(message));
+            self.set_state(TrainingState::Paused, Some(error.to_string()));
         }
     }
 
-    async fn step(&mut self) -> Result<(), String> {
+    async fn step(&mut self) -> Result<(), EngineError> {
         let batch_size = self.settings.batch_size;
         if self.tracker.at_epoch_start(self.trainer.step) {
             self.cursor = self.order.len();
@@ -301,7 +321,7 @@ impl TrainingRun {
             let correct = read_ints(tensors.correct, "the accuracy").await?;
             Ok::<_, EngineError>((loss, correct.first().copied().unwrap_or(0)))
         };
-        let (loss, correct) = read.await.map_err(|e| e.to_string())?;
+        let (loss, correct) = read.await?;
         let measure = StepMeasure {
             step: self.trainer.step,
             loss,
@@ -314,7 +334,7 @@ impl TrainingRun {
             .tracker
             .record_step(measure, &mut |p| reporter.progress(p))?;
         if let Some(epoch) = ended {
-            let test_accuracy = self.evaluate().await.map_err(|e| e.to_string())?;
+            let test_accuracy = self.evaluate().await?;
             let verdict = self.tracker.end_epoch(
                 epoch,
                 self.trainer.step,
@@ -338,7 +358,11 @@ impl TrainingRun {
         let model = self.trainer.inference_model();
         let mut confusion = [[0usize; 10]; 10];
         for (i, chunk) in self.test.chunks(EVAL_CHUNK).enumerate() {
-            let message = format!("Testing: {} of {} records…", i * EVAL_CHUNK, self.test.len());
+            let message = format!(
+                "Testing: {} of {} records…",
+                i * EVAL_CHUNK,
+                self.test.len()
+            );
             self.data_progress(message, 0);
             let part =
                 confusion_matrix_async(&model, chunk, EVAL_CHUNK, false, &self.eval_device).await?;
@@ -401,9 +425,16 @@ async fn load_shard(
             total_bytes: bytes,
         })
     };
-    progress(format!("Loading shard {number} of {of} ({})…", entry.file), 0);
+    progress(
+        format!("Loading shard {number} of {of} ({})…", entry.file),
+        0,
+    );
     let (records, cached) = set.load(entry).await?;
-    let how = if cached { "from the browser's cache" } else { "downloaded" };
+    let how = if cached {
+        "from the browser's cache"
+    } else {
+        "downloaded"
+    };
     progress(format!("Shard {number} of {of} {how} and checked"), bytes);
     Ok(records)
 }

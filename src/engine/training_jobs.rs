@@ -28,7 +28,11 @@ impl Training {
 
     /// One step of the running run.
     pub async fn tick(&mut self) {
-        if let Some(run) = self.run.as_mut().filter(|r| r.state == TrainingState::Running) {
+        if let Some(run) = self
+            .run
+            .as_mut()
+            .filter(|r| r.state == TrainingState::Running)
+        {
             run.tick().await;
         }
     }
@@ -60,8 +64,14 @@ impl Training {
     /// The saved run's source and settings, with its checkpoint.
     pub async fn saved_run(
         &self,
-    ) -> Result<(DataSource, TrainSettings, (crate::protocol::CheckpointSummary, Vec<u8>)), EngineError>
-    {
+    ) -> Result<
+        (
+            DataSource,
+            TrainSettings,
+            (crate::protocol::CheckpointSummary, Vec<u8>),
+        ),
+        EngineError,
+    > {
         let saved = checkpoint_store::load()
             .await?
             .ok_or_else(|| EngineError::Unavailable("There is no saved run to resume.".into()))?;
@@ -128,7 +138,9 @@ impl Training {
             .filter(|run| states.contains(&run.state))
             .ok_or_else(|| {
                 EngineError::Unavailable(match state {
-                    Some(state) => format!("cannot {action} a run that is {state:?}").to_lowercase(),
+                    Some(state) => {
+                        format!("cannot {action} a run that is {state:?}").to_lowercase()
+                    }
                     None => format!("there is no training run to {action}"),
                 })
             })

@@ -37,7 +37,10 @@ impl Reporter {
     }
 
     pub fn progress(&self, progress: Progress) {
-        post(&Event::Progress { id: self.id, progress });
+        post(&Event::Progress {
+            id: self.id,
+            progress,
+        });
     }
 
     /// A step of slow work; `total` 0 when unknown.

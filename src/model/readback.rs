@@ -66,7 +66,10 @@ mod tests {
     #[test]
     fn reads_floats_and_ints_back() {
         let device = Device::flex();
-        let floats = Tensor::<2>::from_data(TensorData::new(vec![1.5f32, -2.0, 3.0, 4.0], [2, 2]), &device);
+        let floats = Tensor::<2>::from_data(
+            TensorData::new(vec![1.5f32, -2.0, 3.0, 4.0], [2, 2]),
+            &device,
+        );
         let values = futures::executor::block_on(read_floats(floats.clone(), "x")).unwrap();
         assert_eq!(values, vec![1.5, -2.0, 3.0, 4.0]);
         let argmax = floats.argmax(1).flatten::<1>(0, 1);
@@ -74,6 +77,11 @@ mod tests {
         assert_eq!(ints, vec![0, 1]);
         let empty = Tensor::<1>::from_data(TensorData::new(Vec::<f32>::new(), [0]), &device);
         let error = futures::executor::block_on(read_scalar(empty, "the loss")).unwrap_err();
-        assert!(error.to_string().starts_with("the loss could not be read back"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("the loss could not be read back"),
+            "{error}"
+        );
     }
 }

@@ -22,9 +22,8 @@ pub use outcome::{
 pub use request::{Envelope, Request, RequestId};
 pub use training::{
     CheckpointSummary, DataSource, DroppedFile, EpochPoint, OpCheck, RECIPE_TRANSLATE, StepCheck,
-    StepPoint,
-    TensorDiff, TrainSettings, TrainingCheck, TrainingHistory, TrainingPace, TrainingState,
-    WeightsFormat,
+    StepPoint, TensorDiff, TrainSettings, TrainingCheck, TrainingHistory, TrainingPace,
+    TrainingState, WeightsFormat,
 };
 
 use crate::model::Preset;

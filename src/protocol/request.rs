@@ -27,9 +27,13 @@ pub enum Request {
         notice: Option<String>,
     },
     /// Moves the model to another backend (re-running the WebGPU self-test if needed).
-    SwitchBackend { backend: BackendKind },
+    SwitchBackend {
+        backend: BackendKind,
+    },
     /// Loads the shipped weights of a preset (or an untrained network when none ship).
-    SelectModel { preset: Preset },
+    SelectModel {
+        preset: Preset,
+    },
     /// Decodes, preprocesses and classifies one image file.
     Classify {
         name: String,
@@ -76,7 +80,10 @@ pub enum Request {
     /// The classifier (uploads, webcam, saliency) uses the trained network from now on.
     UseTrainedModel,
     /// A network as a file: the training run's (`trained`) or the classifier's.
-    ExportWeights { format: WeightsFormat, trained: bool },
+    ExportWeights {
+        format: WeightsFormat,
+        trained: bool,
+    },
     /// A weights file (either format) becomes the classifier's network.
     ImportWeights {
         name: String,
@@ -105,9 +112,14 @@ pub enum Request {
     },
     CancelEvaluation,
     /// Pictures of records of a set (e.g. the records of a confusion-matrix cell).
-    RecordImages { set: RecordSet, indices: Vec<usize> },
+    RecordImages {
+        set: RecordSet,
+        indices: Vec<usize>,
+    },
     /// Class histogram, channel statistics and samples of a set.
-    ExploreData { set: RecordSet },
+    ExploreData {
+        set: RecordSet,
+    },
     /// A record of a set, mirrored and/or shifted as training augments it.
     Augment {
         set: RecordSet,
@@ -117,7 +129,9 @@ pub enum Request {
         dy: i32,
     },
     /// The loaded network layer by layer on an image.
-    Inspect { image: InspectImage },
+    Inspect {
+        image: InspectImage,
+    },
 }
 
 impl Request {

@@ -19,7 +19,13 @@ fn pixels_or_bool<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u
     }
     Ok(match PixelsOrBool::deserialize(deserializer)? {
         PixelsOrBool::Pixels(pixels) => pixels,
-        PixelsOrBool::Bool(on) => if on { RECIPE_TRANSLATE } else { 0 },
+        PixelsOrBool::Bool(on) => {
+            if on {
+                RECIPE_TRANSLATE
+            } else {
+                0
+            }
+        }
     })
 }
 

@@ -94,9 +94,7 @@ pub async fn class_probabilities_async(
     Ok(EvalBatch { plain, tta })
 }
 
-async fn read_probabilities(
-    logits: Tensor<2>,
-) -> Result<Vec<[f32; NUM_CLASSES]>, ReadbackError> {
+async fn read_probabilities(logits: Tensor<2>) -> Result<Vec<[f32; NUM_CLASSES]>, ReadbackError> {
     let values = read_floats(softmax(logits, 1), "the probabilities").await?;
     Ok(values
         .chunks_exact(NUM_CLASSES)

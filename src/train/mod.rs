@@ -48,7 +48,7 @@ pub use recipe::{
     BIAS_SCALER, LR, MOMENTUM, StepReport, StepTensors, TrainConfig, Trainer, WEIGHT_DECAY,
 };
 pub use rng::SplitMix64;
-pub use run_tracker::{RunTracker, StepMeasure, Verdict};
+pub use run_tracker::{DivergedError, RunTracker, StepMeasure, Verdict};
 #[cfg(feature = "compute")]
 pub use schedule::LrSchedule;
 #[cfg(feature = "compute")]

@@ -7,6 +7,17 @@ use crate::protocol::{
     EpochPoint, Progress, StepPoint, TrainingHistory, TrainingPace, TrainingState,
 };
 
+/// The loss stopped being a number: the run cannot go on as it is.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error(
+    "the loss became {loss} at step {step}: lower the learning rate, or (on WebGPU, where the \
+     fast and full networks are known to diverge on some adapters) switch to the CPU"
+)]
+pub struct DivergedError {
+    pub loss: f32,
+    pub step: usize,
+}
+
 /// What the run should do after an epoch.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Verdict {
@@ -79,7 +90,9 @@ impl RunTracker {
             .iter()
             .map(|e| e.test_accuracy)
             .filter(|a| a.is_finite())
-            .fold(None, |best: Option<f32>, a| Some(best.map_or(a, |b| b.max(a))));
+            .fold(None, |best: Option<f32>, a| {
+                Some(best.map_or(a, |b| b.max(a)))
+            });
         RunTracker {
             history,
             total_steps,
@@ -108,7 +121,7 @@ impl RunTracker {
         &mut self,
         measure: StepMeasure,
         sink: &mut dyn FnMut(Progress),
-    ) -> Result<Option<usize>, String> {
+    ) -> Result<Option<usize>, DivergedError> {
         let StepMeasure {
             step,
             loss,
@@ -117,10 +130,7 @@ impl RunTracker {
             millis,
         } = measure;
         if !loss.is_finite() {
-            return Err(format!(
-                "the loss became {loss} at step {step}: lower the learning rate, or (on WebGPU, where \
-                 the fast and full networks are known to diverge on some adapters) switch to the CPU"
-            ));
+            return Err(DivergedError { loss, step });
         }
         let mean = self.step_ms.map_or(millis, |m| 0.9 * m + 0.1 * millis);
         self.step_ms = Some(mean);
@@ -227,9 +237,9 @@ mod tests {
                     .record_step(measure(step, 1.0), &mut |p| events.push(p))
                     .unwrap();
                 if let Some(epoch) = ended {
-                    verdicts.push(tracker.end_epoch(epoch, step, accuracy, 0.0, &mut |p| {
-                        events.push(p)
-                    }));
+                    verdicts.push(
+                        tracker.end_epoch(epoch, step, accuracy, 0.0, &mut |p| events.push(p)),
+                    );
                 }
             }
         }
@@ -246,7 +256,10 @@ mod tests {
         let mut tracker = RunTracker::new(TrainingHistory::default(), 6, 2, 8, None, 0.0);
         assert!(tracker.at_epoch_start(0));
         let verdicts = run(&mut tracker, &[0.5, 0.6, 0.7], 2);
-        assert_eq!(verdicts, [Verdict::Continue, Verdict::Continue, Verdict::Finished]);
+        assert_eq!(
+            verdicts,
+            [Verdict::Continue, Verdict::Continue, Verdict::Finished]
+        );
         let epochs: Vec<usize> = tracker.history.epochs.iter().map(|e| e.epoch).collect();
         assert_eq!(epochs, [1, 2, 3]);
         assert_eq!(tracker.history.epochs[0].train_accuracy, 3.0 / 8.0);
@@ -257,10 +270,16 @@ mod tests {
     fn early_stopping_waits_for_patience_epochs_without_gain() {
         let mut tracker = RunTracker::new(TrainingHistory::default(), 100, 1, 8, Some(2), 0.0);
         let verdicts = run(&mut tracker, &[0.5, 0.6, 0.6, 0.55], 1);
-        assert_eq!(verdicts[..3], [Verdict::Continue, Verdict::Continue, Verdict::Continue]);
+        assert_eq!(
+            verdicts[..3],
+            [Verdict::Continue, Verdict::Continue, Verdict::Continue]
+        );
         match &verdicts[3] {
             Verdict::EarlyStopped(message) => {
-                assert!(message.contains("2 epochs") && message.contains("60.0%"), "{message}")
+                assert!(
+                    message.contains("2 epochs") && message.contains("60.0%"),
+                    "{message}"
+                )
             }
             other => panic!("expected an early stop, got {other:?}"),
         }
@@ -277,14 +296,20 @@ mod tests {
         let mut resumed = RunTracker::new(first.history.clone(), 100, 1, 8, Some(1), 0.0);
         // 0.7 is below the saved best 0.8: one epoch without gain is the patience.
         let verdicts = run(&mut resumed, &[0.7], 1);
-        assert!(matches!(verdicts[0], Verdict::EarlyStopped(_)), "{verdicts:?}");
+        assert!(
+            matches!(verdicts[0], Verdict::EarlyStopped(_)),
+            "{verdicts:?}"
+        );
     }
 
     #[test]
     fn without_test_records_it_never_stops_early() {
         let mut tracker = RunTracker::new(TrainingHistory::default(), 100, 1, 8, Some(1), 0.0);
         let verdicts = run(&mut tracker, &[f32::NAN, f32::NAN, f32::NAN], 1);
-        assert!(verdicts.iter().all(|v| *v == Verdict::Continue), "{verdicts:?}");
+        assert!(
+            verdicts.iter().all(|v| *v == Verdict::Continue),
+            "{verdicts:?}"
+        );
     }
 
     #[test]
@@ -294,7 +319,8 @@ mod tests {
         let error = tracker
             .record_step(measure(1, f32::NAN), &mut |p| events.push(p))
             .unwrap_err();
-        assert!(error.contains("NaN at step 1"), "{error}");
+        assert_eq!((error.step, error.loss.is_nan()), (1, true));
+        assert!(error.to_string().contains("NaN at step 1"), "{error}");
         assert!(events.is_empty() && tracker.history.steps.is_empty());
     }
 }

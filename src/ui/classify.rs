@@ -169,7 +169,9 @@ fn CsvExport() -> impl IntoView {
         })
     };
     let download = move |_| {
-        let csv = engine.classify.with_untracked(|view| predictions_csv(&view.results));
+        let csv = engine
+            .classify
+            .with_untracked(|view| predictions_csv(&view.results));
         save_file("pinhole-predictions.csv", csv.as_bytes(), "text/csv");
     };
     view! {

@@ -140,7 +140,8 @@ impl EngineClient {
 
     /// Request `id` failed on this side (never reached the engine).
     fn fail(&self, id: RequestId, message: String) {
-        let failure = crate::protocol::Failure::new(crate::protocol::FailureKind::Cancelled, message);
+        let failure =
+            crate::protocol::Failure::new(crate::protocol::FailureKind::Cancelled, message);
         self.on_outcome(id, Err(failure));
     }
 
@@ -182,7 +183,11 @@ impl EngineClient {
         self.ledger
             .update_value(|ledger| ledger.asked(id, &start, None));
         self.post(&Envelope { id, request: start });
-        for envelope in self.outbox.try_update_value(std::mem::take).unwrap_or_default() {
+        for envelope in self
+            .outbox
+            .try_update_value(std::mem::take)
+            .unwrap_or_default()
+        {
             self.post(&envelope);
         }
     }
@@ -203,7 +208,10 @@ impl EngineClient {
             .is_none_or(|s| s.kind == BackendKind::WebGpu);
         let reason = reason.trim().trim_start_matches("Uncaught ").to_string();
         self.outbox.set_value(Vec::new());
-        let pending = self.ledger.try_update_value(Ledger::drain).unwrap_or_default();
+        let pending = self
+            .ledger
+            .try_update_value(Ledger::drain)
+            .unwrap_or_default();
         let stopped = || {
             Err(crate::protocol::Failure::new(
                 crate::protocol::FailureKind::Cancelled,
@@ -269,16 +277,14 @@ impl EngineClient {
             done,
             total,
         } = progress
+            && !self.insight.progress(asked, &message, done, total)
         {
-            if !self.insight.progress(asked, &message, done, total) {
-                self.busy.set(Some(message));
-            }
+            self.busy.set(Some(message));
         }
     }
 
     fn on_outcome(self, id: RequestId, outcome: Outcome) {
-        let Some((asked, what)) = self.ledger.try_update_value(|l| l.answered(id)).flatten()
-        else {
+        let Some((asked, what)) = self.ledger.try_update_value(|l| l.answered(id)).flatten() else {
             return;
         };
         self.route_outcome(id, asked, what, outcome);

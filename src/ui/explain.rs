@@ -5,11 +5,11 @@ use leptos::ev;
 use leptos::prelude::*;
 
 use super::engine_client::EngineClient;
-use crate::ui_state::Explanation;
 use super::heatmap::HeatmapCanvas;
 use crate::data::CLASS_NAMES;
 use crate::model::{SMOOTHGRAD_MAX_SAMPLES, SMOOTHGRAD_NOISE, SMOOTHGRAD_SAMPLES, SaliencyMethod};
 use crate::protocol::Request;
+use crate::ui_state::Explanation;
 
 /// The method and settings chosen in a panel.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -125,7 +125,11 @@ pub fn ExplainPanel(
         engine.send_as(engine.next_id(), request, Some(id));
     });
 
-    let state = move || engine.classify.with(|view| view.explanations.get(&id).cloned());
+    let state = move || {
+        engine
+            .classify
+            .with(|view| view.explanations.get(&id).cloned())
+    };
     let values = Signal::derive(move || match state() {
         Some(Explanation::Done(heatmap)) => Some(heatmap.values),
         _ => None,

@@ -5,12 +5,12 @@
 use leptos::prelude::*;
 
 use super::engine_client::EngineClient;
-use crate::ui_state::Outcome;
 use super::insight_state::InsightStatus;
 use super::model_bar::thousands;
 use crate::data::{CLASS_NAMES, Split};
 use crate::model::Preset;
 use crate::protocol::{DEFAULT_MANIFEST, InspectImage, RecordSet, Request};
+use crate::ui_state::Outcome;
 
 /// Which image goes through the network.
 #[derive(Clone, Debug, PartialEq)]

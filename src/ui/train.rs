@@ -101,8 +101,10 @@ pub fn TrainPage() -> impl IntoView {
 fn SavedRun() -> impl IntoView {
     let engine = expect_context::<EngineClient>();
     let problem = move || {
-        engine.training.with(|t| t.saved_problem.clone()).map(|m| view! {
-            <p class="notice" role="note" data-testid="saved-run-problem">{m}</p>
+        engine.training.with(|t| t.saved_problem.clone()).map(|m| {
+            view! {
+                <p class="notice" role="note" data-testid="saved-run-problem">{m}</p>
+            }
         })
     };
     let saved = move || {

@@ -112,7 +112,7 @@ pub fn SettingsForm(settings: RwSignal<TrainSettings>) -> impl IntoView {
             </label>
             <label><input type="checkbox" prop:checked=move || settings.get().flip
                 on:change=move |ev| settings.update(|s| s.flip = checkbox(&ev))/>" Flip"</label>
-            <label><input type="checkbox" prop:checked=move || settings.get().translate > 0
+            <label><input type="checkbox" prop:checked=move || { settings.get().translate > 0 }
                 on:change=move |ev| settings.update(|s| {
                     s.translate = if checkbox(&ev) { RECIPE_TRANSLATE } else { 0 }
                 })/>{format!(" Translate ±{RECIPE_TRANSLATE} px")}</label>

@@ -7,11 +7,14 @@ use crate::protocol::{
 
 use super::Asked;
 
+/// The layer-gradient checks and each preset's training check.
+pub type TrainingChecks = (Vec<OpCheck>, Vec<TrainingCheck>);
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BenchmarkView {
     pub inference: Option<Result<Vec<BenchmarkResult>, String>>,
     pub training: Option<Result<Vec<TrainingBenchmarkResult>, String>>,
-    pub check: Option<Result<(Vec<OpCheck>, Vec<TrainingCheck>), String>>,
+    pub check: Option<Result<TrainingChecks, String>>,
 }
 
 impl BenchmarkView {
@@ -86,7 +89,9 @@ mod tests {
         assert_eq!(view.training, None);
         assert_eq!(
             view.check,
-            Some(Err("The training check could not run: manifest.json: HTTP 404".into()))
+            Some(Err(
+                "The training check could not run: manifest.json: HTTP 404".into()
+            ))
         );
         assert!(!view.apply(Asked::Export, Ok(Reply::Done)));
         view.started(Asked::Benchmark);

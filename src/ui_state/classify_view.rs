@@ -254,11 +254,17 @@ mod tests {
         assert_eq!(view.results[0].id, 2, "newest first");
         view.apply(
             2,
-            Err(Failure::new(FailureKind::InvalidInput, "junk.png: not an image")),
+            Err(Failure::new(
+                FailureKind::InvalidInput,
+                "junk.png: not an image",
+            )),
             &mut urls,
         );
         view.apply(1, classified(), &mut urls);
-        assert_eq!(view.results[0].outcome, Outcome::Failed("junk.png: not an image".into()));
+        assert_eq!(
+            view.results[0].outcome,
+            Outcome::Failed("junk.png: not an image".into())
+        );
         match &view.results[1].outcome {
             Outcome::Done { top, input_url, .. } => {
                 assert_eq!(top[0].class_index, 1);
@@ -281,7 +287,11 @@ mod tests {
         );
         assert!(matches!(view.explanations[&1], Explanation::Done(_)));
         view.remove(|r| r.id == 1, &mut urls);
-        assert!(urls.live.is_empty(), "thumbnail and input URL revoked: {:?}", urls.live);
+        assert!(
+            urls.live.is_empty(),
+            "thumbnail and input URL revoked: {:?}",
+            urls.live
+        );
         assert!(view.explanations.is_empty());
         assert_eq!(view.results.len(), 1);
     }
@@ -290,7 +300,11 @@ mod tests {
     fn the_csv_quotes_names_and_defuses_formulas() {
         let mut urls = FakeUrls::default();
         let mut view = ClassifyView::default();
-        for (id, name) in [(1, "=HYPERLINK(\"x\")"), (2, "a \"b\".png"), (3, "pending.png")] {
+        for (id, name) in [
+            (1, "=HYPERLINK(\"x\")"),
+            (2, "a \"b\".png"),
+            (3, "pending.png"),
+        ] {
             view.add(id, name.into(), None);
         }
         view.apply(1, classified(), &mut urls);
@@ -299,7 +313,10 @@ mod tests {
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 3, "{csv}");
         assert_eq!(lines[1], "\"'=HYPERLINK(\"\"x\"\")\",\"automobile\",0.6520");
-        assert!(lines[2].starts_with("\"a \"\"b\"\".png\",\"automobile\","), "{csv}");
+        assert!(
+            lines[2].starts_with("\"a \"\"b\"\".png\",\"automobile\","),
+            "{csv}"
+        );
     }
 
     #[test]
@@ -313,7 +330,9 @@ mod tests {
         assert!(urls.live.is_empty() && !view.has(1));
         view.explaining(2);
         view.engine_stopped();
-        assert!(matches!(&view.results[0].outcome, Outcome::Failed(m) if m.contains("engine stopped")));
+        assert!(
+            matches!(&view.results[0].outcome, Outcome::Failed(m) if m.contains("engine stopped"))
+        );
         assert!(matches!(&view.explanations[&2], Explanation::Failed(_)));
     }
 }

@@ -13,7 +13,9 @@ pub enum Asked {
     /// Classifying the uploaded image whose result has the request's id.
     Classify,
     /// A saliency map for the result with id `result`.
-    Explain { result: RequestId },
+    Explain {
+        result: RequestId,
+    },
     Frame,
     Benchmark,
     TrainingBenchmark,
@@ -148,8 +150,15 @@ mod tests {
         ledger.asked(2, &explain, Some(1));
         ledger.asked(3, &Request::PauseTraining, None);
         assert_eq!(ledger.get(2), Some(Asked::Explain { result: 1 }));
-        assert_eq!(ledger.answered(2).map(|(a, _)| a), Some(Asked::Explain { result: 1 }));
-        assert_eq!(ledger.answered(2), None, "a second outcome for one id finds no one");
+        assert_eq!(
+            ledger.answered(2).map(|(a, _)| a),
+            Some(Asked::Explain { result: 1 })
+        );
+        assert_eq!(
+            ledger.answered(2),
+            None,
+            "a second outcome for one id finds no one"
+        );
         assert_eq!(
             ledger.answered(3),
             Some((Asked::TrainingControl, "pausing training"))

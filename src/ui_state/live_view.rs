@@ -131,18 +131,17 @@ mod tests {
         for i in 0..5u64 {
             live.sent(i + 1, i as f64 * 100.0);
             assert!(!live.can_send());
-            assert!(!live.apply(99, frame(), 0.0), "another id is not the frame in flight");
+            assert!(
+                !live.apply(99, frame(), 0.0),
+                "another id is not the frame in flight"
+            );
             assert!(live.apply(i + 1, frame(), i as f64 * 100.0 + 40.0));
         }
         assert_eq!(live.frames, 5);
         assert_eq!(live.latency_ms, 40.0);
         assert!((live.fps - 10.0).abs() < 1e-9, "{}", live.fps);
         live.sent(6, 3000.0);
-        live.apply(
-            6,
-            Err(Failure::new(FailureKind::Device, "lost")),
-            3010.0,
-        );
+        live.apply(6, Err(Failure::new(FailureKind::Device, "lost")), 3010.0);
         assert_eq!(live.error.as_deref(), Some("lost"));
         assert_eq!(live.frames, 5, "a failed frame is not counted");
         assert!(live.can_send(), "a failure frees the slot");
@@ -156,7 +155,10 @@ mod tests {
         assert!(live.can_send());
         live.sent(2, 0.0);
         live.stopped();
-        assert!(!live.apply(2, frame(), 10.0), "an answer after the stop is ignored");
+        assert!(
+            !live.apply(2, frame(), 10.0),
+            "an answer after the stop is ignored"
+        );
         live.restart();
         assert_eq!(live.frames, 0);
     }

@@ -140,7 +140,10 @@ impl TrainingView {
 
     /// The engine stopped mid-run: says what is kept, truthfully.
     pub fn engine_stopped(&mut self) {
-        if self.state.is_none_or(|s| matches!(s, TrainingState::Failed)) {
+        if self
+            .state
+            .is_none_or(|s| matches!(s, TrainingState::Failed))
+        {
             return;
         }
         self.state = Some(TrainingState::Failed);
@@ -189,7 +192,10 @@ mod tests {
         let mut view = TrainingView::default();
         view.asked(4);
         assert_eq!(view.state, Some(TrainingState::Loading));
-        assert!(!view.apply(3, &started()), "an older run's progress is stale");
+        assert!(
+            !view.apply(3, &started()),
+            "an older run's progress is stale"
+        );
         assert!(view.apply(4, &started()));
         view.apply(
             4,
@@ -236,7 +242,12 @@ mod tests {
         );
         let mut never_saved = view.clone();
         never_saved.engine_stopped();
-        assert!(never_saved.message.unwrap().contains("before any checkpoint"));
+        assert!(
+            never_saved
+                .message
+                .unwrap()
+                .contains("before any checkpoint")
+        );
         view.apply(1, &Progress::CheckpointSaved { step: 5 });
         view.apply(
             1,

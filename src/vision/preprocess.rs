@@ -304,7 +304,11 @@ mod tests {
         for &b in bytes {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -315,9 +319,15 @@ mod tests {
         let bomb = png_claiming(100_000, 100_000, false);
         assert!(bomb.len() < 200, "{} bytes", bomb.len());
         let err = preprocess(&bomb, "bomb.png").unwrap_err();
-        assert!(matches!(err, VisionError::TooLarge { width: 100_000, .. }), "{err}");
+        assert!(
+            matches!(err, VisionError::TooLarge { width: 100_000, .. }),
+            "{err}"
+        );
         let message = err.to_string();
-        assert!(message.contains("bomb.png") && message.contains("limit"), "{message}");
+        assert!(
+            message.contains("bomb.png") && message.contains("limit"),
+            "{message}"
+        );
         // Under the pixel limit but over the decoded-bytes one (16-bit RGBA, 8 bytes a pixel).
         let err = preprocess(&png_claiming(8_000, 5_000, true), "deep.png").unwrap_err();
         assert!(matches!(err, VisionError::TooLarge { .. }), "{err}");

@@ -56,8 +56,8 @@ pub fn measure(
     batch_size: usize,
     device: &Device,
 ) -> Result<Measured, String> {
-    let probabilities = class_probabilities(model, records, batch_size, tta, device)
-        .map_err(|e| e.to_string())?;
+    let probabilities =
+        class_probabilities(model, records, batch_size, tta, device).map_err(|e| e.to_string())?;
     let labels: Vec<u8> = records.iter().map(|r| r.label).collect();
     Ok(Measured {
         records: records.len(),

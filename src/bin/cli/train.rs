@@ -167,8 +167,8 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
         let seconds = start.elapsed().as_secs_f64();
         let model = trainer.inference_model();
         let test_device = device.clone().inner();
-        let confusion = confusion_matrix(&model, &test, 500, false, &test_device)
-            .map_err(|e| e.to_string())?;
+        let confusion =
+            confusion_matrix(&model, &test, 500, false, &test_device).map_err(|e| e.to_string())?;
         let test_accuracy = accuracy(&confusion);
         let line = serde_json::json!({
             "epoch": epoch + 1,

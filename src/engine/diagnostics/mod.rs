@@ -107,7 +107,11 @@ pub async fn check_training(
     reporter: Reporter,
 ) -> Result<Reply, EngineError> {
     let (batch, steps) = checked(batch, steps)?;
-    reporter.step(format!("Checking layer gradients on {}…", kind.label()), 0, 0);
+    reporter.step(
+        format!("Checking layer gradients on {}…", kind.label()),
+        0,
+        0,
+    );
     let ops = op_check::run(device).await?;
     let set = RecordSet {
         manifest: DEFAULT_MANIFEST.into(),
@@ -116,9 +120,16 @@ pub async fn check_training(
     let loaded = sets.get(&set, reporter).await?;
     let mut checks = Vec::new();
     for &preset in presets {
-        let check =
-            train_check::run(preset, batch, steps, &loaded.records, device, kind, reporter)
-                .await?;
+        let check = train_check::run(
+            preset,
+            batch,
+            steps,
+            &loaded.records,
+            device,
+            kind,
+            reporter,
+        )
+        .await?;
         checks.push(check);
     }
     Ok(Reply::TrainingChecked { ops, checks })

@@ -25,7 +25,6 @@ pub async fn run(
     records: &[CifarRecord],
     device: &Device,
     backend: BackendKind,
-,
     reporter: Reporter,
 ) -> Result<TrainingCheck, EngineError> {
     reporter.step(

@@ -107,7 +107,11 @@ impl Insight {
         Ok(Reply::RecordImages { set, images })
     }
 
-    pub async fn explore(&mut self, set: RecordSet, reporter: Reporter) -> Result<Reply, EngineError> {
+    pub async fn explore(
+        &mut self,
+        set: RecordSet,
+        reporter: Reporter,
+    ) -> Result<Reply, EngineError> {
         let loaded = self.sets.get(&set, reporter).await?;
         Ok(Reply::DataExplored {
             summary: Box::new(summarize(&set, &loaded)?),
@@ -143,12 +147,15 @@ impl Insight {
         let (name, pixels) = match image {
             InspectImage::Pixels { name, pixels } => {
                 let pixels: Box<[u8; IMAGE_BYTES]> =
-                    pixels.into_boxed_slice().try_into().map_err(|p: Box<[u8]>| {
-                        EngineError::InvalidRequest(format!(
-                            "{name}: {} bytes are not a 32×32 RGB image",
-                            p.len()
-                        ))
-                    })?;
+                    pixels
+                        .into_boxed_slice()
+                        .try_into()
+                        .map_err(|p: Box<[u8]>| {
+                            EngineError::InvalidRequest(format!(
+                                "{name}: {} bytes are not a 32×32 RGB image",
+                                p.len()
+                            ))
+                        })?;
                 (name, pixels)
             }
             InspectImage::Record { set, index } => {
@@ -202,4 +209,3 @@ fn augment(
     pixels = translate_reflect(&pixels, dx as isize, dy as isize);
     Ok(planar_png(&pixels))
 }
-

@@ -100,4 +100,3 @@ fn split_name(split: Split) -> &'static str {
         Split::Test => "test",
     }
 }
-
