@@ -5,7 +5,8 @@
 //! - `model_store.rs`: device and backend, the shipped list, the classifier's network and its
 //!   card (start, switch, select, import, export, use trained);
 //! - `inference.rs`: classify, explain (saliency), camera frames;
-//! - `training.rs` (a run) and `training_jobs.rs` (start, pause, resume, stop, saved runs);
+//! - `training.rs` (a run), `training_data.rs` (its records and shards) and
+//!   `training_jobs.rs` (start, pause, resume, stop, saved runs);
 //! - `insight/`: record sets, evaluation, data explorer, anatomy;
 //! - `diagnostics/`: benchmarks, the training check, the layer-gradient check;
 //! - `worker.rs` (post, clock, yield), `fetch.rs`, `shards.rs`, `checkpoint_store.rs`,
@@ -35,6 +36,8 @@ mod shards;
 mod shipped;
 #[cfg(target_arch = "wasm32")]
 mod training;
+#[cfg(target_arch = "wasm32")]
+mod training_data;
 #[cfg(target_arch = "wasm32")]
 mod training_jobs;
 #[cfg(target_arch = "wasm32")]

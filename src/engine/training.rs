@@ -4,15 +4,13 @@
 //! step; at an epoch's end it evaluates and saves a checkpoint in IndexedDB. The bookkeeping
 //! (points, pace, early stopping) is [`RunTracker`]'s, tested natively.
 
-use std::collections::VecDeque;
-
 use burn::tensor::Device;
 
 use super::EngineError;
 use super::checkpoint_store;
-use super::shards::ShardSet;
+use super::training_data::RunData;
 use super::worker::{Reporter, finish, now_ms, yield_now};
-use crate::data::{CifarRecord, RECORD_BYTES, ShardEntry, Split, fetch_plan, split_dropped_files};
+
 use crate::model::{Classifier, read_ints, read_scalar};
 use crate::protocol::{
     BackendKind, CheckpointSummary, DataSource, ModelCard, Progress, Reply, TrainSettings,
@@ -37,15 +35,8 @@ pub struct TrainingRun {
     ended: bool,
     /// [`DataSource::describe`].
     source: String,
-    /// The manifest URL, when the data can be fetched again to resume.
-    manifest_url: Option<String>,
-    train: Vec<CifarRecord>,
-    test: Vec<CifarRecord>,
-    test_wanted: usize,
-    shards: Option<ShardSet>,
-    pending: VecDeque<ShardEntry>,
-    /// Shards in the fetch plan, the first included.
-    planned_shards: usize,
+    /// The records so far and the shards still to come.
+    data: RunData,
     /// The device without autodiff, for evaluation.
     eval_device: Device,
     order: Vec<usize>,
@@ -70,66 +61,8 @@ impl TrainingRun {
             ));
         }
         let describe = source.describe();
-        let data = |message: String| {
-            reporter.progress(Progress::Data {
-                message,
-                done_bytes: 0,
-                total_bytes: 0,
-            })
-        };
-        let (mut train, mut test, train_total, test_wanted, shards, mut pending, manifest_url) =
-            match source {
-                DataSource::Manifest { url } => {
-                    data(format!("Reading {url}…"));
-                    let set = ShardSet::open(&url).await?;
-                    let manifest = &set.manifest;
-                    let test_wanted = settings.test_records(manifest.records(Split::Test));
-                    let train_total = settings
-                        .subset
-                        .unwrap_or(usize::MAX)
-                        .min(manifest.records(Split::Train));
-                    let pending: VecDeque<ShardEntry> =
-                        fetch_plan(manifest, settings.subset, Some(test_wanted)).into();
-                    let none = Vec::new();
-                    (
-                        none.clone(),
-                        none,
-                        train_total,
-                        test_wanted,
-                        Some(set),
-                        pending,
-                        Some(url),
-                    )
-                }
-                DataSource::Files { files } => {
-                    data(format!("Reading {describe}…"));
-                    let named: Vec<(&str, &[u8])> = files
-                        .iter()
-                        .map(|f| (f.name.as_str(), f.bytes.as_slice()))
-                        .collect();
-                    let (mut train, test) = split_dropped_files(&named)?;
-                    if let Some(n) = settings.subset {
-                        train.truncate(n);
-                    }
-                    let test_wanted = settings.test_records(test.len());
-                    let total = train.len();
-                    (train, test, total, test_wanted, None, VecDeque::new(), None)
-                }
-            };
-        // The first training shard (the plan puts it first) before the first step.
-        let planned_shards = pending.len();
-        if let (Some(set), Some(first)) = (&shards, pending.pop_front()) {
-            train.extend(load_shard(set, &first, 1, planned_shards, reporter).await?);
-        }
-        train.truncate(train_total);
-        test.truncate(test_wanted);
-        if train.len() < settings.batch_size {
-            return Err(EngineError::InvalidRequest(format!(
-                "{describe}: {} training records, fewer than one batch of {}",
-                train.len(),
-                settings.batch_size
-            )));
-        }
+        let data = RunData::open(source, &settings, reporter).await?;
+        let train_total = data.train_total;
         let (trainer, history) = match saved {
             Some((summary, bytes)) => {
                 let trainer = Trainer::resume(&bytes, "the saved run", train_total, device)?;
@@ -137,7 +70,7 @@ impl TrainingRun {
             }
             None => {
                 let config = TrainConfig::from(&settings);
-                let trainer = Trainer::new_streaming(config, &train, train_total, device);
+                let trainer = Trainer::new_streaming(config, &data.train, train_total, device);
                 (trainer, Default::default())
             }
         };
@@ -157,14 +90,8 @@ impl TrainingRun {
             tracker,
             ended: false,
             source: describe,
-            manifest_url,
-            train,
-            test,
-            test_wanted,
-            shards,
-            planned_shards,
+            data,
             eval_device: device.clone().inner(),
-            pending,
             order: Vec::new(),
             cursor: 0,
             backend,
@@ -176,7 +103,7 @@ impl TrainingRun {
             total_steps: run.trainer.total_steps(),
             steps_per_epoch: run.trainer.steps_per_epoch(),
             train_records: run.trainer.train_records(),
-            test_records: run.test_wanted,
+            test_records: run.data.test_wanted,
             history: run.tracker.history.clone(),
         });
         run.post_state(None);
@@ -217,11 +144,11 @@ impl TrainingRun {
                 .latest_test_accuracy()
                 .filter(|a| a.is_finite())
                 .map(f64::from),
-            test_records: Some(self.test.len()),
+            test_records: Some(self.data.test.len()),
             data: Some(format!(
                 "{} ({} training records)",
                 self.source,
-                self.train.len()
+                self.data.train.len()
             )),
             recipe,
             epochs: Some(self.epochs_done()),
@@ -265,36 +192,16 @@ impl TrainingRun {
 
     /// One turn: a pending shard, then one optimiser step (and an epoch's end if it is one).
     pub async fn tick(&mut self) {
-        if let Some(entry) = self.pending.pop_front() {
-            let shards = self
-                .shards
-                .as_ref()
-                .expect("pending shards come from a shard set");
-            let total = self.planned_shards;
-            let done = total - self.pending.len();
-            match load_shard(shards, &entry, done, total, self.reporter).await {
-                Ok(records) => {
-                    let (records_of_split, wanted) = match entry.split {
-                        Split::Train => (&mut self.train, self.trainer.train_records()),
-                        Split::Test => (&mut self.test, self.test_wanted),
-                    };
-                    let room = wanted.saturating_sub(records_of_split.len());
-                    records_of_split.extend(records.into_iter().take(room));
-                }
-                Err(error) => {
-                    // Keep everything trained so far: pause with the reason; resuming goes on
-                    // without this shard.
-                    self.save_checkpoint().await;
-                    let message = format!(
-                        "{error}. Training is paused and keeps what it learned; Resume continues without this shard."
-                    );
-                    self.set_state(TrainingState::Paused, Some(message));
-                    return;
-                }
-            }
-            if self.pending.is_empty() {
-                self.data_progress("All shards loaded".into(), 0);
-            }
+        let room = self.trainer.train_records();
+        if let Some(Err(error)) = self.data.next_shard(room, self.reporter).await {
+            // Keep everything trained so far: pause with the reason; resuming goes on without
+            // this shard.
+            self.save_checkpoint().await;
+            let message = format!(
+                "{error}. Training is paused and keeps what it learned; Resume continues without this shard."
+            );
+            self.set_state(TrainingState::Paused, Some(message));
+            return;
         }
         if let Err(error) = self.step().await {
             self.save_checkpoint().await;
@@ -309,13 +216,13 @@ impl TrainingRun {
         }
         if self.cursor + batch_size > self.order.len() {
             // A new epoch, or the records that arrived since the last shuffle.
-            self.order = self.trainer.epoch_order(self.train.len());
+            self.order = self.trainer.epoch_order(self.data.train.len());
             self.cursor = 0;
         }
         let batch = self.order[self.cursor..self.cursor + batch_size].to_vec();
         self.cursor += batch_size;
         let start = now_ms();
-        let tensors = self.trainer.train_step(&batch, &self.train);
+        let tensors = self.trainer.train_step(&batch, &self.data.train);
         let read = async {
             let loss = read_scalar(tensors.loss, "the loss").await?;
             let correct = read_ints(tensors.correct, "the accuracy").await?;
@@ -352,18 +259,15 @@ impl TrainingRun {
 
     /// Test accuracy of the network as it is now, a chunk per engine turn.
     async fn evaluate(&self) -> Result<f32, EngineError> {
-        if self.test.is_empty() {
+        let test = &self.data.test;
+        if test.is_empty() {
             return Ok(f32::NAN);
         }
         let model = self.trainer.inference_model();
         let mut confusion = [[0usize; 10]; 10];
-        for (i, chunk) in self.test.chunks(EVAL_CHUNK).enumerate() {
-            let message = format!(
-                "Testing: {} of {} records…",
-                i * EVAL_CHUNK,
-                self.test.len()
-            );
-            self.data_progress(message, 0);
+        for (i, chunk) in test.chunks(EVAL_CHUNK).enumerate() {
+            let message = format!("Testing: {} of {} records…", i * EVAL_CHUNK, test.len());
+            self.data_progress(message);
             let part =
                 confusion_matrix_async(&model, chunk, EVAL_CHUNK, false, &self.eval_device).await?;
             for (row, part_row) in confusion.iter_mut().zip(part) {
@@ -381,7 +285,7 @@ impl TrainingRun {
         let summary = CheckpointSummary {
             settings: self.settings.clone(),
             source: self.source.clone(),
-            refetchable: self.manifest_url.is_some(),
+            refetchable: self.data.manifest_url.is_some(),
             step: self.trainer.step,
             total_steps: self.trainer.total_steps(),
             history: self.tracker.history.clone(),
@@ -401,40 +305,11 @@ impl TrainingRun {
         });
     }
 
-    fn data_progress(&self, message: String, bytes: u64) {
+    fn data_progress(&self, message: String) {
         self.reporter.progress(Progress::Data {
             message,
-            done_bytes: bytes,
-            total_bytes: bytes,
+            done_bytes: 0,
+            total_bytes: 0,
         });
     }
-}
-
-async fn load_shard(
-    set: &ShardSet,
-    entry: &ShardEntry,
-    number: usize,
-    of: usize,
-    reporter: Reporter,
-) -> Result<Vec<CifarRecord>, EngineError> {
-    let bytes = entry.records.saturating_mul(RECORD_BYTES) as u64;
-    let progress = |message: String, done_bytes: u64| {
-        reporter.progress(Progress::Data {
-            message,
-            done_bytes,
-            total_bytes: bytes,
-        })
-    };
-    progress(
-        format!("Loading shard {number} of {of} ({})…", entry.file),
-        0,
-    );
-    let (records, cached) = set.load(entry).await?;
-    let how = if cached {
-        "from the browser's cache"
-    } else {
-        "downloaded"
-    };
-    progress(format!("Shard {number} of {of} {how} and checked"), bytes);
-    Ok(records)
 }
