@@ -42,6 +42,9 @@ pub struct EngineClient {
     /// What to send first when the (re)started worker says it is alive.
     start: StoredValue<Request>,
     restarts: StoredValue<u32>,
+    /// Bumped for each worker: a second report of one crash (the panic hook's `Fatal`, then the
+    /// worker's error event) names an old worker and is ignored.
+    generation: StoredValue<u64>,
     next_id: StoredValue<u64>,
     ledger: StoredValue<Ledger>,
     pub backend: RwSignal<Option<BackendStatus>>,
@@ -69,6 +72,7 @@ impl EngineClient {
                 notice: None,
             }),
             restarts: StoredValue::new(0),
+            generation: StoredValue::new(0),
             next_id: StoredValue::new(1),
             ledger: StoredValue::new(Ledger::default()),
             backend: RwSignal::new(None),
@@ -147,6 +151,8 @@ impl EngineClient {
 
     fn spawn_worker(self) {
         self.listening.set_value(false);
+        let generation = self.generation.get_value() + 1;
+        self.generation.set_value(generation);
         // Trunk's loader shim for the `engine` binary, next to the page (works under a sub-path).
         let worker = match Worker::new("./engine_loader.js") {
             Ok(worker) => worker,
@@ -158,6 +164,7 @@ impl EngineClient {
         };
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             match serde_wasm_bindgen::from_value::<Event>(event.data()) {
+                Ok(Event::Fatal { message }) => self.restart(generation, message),
                 Ok(event) => self.on_event(event),
                 Err(e) => self
                     .error
@@ -168,7 +175,7 @@ impl EngineClient {
         on_message.forget();
         let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
             event.prevent_default();
-            self.restart(event.message());
+            self.restart(generation, event.message());
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
@@ -194,8 +201,10 @@ impl EngineClient {
 
     /// The engine died: replace it with one on the CPU, keep what the page shows, fail what
     /// was pending, and say why.
-    fn restart(self, reason: String) {
-        // The panic hook's `Fatal` and the worker's error event both report one crash.
+    fn restart(self, generation: u64, reason: String) {
+        if generation != self.generation.get_value() {
+            return;
+        }
         let Some(worker) = self.worker.get_value() else {
             return;
         };
@@ -260,7 +269,8 @@ impl EngineClient {
                 .update(|view| view.saved_run(summary, problem)),
             Event::Progress { id, progress } => self.on_progress(id, progress),
             Event::Outcome { id, outcome } => self.on_outcome(id, outcome),
-            Event::Fatal { message } => self.restart(message),
+            // Handled with the worker's generation in `spawn_worker`.
+            Event::Fatal { .. } => {}
         }
     }
 
