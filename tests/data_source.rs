@@ -157,3 +157,67 @@ fn statistics_of_a_real_training_batch_are_close_to_the_published_ones() {
         assert!((std[c] - CIFAR_STD[c] as f64).abs() < 0.01, "std {std:?}");
     }
 }
+
+#[test]
+fn a_tarball_that_lies_or_is_corrupt_is_refused_and_one_of_two_members_is_still_read() {
+    // A header claiming 8 GB for a record file, in an archive of a few hundred bytes.
+    let mut header = tar::Header::new_gnu();
+    header.set_path("data_batch_1.bin").unwrap();
+    header.set_size(8 << 30);
+    header.set_cksum();
+    let mut claim = header.as_bytes().to_vec();
+    claim.extend_from_slice(&[0; 1024]);
+    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+    gz.write_all(&claim).unwrap();
+    let err = read_tarball(&gz.finish().unwrap()[..], "claim.tar.gz", Split::Train).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("claim.tar.gz") && message.contains("at most"),
+        "{message}"
+    );
+
+    // A gzip bomb: 300 MB of zeros in about 300 KB, past the inflated-bytes cap.
+    let mut gz = GzEncoder::new(Vec::new(), Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..300 {
+        gz.write_all(&zeros).unwrap();
+    }
+    let bomb = gz.finish().unwrap();
+    assert!(bomb.len() < 1 << 20);
+    let err = read_tarball(&bomb[..], "bomb.tar.gz", Split::Train).unwrap_err();
+    assert!(err.to_string().contains("inflates to over"), "{err}");
+
+    // A flipped byte in the last member's deflate data, or in its CRC: refused.
+    let archive = tarball(&[("data_batch_1.bin", raw("data_batch_1.bin", 5))]);
+    let mut crc = archive.clone();
+    let at = crc.len() - 6;
+    crc[at] ^= 0xff;
+    let err = read_tarball(&crc[..], "crc.tar.gz", Split::Train).unwrap_err();
+    assert!(err.to_string().contains("crc.tar.gz"), "{err}");
+
+    // Two gzip members (what `cat a.gz b.gz` makes): the second is read too.
+    // Tar's end-of-archive blocks live in the last member: one archive split in two.
+    let inner = {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (file, bytes) in [
+            ("data_batch_1.bin", raw("data_batch_1.bin", 3)),
+            ("test_batch.bin", raw("test_batch.bin", 2)),
+        ] {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder.append_data(&mut header, file, &bytes[..]).unwrap();
+        }
+        builder.into_inner().unwrap()
+    };
+    let half = inner.len() / 2;
+    let mut joined = Vec::new();
+    for part in [&inner[..half], &inner[half..]] {
+        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+        gz.write_all(part).unwrap();
+        joined.extend(gz.finish().unwrap());
+    }
+    let (train, test) = pinhole::data::read_tarball_splits(&joined[..], "two.tar.gz").unwrap();
+    assert_eq!((train.len(), test.len()), (3, 2));
+}

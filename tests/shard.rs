@@ -6,7 +6,8 @@ mod common;
 use std::process::Command;
 
 use pinhole::data::{
-    MANIFEST_FILE, Manifest, ManifestError, ShardError, Split, fetch_plan, make_shards,
+    MANIFEST_FILE, MAX_MANIFEST_RECORDS, MAX_SHARD_PATH, MAX_SHARD_RECORDS, MAX_SHARDS, Manifest,
+    ManifestError, ShardError, Split, check_shard_path, fetch_plan, make_shards, shard_url,
     verify_shard,
 };
 
@@ -139,4 +140,95 @@ fn the_fetch_plan_starts_with_one_training_shard_then_the_tests() {
         files(fetch_plan(&manifest, Some(400), Some(200))),
         ["train-000.bin", "test-000.bin", "train-001.bin"]
     );
+}
+
+#[test]
+fn shard_paths_stay_in_the_manifests_folder_on_its_origin() {
+    let (manifest, _, _) = small_set();
+    for file in [
+        "//host/x.bin",
+        "\\\\host\\x.bin",
+        "%2e%2e/x.bin",
+        "/abs/x.bin",
+        "data:application/octet-stream,AAAA",
+        "javascript:alert(1)",
+        "../x.bin",
+        "a/../../x.bin",
+        "./x.bin",
+        ".hidden",
+        "a//b.bin",
+        "a/",
+        "x.bin?y=1",
+        "x.bin#frag",
+        "",
+        "https://elsewhere.example/train-000.bin",
+        "ｘ.bin",
+    ] {
+        let mut bad = manifest.clone();
+        bad.shards[0].file = file.into();
+        let err = Manifest::parse(bad.to_json().as_bytes(), "m.json").unwrap_err();
+        assert!(
+            matches!(err, ManifestError::Entry { .. }),
+            "{file:?}: {err:?}"
+        );
+        assert!(
+            err.to_string().contains("manifest's folder") || file.is_empty(),
+            "{err}"
+        );
+        assert!(check_shard_path(file).is_err(), "{file:?}");
+    }
+    let long = "a".repeat(MAX_SHARD_PATH + 1);
+    assert!(check_shard_path(&long).is_err());
+    for file in ["train-000.bin", "cifar10/test_batch.v2.bin", "a-b_c/D9.bin"] {
+        check_shard_path(file).unwrap();
+    }
+    // Resolved against the manifest's folder, whatever the manifest URL looks like.
+    assert_eq!(
+        shard_url("data/cifar10/manifest.json", "train-000.bin"),
+        "data/cifar10/train-000.bin"
+    );
+    assert_eq!(
+        shard_url("http://127.0.0.1:8080/app/data/m.json", "sub/t.bin"),
+        "http://127.0.0.1:8080/app/data/sub/t.bin"
+    );
+    assert_eq!(shard_url("manifest.json", "t.bin"), "t.bin");
+}
+
+#[test]
+fn record_counts_are_bounded_before_any_shard_is_fetched() {
+    let (manifest, _, _) = small_set();
+    let mut bad = manifest.clone();
+    bad.shards[0].records = usize::MAX;
+    let err = Manifest::parse(bad.to_json().as_bytes(), "m.json").unwrap_err();
+    assert!(matches!(err, ManifestError::Entry { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains(&MAX_SHARD_RECORDS.to_string()),
+        "{err}"
+    );
+    // Each shard within the bound, the sum over it.
+    let mut bad = manifest.clone();
+    let entry = bad.shards[0].clone();
+    bad.shards = (0..MAX_MANIFEST_RECORDS / MAX_SHARD_RECORDS + 1)
+        .map(|i| pinhole::data::ShardEntry {
+            file: format!("train-{i}.bin"),
+            records: MAX_SHARD_RECORDS,
+            ..entry.clone()
+        })
+        .collect();
+    let err = Manifest::parse(bad.to_json().as_bytes(), "m.json").unwrap_err();
+    assert!(
+        err.to_string().contains("more than a tab can keep"),
+        "{err}"
+    );
+    let mut bad = manifest.clone();
+    bad.shards = vec![entry; MAX_SHARDS + 1];
+    let err = Manifest::parse(bad.to_json().as_bytes(), "m.json").unwrap_err();
+    assert!(err.to_string().contains("shards; at most"), "{err}");
+    // A lying count never reaches a multiplication that could wrap.
+    let mut entry = manifest.shards[0].clone();
+    entry.records = usize::MAX / 2;
+    assert!(matches!(
+        verify_shard(&entry, &[0; 3073]),
+        Err(pinhole::data::ShardError::Length { .. })
+    ));
 }

@@ -18,9 +18,14 @@ pub use cifar::{
 };
 #[cfg(feature = "compute")]
 pub use shard::{
-    MANIFEST_FILE, MANIFEST_VERSION, Manifest, ManifestError, ShardEntry, ShardError, fetch_plan,
-    make_shards, records_to_bytes, sha256_hex, verify_shard,
+    MANIFEST_FILE, MANIFEST_VERSION, MAX_MANIFEST_BYTES, MAX_MANIFEST_RECORDS, MAX_SHARD_PATH,
+    MAX_SHARD_RECORDS, MAX_SHARDS, Manifest, ManifestError, ShardEntry, ShardError,
+    check_shard_path, fetch_plan, make_shards, records_to_bytes, sha256_hex, shard_url,
+    verify_shard,
 };
 #[cfg(feature = "compute")]
-pub use source::{SourceError, load_split, read_tarball, split_dropped_files};
+pub use source::{
+    MAX_INFLATED_BYTES, MAX_RECORD_FILE_BYTES, SourceError, load_split, read_tarball,
+    read_tarball_splits, split_dropped_files,
+};
 pub use statistics::{channel_statistics, class_counts, samples_per_class};

@@ -11,6 +11,19 @@ use super::cifar::{CLASS_NAMES, CifarRecord, RECORD_BYTES, parse_records};
 pub const MANIFEST_VERSION: u32 = 1;
 pub const MANIFEST_FILE: &str = "manifest.json";
 
+/// Largest manifest read: a real one is a few KB, and [`MAX_SHARDS`] entries are about 1.5 MB.
+pub const MAX_MANIFEST_BYTES: usize = 4 << 20;
+/// Most shards a manifest may list (CIFAR-10 at 1,000 records a shard is 60).
+pub const MAX_SHARDS: usize = 10_000;
+/// Most records in one shard: a shard is held whole while it is hashed and parsed, and all of
+/// CIFAR-10's 60,000 in one file (184 MB) is the most a tab should hold at once.
+pub const MAX_SHARD_RECORDS: usize = 60_000;
+/// Most records of all shards together: a run keeps its records in memory, and ten times
+/// CIFAR-10 (1.8 GB of pixels) is about what a tab's 4 GiB memory can hold.
+pub const MAX_MANIFEST_RECORDS: usize = 600_000;
+/// Longest shard path (a real one is `train-000.bin`).
+pub const MAX_SHARD_PATH: usize = 200;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
@@ -77,6 +90,15 @@ pub enum ShardError {
 impl Manifest {
     /// Parses and checks a manifest; `name` names it in errors (e.g. its URL).
     pub fn parse(bytes: &[u8], name: &str) -> Result<Self, ManifestError> {
+        if bytes.len() > MAX_MANIFEST_BYTES {
+            return Err(ManifestError::Invalid {
+                name: name.into(),
+                reason: format!(
+                    "{} bytes; a manifest is at most {MAX_MANIFEST_BYTES}",
+                    bytes.len()
+                ),
+            });
+        }
         let manifest: Manifest =
             serde_json::from_slice(bytes).map_err(|e| ManifestError::Invalid {
                 name: name.into(),
@@ -99,24 +121,39 @@ impl Manifest {
                 found: self.class_names.len(),
             });
         }
+        let invalid = |reason: String| ManifestError::Invalid {
+            name: name.into(),
+            reason,
+        };
+        if self.shards.len() > MAX_SHARDS {
+            return Err(invalid(format!(
+                "it lists {} shards; at most {MAX_SHARDS} are read",
+                self.shards.len()
+            )));
+        }
+        let mut total: usize = 0;
         for shard in &self.shards {
-            let entry = |reason: &str| ManifestError::Entry {
+            let entry = |reason: String| ManifestError::Entry {
                 name: name.into(),
-                file: shard.file.clone(),
-                reason: reason.into(),
+                file: shard.file.chars().take(MAX_SHARD_PATH).collect(),
+                reason,
             };
-            if shard.records == 0 {
-                return Err(entry("no records"));
+            if shard.records == 0 || shard.records > MAX_SHARD_RECORDS {
+                return Err(entry(format!(
+                    "{} records; a shard holds from 1 to {MAX_SHARD_RECORDS}",
+                    shard.records
+                )));
+            }
+            total += shard.records;
+            if total > MAX_MANIFEST_RECORDS {
+                return Err(invalid(format!(
+                    "its shards hold over {MAX_MANIFEST_RECORDS} records, more than a tab can keep"
+                )));
             }
             if shard.sha256.len() != 64 || !shard.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(entry("sha256 is not 64 hex digits"));
+                return Err(entry("sha256 is not 64 hex digits".into()));
             }
-            // Shards are fetched relative to the manifest: no other origin, no climbing out.
-            if shard.file.is_empty() || shard.file.contains("..") || shard.file.contains("://") {
-                return Err(entry(
-                    "the file must be a relative path beside the manifest",
-                ));
-            }
+            check_shard_path(&shard.file).map_err(|reason| entry(reason.into()))?;
         }
         if !self.shards.iter().any(|s| s.split == Split::Train) {
             return Err(ManifestError::NoTraining { name: name.into() });
@@ -136,6 +173,37 @@ impl Manifest {
             .map(|s| s.records)
             .sum()
     }
+}
+
+/// Shards are fetched from the manifest's folder and below, never from another origin or folder:
+/// so a path is plain `/`-separated names of letters, digits, `.`, `_` and `-`, and no name is
+/// `.`, `..` or starts with a dot. That leaves nothing a URL parser could read as a scheme, host,
+/// absolute path, escape or climb (`//host`, `\\host`, `/abs`, `data:`, `%2e%2e`).
+pub fn check_shard_path(file: &str) -> Result<(), &'static str> {
+    if file.is_empty() || file.len() > MAX_SHARD_PATH {
+        return Err("the path must have 1 to 200 characters");
+    }
+    let plain = file.split('/').all(|name| {
+        !name.is_empty()
+            && !name.starts_with('.')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    });
+    if plain {
+        Ok(())
+    } else {
+        Err(
+            "the path must be names of letters, digits, '.', '_' and '-' under the manifest's folder",
+        )
+    }
+}
+
+/// The URL of a shard whose path passed [`check_shard_path`]: the manifest's folder (everything
+/// up to its last `/`, or the page's own folder for a bare file name) followed by the path.
+pub fn shard_url(manifest_url: &str, file: &str) -> String {
+    let folder = manifest_url.rfind('/').map_or("", |i| &manifest_url[..=i]);
+    format!("{folder}{file}")
 }
 
 /// The shards a run needs, in the order to fetch them: the first training shard (so training can
@@ -176,7 +244,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Checks a downloaded shard against its entry (length, then hash) and parses its records.
 pub fn verify_shard(entry: &ShardEntry, bytes: &[u8]) -> Result<Vec<CifarRecord>, ShardError> {
-    let expected = entry.records * RECORD_BYTES;
+    // Saturating: a count no manifest check bounded must not wrap on 32-bit wasm.
+    let expected = entry.records.saturating_mul(RECORD_BYTES);
     if bytes.len() != expected {
         return Err(ShardError::Length {
             file: entry.file.clone(),

@@ -5,9 +5,11 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
-use flate2::read::GzDecoder;
+use flate2::read::MultiGzDecoder;
 
-use super::cifar::{CifarRecord, RecordError, Split, load_records_file, parse_records};
+use super::cifar::{
+    CifarRecord, RECORD_BYTES, RecordError, Split, load_records_file, parse_records,
+};
 
 impl Split {
     fn prefix(self) -> &'static str {
@@ -52,8 +54,17 @@ pub fn split_dropped_files(
     for file in files {
         let (name, bytes) = *file;
         if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
-            train.extend(read_tarball(bytes, name, Split::Train)?);
-            test.extend(read_tarball(bytes, name, Split::Test)?);
+            let (more_train, more_test) = read_tarball_splits(bytes, name)?;
+            for (split, records) in [(Split::Train, &more_train), (Split::Test, &more_test)] {
+                if records.is_empty() {
+                    return Err(SourceError::NoFiles {
+                        path: name.into(),
+                        prefix: split.prefix(),
+                    });
+                }
+            }
+            train.extend(more_train);
+            test.extend(more_test);
         } else if Split::Train.holds(name) || Split::Test.holds(name) {
             bins.push(file);
         } else {
@@ -121,6 +132,13 @@ fn load_folder(path: &Path, split: Split) -> Result<Vec<CifarRecord>, SourceErro
     Ok(records)
 }
 
+/// Most bytes one record file in an archive may hold: twice the official files' 30,730,000
+/// (10,000 records), so a header that claims gigabytes is refused before anything is allocated.
+pub const MAX_RECORD_FILE_BYTES: u64 = 2 * 10_000 * RECORD_BYTES as u64;
+/// Most bytes an archive may inflate to: the official one inflates to 184 MB, so a small
+/// gzip bomb stops here rather than filling the tab's memory.
+pub const MAX_INFLATED_BYTES: u64 = 256 * 1024 * 1024;
+
 /// The split's records from a gzip-compressed tar stream (`name` names it in errors). Files are
 /// taken in name order, whatever their order in the archive.
 pub fn read_tarball(
@@ -128,11 +146,37 @@ pub fn read_tarball(
     name: &str,
     split: Split,
 ) -> Result<Vec<CifarRecord>, SourceError> {
+    let (train, test) = read_tarball_splits(reader, name)?;
+    let records = match split {
+        Split::Train => train,
+        Split::Test => test,
+    };
+    if records.is_empty() {
+        return Err(SourceError::NoFiles {
+            path: name.into(),
+            prefix: split.prefix(),
+        });
+    }
+    Ok(records)
+}
+
+/// Both splits' records from one pass over a gzip-compressed tar stream: every gzip member is
+/// read and its CRC checked (so a corrupted archive is refused, not loaded silently), no entry
+/// may claim more than [`MAX_RECORD_FILE_BYTES`] and the whole stream inflates to at most
+/// [`MAX_INFLATED_BYTES`].
+pub fn read_tarball_splits(
+    reader: impl Read,
+    name: &str,
+) -> Result<(Vec<CifarRecord>, Vec<CifarRecord>), SourceError> {
     let bad = |e: std::io::Error| SourceError::Tarball {
         name: name.into(),
         reason: e.to_string(),
     };
-    let mut archive = tar::Archive::new(GzDecoder::new(reader));
+    let inflated = Bounded {
+        inner: MultiGzDecoder::new(reader),
+        left: MAX_INFLATED_BYTES,
+    };
+    let mut archive = tar::Archive::new(inflated);
     let mut files = Vec::new();
     for entry in archive.entries().map_err(bad)? {
         let mut entry = entry.map_err(bad)?;
@@ -140,23 +184,58 @@ pub fn read_tarball(
         let Some(file_name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
             continue;
         };
-        if !entry.header().entry_type().is_file() || !split.holds(&file_name) {
+        let split = [Split::Train, Split::Test]
+            .into_iter()
+            .find(|split| split.holds(&file_name));
+        let Some(split) = split.filter(|_| entry.header().entry_type().is_file()) else {
             continue;
+        };
+        let size = entry.size();
+        if size > MAX_RECORD_FILE_BYTES {
+            return Err(SourceError::Tarball {
+                name: name.into(),
+                reason: format!(
+                    "{} claims {size} bytes; a record file holds at most {MAX_RECORD_FILE_BYTES}",
+                    path.display()
+                ),
+            });
         }
-        let mut bytes = Vec::with_capacity(entry.size() as usize);
-        entry.read_to_end(&mut bytes).map_err(bad)?;
-        files.push((path.display().to_string(), bytes));
+        // The declared size is bounded above, and reading stops there whatever the stream holds.
+        let mut bytes = Vec::with_capacity(size as usize);
+        (&mut entry)
+            .take(size)
+            .read_to_end(&mut bytes)
+            .map_err(bad)?;
+        files.push((split, path.display().to_string(), bytes));
     }
-    if files.is_empty() {
-        return Err(SourceError::NoFiles {
-            path: name.into(),
-            prefix: split.prefix(),
-        });
+    // The tar ends before the gzip footer: read to the end so every member's CRC is checked.
+    std::io::copy(&mut archive.into_inner(), &mut std::io::sink()).map_err(bad)?;
+    files.sort_by(|a, b| a.1.cmp(&b.1));
+    let (mut train, mut test) = (Vec::new(), Vec::new());
+    for (split, member, bytes) in files {
+        let records = parse_records(&bytes, &format!("{name}:{member}"))?;
+        match split {
+            Split::Train => train.extend(records),
+            Split::Test => test.extend(records),
+        }
     }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut records = Vec::new();
-    for (member, bytes) in files {
-        records.extend(parse_records(&bytes, &format!("{name}:{member}"))?);
+    Ok((train, test))
+}
+
+/// A reader that fails (rather than ends) once more than `left` bytes have come through it.
+struct Bounded<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.left = self.left.checked_sub(n as u64).ok_or_else(|| {
+            std::io::Error::other(format!(
+                "it inflates to over {MAX_INFLATED_BYTES} bytes, more than CIFAR-10's archive"
+            ))
+        })?;
+        Ok(n)
     }
-    Ok(records)
 }

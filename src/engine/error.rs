@@ -4,7 +4,7 @@
 use crate::data::{ManifestError, RecordError, ShardError, SourceError};
 use crate::model::{ReadbackError, WeightsError};
 use crate::protocol::{Failure, FailureKind};
-use crate::train::{CheckpointError, DivergedError};
+use crate::train::{CheckpointError, DivergedError, SettingsError};
 use crate::vision::VisionError;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +27,8 @@ pub enum EngineError {
     Readback(#[from] ReadbackError),
     #[error(transparent)]
     Diverged(#[from] DivergedError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
     /// A fetch failed: network error, HTTP status, unreadable body.
     #[error("{0}")]
     Network(String),
@@ -68,6 +70,7 @@ impl EngineError {
             | EngineError::Checkpoint(_)
             | EngineError::Records(_)
             | EngineError::Source(_)
+            | EngineError::Settings(_)
             | EngineError::InvalidRequest(_) => FailureKind::InvalidInput,
             EngineError::Manifest(_) | EngineError::Shard(_) | EngineError::Network(_) => {
                 FailureKind::Data

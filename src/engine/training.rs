@@ -55,11 +55,8 @@ impl TrainingRun {
         device: &Device,
         backend: BackendKind,
     ) -> Result<TrainingRun, EngineError> {
-        if settings.batch_size == 0 || settings.epochs == 0 {
-            return Err(EngineError::InvalidRequest(
-                "batch size and epochs must be at least 1".into(),
-            ));
-        }
+        // The form's bounds before any download (the record count is checked once it is known).
+        TrainConfig::from(&settings).check("the training settings", usize::MAX)?;
         let describe = source.describe();
         let data = RunData::open(source, &settings, reporter).await?;
         let train_total = data.train_total;
@@ -70,6 +67,7 @@ impl TrainingRun {
             }
             None => {
                 let config = TrainConfig::from(&settings);
+                config.check("the training settings", train_total)?;
                 let trainer = Trainer::new_streaming(config, &data.train, train_total, device);
                 (trainer, Default::default())
             }

@@ -8,7 +8,7 @@ use burn::module::Module;
 use burn::store::{ModuleSnapshot, SafetensorsStore};
 use burn::tensor::Device;
 
-use super::weights::WeightsError;
+use super::weights::{WeightsError, checked_f32};
 use super::{Classifier, Preset, load_weights};
 use crate::data::CLASS_NAMES;
 
@@ -69,6 +69,19 @@ pub fn load_safetensors(
             found: classes,
         });
     }
+    // Floats only, named before Burn lists every mismatch at once.
+    for (tensor, info) in header.tensors() {
+        use safetensors::Dtype;
+        if !matches!(
+            info.dtype,
+            Dtype::F32 | Dtype::F16 | Dtype::BF16 | Dtype::F64
+        ) {
+            return Err(bad(format!(
+                "tensor {tensor} is {:?}; a network's weights are floats (F32, F16 or BF16)",
+                info.dtype
+            )));
+        }
+    }
     let mut model = Classifier::new(preset, device);
     let mut store = SafetensorsStore::from_bytes(Some(bytes.to_vec()));
     model
@@ -78,7 +91,8 @@ pub fn load_safetensors(
             preset,
             reason: first_line(&e.to_string()),
         })?;
-    Ok(model)
+    // An f16 export loads as f16: widened like a compact Pinhole file, and checked for NaN.
+    checked_f32(model, name)
 }
 
 /// A weights file in either format: Pinhole's own (`PINHOLE1…`) or `.safetensors`.
@@ -103,11 +117,16 @@ fn looks_like_safetensors(bytes: &[u8]) -> bool {
     bytes.len() >= 9 && bytes[8] == b'{'
 }
 
-fn first_line(message: &str) -> String {
-    message
+/// The first line of Burn's message, cut short: a file with every tensor wrong lists them all.
+pub(crate) fn first_line(message: &str) -> String {
+    const MOST: usize = 300;
+    let line = message
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
-        .unwrap_or(message)
-        .to_string()
+        .unwrap_or(message);
+    match line.char_indices().nth(MOST) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
+    }
 }

@@ -7,11 +7,12 @@
 //! a compact file ([`Precision::Half`]). Loading casts them back to f32 on the loading device
 //! (the engine loads on the CPU and moves the network from there).
 
-use burn::module::{Module, ModuleMapper, Param};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::tensor::{Bytes, DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::framing::{FrameError, frame, unframe};
+use super::safetensors_format::first_line;
 use super::{Classifier, Preset};
 use crate::data::CLASS_NAMES;
 
@@ -39,6 +40,14 @@ pub enum WeightsError {
         preset: Preset,
         reason: String,
     },
+    #[error(
+        "{name}: a tensor is stored as {dtype}; a network's weights are floats (F32, F16 or BF16)"
+    )]
+    NotFloat { name: String, dtype: String },
+    #[error(
+        "{name}: {count} of the network's values are NaN or infinite, so it cannot predict; the file is corrupt or its training diverged"
+    )]
+    NotFinite { name: String, count: usize },
     #[error("cannot serialise weights: {0}")]
     Save(String),
 }
@@ -106,14 +115,48 @@ pub fn load_weights(bytes: &[u8], name: &str, device: &Device) -> Result<Classif
         preset,
         reason,
     };
+    // Every tensor a float, checked from the burnpack's own listing: Burn's loader panics on a
+    // float parameter whose stored dtype is an integer.
+    let listed = burn_pack::Reader::from_bytes(Bytes::from_bytes_vec(record.to_vec()))
+        .and_then(|reader| reader.into_tensors())
+        .map_err(|e| mismatch(first_line(&e.to_string())))?;
+    if let Some(tensor) = listed.iter().find(|t| !t.dtype.is_float()) {
+        return Err(WeightsError::NotFloat {
+            name,
+            dtype: format!("{:?} (tensor {})", tensor.dtype, tensor.name),
+        });
+    }
+    drop(listed);
     let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(record.to_vec()))
-        .map_err(|e| mismatch(e.to_string()))?;
+        .map_err(|e| mismatch(first_line(&e.to_string())))?;
     let model = Classifier::new(preset, device)
         .try_load_record(record)
-        .map_err(|e| mismatch(e.to_string()))?;
-    // Widened after loading rather than by Burn's `cast_to_module_dtype`, which first initialises
-    // every parameter just to read its dtype (several times the cost of the load itself).
-    Ok(model.map(&mut WidenToF32))
+        .map_err(|e| mismatch(first_line(&e.to_string())))?;
+    checked_f32(model, &name)
+}
+
+/// The loaded network with every parameter widened to f32, or an error if a parameter is not a
+/// float at all (a file whose dtypes lie) or any value is NaN or infinite (it would predict
+/// "NaN%"). Widened after loading rather than by Burn's `cast_to_module_dtype`, which first
+/// initialises every parameter just to read its dtype (several times the cost of the load).
+pub(crate) fn checked_f32(model: Classifier, name: &str) -> Result<Classifier, WeightsError> {
+    let mut widen = WidenToF32 { refused: None };
+    let model = model.map(&mut widen);
+    if let Some(dtype) = widen.refused {
+        return Err(WeightsError::NotFloat {
+            name: name.into(),
+            dtype: format!("{dtype:?}"),
+        });
+    }
+    let mut finite = CountNonFinite(0);
+    model.visit(&mut finite);
+    if finite.0 > 0 {
+        return Err(WeightsError::NotFinite {
+            name: name.into(),
+            count: finite.0,
+        });
+    }
+    Ok(model)
 }
 
 /// Casts every float parameter of rank 2 or more (conv kernels, linear matrices) to f16.
@@ -129,17 +172,36 @@ impl ModuleMapper for HalveMatrices {
 }
 
 /// Casts the f16 parameters of a compact file back to f32, as fresh leaves (so a network loaded
-/// for training trains them).
-struct WidenToF32;
+/// for training trains them); notes the dtype of a parameter that is not a float and leaves it.
+struct WidenToF32 {
+    refused: Option<DType>,
+}
 
 impl ModuleMapper for WidenToF32 {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        if param.val().dtype() == DType::F32 {
+        let dtype = param.val().dtype();
+        if dtype == DType::F32 {
+            return param;
+        }
+        if !matches!(dtype, DType::F16 | DType::BF16 | DType::F64) {
+            self.refused.get_or_insert(dtype);
             return param;
         }
         param.map(|tensor| {
             let trained = tensor.is_require_grad();
             tensor.cast(DType::F32).detach().set_require_grad(trained)
         })
+    }
+}
+
+/// Counts NaN and infinite values (the parameters are f32 and on the CPU here).
+struct CountNonFinite(usize);
+
+impl ModuleVisitor for CountNonFinite {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let data = param.val().into_data();
+        self.0 += data
+            .as_slice::<f32>()
+            .map_or(0, |values| values.iter().filter(|v| !v.is_finite()).count());
     }
 }

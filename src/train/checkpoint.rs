@@ -12,6 +12,7 @@ use burn::module::Module;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
+use super::limits::SettingsError;
 use super::lookahead::Lookahead;
 use super::recipe::{TrainConfig, Trainer};
 use super::rng::SplitMix64;
@@ -47,8 +48,17 @@ pub enum CheckpointError {
         expected: usize,
         found: usize,
     },
-    #[error("{name}: {0}", name = .0)]
+    /// A section's weights (the message names the checkpoint: it is passed as the name).
+    #[error(transparent)]
     Weights(#[from] WeightsError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error("{name}: the saved step {step} is past the run's last step {total}")]
+    StepPastEnd {
+        name: String,
+        step: usize,
+        total: usize,
+    },
     #[error(
         "{name}: the optimiser's momentum is unreadable (saved by an older Pinhole?): {reason}"
     )]
@@ -107,6 +117,16 @@ impl Trainer {
                 name: name.into(),
                 expected: header.train_records,
                 found: train_records,
+            });
+        }
+        // A header is input like any other: bounded before anything is built from it.
+        header.config.check(name, train_records)?;
+        let total = train_records / header.config.batch_size * header.config.epochs;
+        if header.step > total {
+            return Err(CheckpointError::StepPastEnd {
+                name: name.into(),
+                step: header.step,
+                total,
             });
         }
         let [model_len, slow_len, optim_len] = header.sections;

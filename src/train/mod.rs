@@ -13,6 +13,8 @@ mod dirac;
 #[cfg(feature = "compute")]
 mod evaluate;
 #[cfg(feature = "compute")]
+mod limits;
+#[cfg(feature = "compute")]
 mod lookahead;
 mod metrics;
 #[cfg(feature = "compute")]
@@ -37,6 +39,10 @@ pub use dirac::{dirac_init, dirac_weights};
 pub use evaluate::{
     EvalBatch, class_probabilities, class_probabilities_async, confusion_matrix,
     confusion_matrix_async,
+};
+#[cfg(feature = "compute")]
+pub use limits::{
+    MAX_BATCH_SIZE, MAX_BIAS_SCALER, MAX_EPOCHS, MAX_LR, MAX_TRANSLATE, SettingsError,
 };
 #[cfg(feature = "compute")]
 pub use lookahead::{LOOKAHEAD_EVERY, Lookahead, lookahead_decay};

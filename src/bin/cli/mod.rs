@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use burn::tensor::Device;
 use clap::{Parser, Subcommand, ValueEnum};
-use pinhole::model::{Classifier, load_weights};
+use pinhole::model::{Classifier, load_any_weights};
 
 #[derive(Parser)]
 #[command(
@@ -93,7 +93,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
 
 pub fn load_model(path: &Path, device: &Device) -> Result<Classifier, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    load_weights(&bytes, &path.display().to_string(), device).map_err(|e| e.to_string())
+    load_any_weights(&bytes, &path.display().to_string(), device).map_err(|e| e.to_string())
 }
 
 pub fn main() -> ExitCode {

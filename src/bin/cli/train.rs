@@ -93,9 +93,6 @@ impl TrainArgs {
 }
 
 pub fn run(args: TrainArgs) -> Result<(), String> {
-    if args.batch_size == 0 || args.epochs == 0 {
-        return Err("--batch-size and --epochs must be at least 1".into());
-    }
     let device = args.backend.device()?.autodiff();
     let mut train = load_split(&args.data, Split::Train).map_err(|e| e.to_string())?;
     if let Some(limit) = args.limit {
@@ -126,6 +123,9 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
         config.bias_scaler = args.bias_scaler;
         config.dirac = !args.no_dirac;
         config.batch_norm_scale = args.batch_norm_scale;
+        config
+            .check("the command line", train.len())
+            .map_err(|e| e.to_string())?;
         Trainer::new(config, &train, &device)
     };
     let config = trainer.config.clone();
