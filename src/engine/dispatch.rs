@@ -14,7 +14,7 @@ use super::inference::Inference;
 use super::insight::Insight;
 use super::model_store::{ModelStore, export};
 use super::training_jobs::{Training, post_saved_run};
-use super::worker::{Reporter, finish, yield_now};
+use super::worker::{Reporter, finish, queue_out, yield_now};
 use crate::protocol::{Envelope, Reply, Request};
 
 struct Engine {
@@ -30,7 +30,10 @@ pub async fn run(mut requests: UnboundedReceiver<Envelope>) {
             Some(Envelope {
                 id,
                 request: Request::Start { backend, notice },
-            }) => break (id, backend, notice),
+            }) => {
+                queue_out();
+                break (id, backend, notice);
+            }
             Some(other) => early.push_back(other),
             None => return,
         }
@@ -62,6 +65,7 @@ pub async fn run(mut requests: UnboundedReceiver<Envelope>) {
         };
         match envelope {
             Some(Envelope { id, request }) => {
+                queue_out();
                 if let Some(outcome) = engine.handle(Reporter::new(id), request).await {
                     finish(id, outcome.map_err(Into::into));
                 }

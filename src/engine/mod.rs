@@ -54,8 +54,8 @@ mod entry {
     use wasm_bindgen::prelude::*;
     use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-    use super::worker::post;
-    use crate::protocol::{Envelope, Event};
+    use super::worker::{MAX_QUEUED_REQUESTS, finish, post, queue_in, queued};
+    use crate::protocol::{Envelope, Event, Failure, FailureKind};
 
     /// Entry point of the worker binary.
     pub fn run_worker() {
@@ -70,7 +70,20 @@ mod entry {
         let (sender, receiver) = mpsc::unbounded::<Envelope>();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             match serde_wasm_bindgen::from_value::<Envelope>(event.data()) {
+                // A page (or a script) that floods the engine gets refusals, not an ever longer
+                // queue: each waiting request holds its bytes.
+                Ok(Envelope { id, request }) if queued() >= MAX_QUEUED_REQUESTS => finish(
+                    id,
+                    Err(Failure::new(
+                        FailureKind::Unavailable,
+                        format!(
+                            "{} was refused: the engine already has {MAX_QUEUED_REQUESTS} requests waiting; try again when it has caught up",
+                            request.describe()
+                        ),
+                    )),
+                ),
                 Ok(envelope) => {
+                    queue_in();
                     let _ = sender.unbounded_send(envelope);
                 }
                 // No id to answer: a UI of another version. Say so in the console, where such

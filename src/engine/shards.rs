@@ -8,7 +8,9 @@ use web_sys::{Cache, Response, WorkerGlobalScope};
 
 use super::EngineError;
 use super::fetch::{fetch_bytes, js_error};
-use crate::data::{CifarRecord, Manifest, ShardEntry, verify_shard};
+use crate::data::{
+    CifarRecord, MAX_MANIFEST_BYTES, Manifest, RECORD_BYTES, ShardEntry, shard_url, verify_shard,
+};
 
 /// Cache Storage bucket for verified shards (bump the suffix if the entries' meaning changes).
 const CACHE_NAME: &str = "pinhole-shards-v1";
@@ -16,27 +18,35 @@ const CACHE_NAME: &str = "pinhole-shards-v1";
 /// A manifest and the URL its shard paths are relative to.
 pub struct ShardSet {
     pub manifest: Manifest,
-    base: String,
+    /// The manifest's absolute URL, on the page's origin.
+    manifest_url: String,
 }
 
 impl ShardSet {
+    /// Reads the manifest at `url` (typed by a visitor, or the page's default), which must be on
+    /// the page's own origin: the page never sends a request elsewhere.
     pub async fn open(url: &str) -> Result<Self, EngineError> {
-        let bytes = fetch_bytes(url).await?;
+        let manifest_url = same_origin(url, None)?;
+        let bytes = fetch_bytes(&manifest_url, MAX_MANIFEST_BYTES).await?;
         let manifest = Manifest::parse(&bytes, url)?;
-        let base = match url.rfind('/') {
-            Some(i) => url[..=i].to_string(),
-            None => String::new(),
-        };
-        Ok(ShardSet { manifest, base })
+        Ok(ShardSet {
+            manifest,
+            manifest_url,
+        })
     }
 
-    pub fn url(&self, entry: &ShardEntry) -> String {
-        format!("{}{}", self.base, entry.file)
+    /// The shard's URL: in the manifest's folder (the manifest's check allows nothing else),
+    /// checked again after the browser's own URL resolution.
+    pub fn url(&self, entry: &ShardEntry) -> Result<String, EngineError> {
+        same_origin(
+            &shard_url(&self.manifest_url, &entry.file),
+            Some(&self.manifest_url),
+        )
     }
 
     /// One shard's records, and whether they came from the browser's cache.
     pub async fn load(&self, entry: &ShardEntry) -> Result<(Vec<CifarRecord>, bool), EngineError> {
-        let url = self.url(entry);
+        let url = self.url(entry)?;
         // The hash in the key: a changed shard at the same URL is never served stale.
         let key = format!("{url}#sha256={}", entry.sha256);
         let cache = open_cache().await;
@@ -49,13 +59,36 @@ impl ShardSet {
                 Err(_) => _ = cache.delete_with_str(&key),
             }
         }
-        let bytes = fetch_bytes(&url).await?;
+        // A shard is exactly its records: a longer body is not this shard.
+        let bytes = fetch_bytes(&url, entry.records.saturating_mul(RECORD_BYTES)).await?;
         let records = verify_shard(entry, &bytes)?;
         if let Some(cache) = &cache {
             store(cache, &key, bytes).await;
         }
         Ok((records, false))
     }
+}
+
+/// `url` resolved against the worker's location, if it is on the page's origin (and, with
+/// `folder_of`, inside that URL's folder); otherwise an error naming it.
+fn same_origin(url: &str, folder_of: Option<&str>) -> Result<String, EngineError> {
+    let scope: WorkerGlobalScope = js_sys::global().unchecked_into();
+    let here = scope.location();
+    let refuse = |why: &str| EngineError::InvalidRequest(format!("{url}: {why}"));
+    let resolved = web_sys::Url::new_with_base(url, &here.href())
+        .map_err(|_| refuse("not a URL the page can read"))?;
+    if resolved.origin() != here.origin() {
+        return Err(refuse(
+            "shard sets are read from this page's own site only (your data never leaves it)",
+        ));
+    }
+    if let Some(base) = folder_of {
+        let folder = &base[..base.rfind('/').map_or(0, |i| i + 1)];
+        if !resolved.href().starts_with(folder) {
+            return Err(refuse("the shard is outside its manifest's folder"));
+        }
+    }
+    Ok(resolved.href())
 }
 
 async fn open_cache() -> Option<Cache> {

@@ -4,6 +4,9 @@ use serde::Deserialize;
 
 use super::EngineError;
 use super::fetch::fetch_bytes;
+
+/// Largest index or model card read (a real one is a few KB).
+const MAX_JSON_BYTES: usize = 1 << 20;
 use crate::model::Preset;
 use crate::protocol::ModelCard;
 
@@ -25,7 +28,7 @@ pub struct ShippedModel {
 impl ShippedIndex {
     /// Reads `weights/index.json`; a missing index means nothing ships.
     pub async fn fetch() -> Result<Self, EngineError> {
-        let bytes = fetch_bytes("weights/index.json").await?;
+        let bytes = fetch_bytes("weights/index.json", MAX_JSON_BYTES).await?;
         serde_json::from_slice(&bytes)
             .map_err(|e| EngineError::Network(format!("weights/index.json: {e}")))
     }
@@ -35,7 +38,7 @@ impl ShippedIndex {
         let origin = format!("shipped with the page (weights/{})", model.file);
         let read = async {
             let file = model.card.as_ref().ok_or("no model card is listed")?;
-            let bytes = fetch_bytes(&format!("weights/{file}"))
+            let bytes = fetch_bytes(&format!("weights/{file}"), MAX_JSON_BYTES)
                 .await
                 .map_err(|e| e.to_string())?;
             serde_json::from_slice::<serde_json::Value>(&bytes)

@@ -75,3 +75,25 @@ pub async fn yield_now() {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
+
+/// Most requests waiting for the engine at once: far more than a visitor makes (a drop of a few
+/// hundred images), few enough that a flood cannot exhaust the worker's memory.
+pub const MAX_QUEUED_REQUESTS: usize = 1024;
+
+thread_local! {
+    static QUEUED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Requests received and not yet taken by the request loop.
+pub fn queued() -> usize {
+    QUEUED.with(|q| q.get())
+}
+
+pub fn queue_in() {
+    QUEUED.with(|q| q.set(q.get() + 1));
+}
+
+/// The request loop took one.
+pub fn queue_out() {
+    QUEUED.with(|q| q.set(q.get().saturating_sub(1)));
+}

@@ -6,6 +6,7 @@
 //! travel as `Uint8Array`).
 
 mod insight;
+mod limits;
 mod outcome;
 mod request;
 mod training;
@@ -14,6 +15,9 @@ use serde::{Deserialize, Serialize};
 
 pub use insight::{
     Anatomy, DataSummary, Evaluation, InspectImage, LayerView, ModelCard, RecordImage, RecordSet,
+};
+pub use limits::{
+    MAX_DATA_FILE_BYTES, MAX_IMAGE_FILE_BYTES, MAX_WEIGHTS_FILE_BYTES, megabytes, too_large,
 };
 pub use outcome::{
     BenchmarkResult, Failure, FailureKind, Heatmap, Outcome, Progress, Reply,

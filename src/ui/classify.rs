@@ -7,10 +7,10 @@ use leptos::task::spawn_local;
 use web_sys::{DragEvent, File, FileList, HtmlInputElement};
 
 use super::bars::bar_rows;
-use super::download::save_file;
+use super::download::{read_file, save_file};
 use super::engine_client::EngineClient;
 use super::explain::ExplainPanel;
-use crate::protocol::Request;
+use crate::protocol::{MAX_IMAGE_FILE_BYTES, Request};
 use crate::ui_state::{ImageResult, Outcome, predictions_csv};
 
 #[component]
@@ -81,12 +81,9 @@ fn classify_files(engine: EngineClient, files: Vec<File>) {
             .classify
             .update(|view| view.add(id, name.clone(), thumbnail));
         spawn_local(async move {
-            let blob = gloo::file::Blob::from(file);
-            match gloo::file::futures::read_as_bytes(&blob).await {
+            match read_file(file, MAX_IMAGE_FILE_BYTES, "an image").await {
                 Ok(bytes) => engine.send_as(id, Request::Classify { name, bytes }, None),
-                Err(e) => engine.classify.update(|view| {
-                    view.fail(id, format!("{name}: the file could not be read ({e})"))
-                }),
+                Err(message) => engine.classify.update(|view| view.fail(id, message)),
             }
         });
     }

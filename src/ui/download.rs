@@ -40,3 +40,15 @@ pub fn save_file(file_name: &str, bytes: &[u8], mime: &str) {
 pub fn revoke(url: &str) {
     let _ = web_sys::Url::revoke_object_url(url);
 }
+
+/// A file's bytes, or why not: over `limit` (checked before anything is read, so a huge file
+/// costs nothing) or unreadable. `what` names the kind of file in the message ("an image").
+pub async fn read_file(file: web_sys::File, limit: u64, what: &str) -> Result<Vec<u8>, String> {
+    let name = file.name();
+    if let Some(refusal) = crate::protocol::too_large(&name, file.size() as u64, limit, what) {
+        return Err(refusal);
+    }
+    gloo::file::futures::read_as_bytes(&gloo::file::Blob::from(file))
+        .await
+        .map_err(|e| format!("{name}: the file could not be read ({e})"))
+}

@@ -7,10 +7,12 @@ use leptos::task::spawn_local;
 use web_sys::HtmlInputElement;
 
 use super::chart::{LineChart, Series};
+use super::download::read_file;
 use super::engine_client::EngineClient;
 use super::train_settings::{DataSourcePicker, SettingsForm, SourceChoice};
 use crate::protocol::{
-    DEFAULT_MANIFEST, DataSource, DroppedFile, Request, TrainSettings, TrainingState, WeightsFormat,
+    DEFAULT_MANIFEST, DataSource, DroppedFile, MAX_DATA_FILE_BYTES, MAX_WEIGHTS_FILE_BYTES,
+    Request, TrainSettings, TrainingState, WeightsFormat,
 };
 
 /// The training form's values, provided by the app so that they survive a page change.
@@ -52,13 +54,9 @@ pub fn TrainPage() -> impl IntoView {
                 let mut dropped = Vec::new();
                 for file in files {
                     let name = file.name();
-                    match gloo::file::futures::read_as_bytes(&gloo::file::Blob::from(file)).await {
+                    match read_file(file, MAX_DATA_FILE_BYTES, "a dataset file").await {
                         Ok(bytes) => dropped.push(DroppedFile { name, bytes }),
-                        Err(e) => {
-                            return engine
-                                .error
-                                .set(Some(format!("{name}: the file could not be read ({e})")));
-                        }
+                        Err(message) => return engine.error.set(Some(message)),
                     }
                 }
                 engine.send(Request::Train {
@@ -301,11 +299,9 @@ fn Weights() -> impl IntoView {
         input.set_value("");
         spawn_local(async move {
             let name = file.name();
-            match gloo::file::futures::read_as_bytes(&gloo::file::Blob::from(file)).await {
+            match read_file(file, MAX_WEIGHTS_FILE_BYTES, "a weights file").await {
                 Ok(bytes) => engine.send(Request::ImportWeights { name, bytes }),
-                Err(e) => engine
-                    .error
-                    .set(Some(format!("{name}: the file could not be read ({e})"))),
+                Err(message) => engine.error.set(Some(message)),
             }
         });
     };
