@@ -4,9 +4,17 @@
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
 
+use std::cell::RefCell;
+
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
+
 use super::EngineError;
 use super::fetch::js_error;
+use super::worker::post;
 use crate::model::{Classifier, Preset, read_floats};
+use crate::protocol::Event;
 
 /// Seed of every network the engine initialises itself, so that an untrained model and the
 /// self-test are identical on every backend.
@@ -25,6 +33,7 @@ pub async fn init_webgpu() -> Result<Device, EngineError> {
             "this browser has no WebGPU (navigator.gpu is missing)".into(),
         ));
     }
+    watch_gpu_devices();
     let device = Device::wgpu_options().init_async().await.map_err(|e| {
         // The full error lists every native API wgpu did not try: useful in the console, noise
         // in the page.
@@ -80,4 +89,105 @@ fn has_navigator_gpu() -> bool {
 /// A short description of the WebGPU adapter for the page.
 pub fn webgpu_detail() -> String {
     "Burn wgpu on the browser's WebGPU".into()
+}
+
+thread_local! {
+    /// The `GPUDevice` wgpu asked the browser for (see [`watch_gpu_devices`]).
+    static GPU_DEVICE: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+}
+
+/// Wraps `navigator.gpu.requestAdapter` (and the adapter's `requestDevice`) so that the engine
+/// sees the `GPUDevice` wgpu creates: its `lost` promise then stops the engine with the reason
+/// (a driver reset, a GPU removed, a tab in the background too long), and the page restarts it on
+/// the CPU with the visitor's network and training checkpoint, instead of leaving a device
+/// whose every call fails. It observes only: the arguments and results pass through unchanged.
+fn watch_gpu_devices() {
+    let Ok(gpu) = Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|nav| Reflect::get(&nav, &"gpu".into()))
+    else {
+        return;
+    };
+    let Ok(request_adapter) = Reflect::get(&gpu, &"requestAdapter".into()) else {
+        return;
+    };
+    let Ok(request_adapter) = request_adapter.dyn_into::<Function>() else {
+        return;
+    };
+    let target = gpu.clone();
+    let wrapper = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |options: JsValue| {
+        let (request_adapter, gpu) = (request_adapter.clone(), target.clone());
+        future_to_promise(async move {
+            let promise: Promise = request_adapter.call1(&gpu, &options)?.dyn_into()?;
+            let adapter = JsFuture::from(promise).await?;
+            if !adapter.is_null() && !adapter.is_undefined() {
+                watch_request_device(&adapter)?;
+            }
+            Ok(adapter)
+        })
+    });
+    let _ = Reflect::set(&gpu, &"requestAdapter".into(), wrapper.as_ref());
+    wrapper.forget();
+}
+
+fn watch_request_device(adapter: &JsValue) -> Result<(), JsValue> {
+    let request_device: Function = Reflect::get(adapter, &"requestDevice".into())?.dyn_into()?;
+    let target = adapter.clone();
+    let wrapper = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |descriptor: JsValue| {
+        let (request_device, adapter) = (request_device.clone(), target.clone());
+        future_to_promise(async move {
+            let promise: Promise = request_device.call1(&adapter, &descriptor)?.dyn_into()?;
+            let device = JsFuture::from(promise).await?;
+            watch_lost(&device);
+            GPU_DEVICE.with(|d| *d.borrow_mut() = Some(device.clone()));
+            Ok(device)
+        })
+    });
+    Reflect::set(adapter, &"requestDevice".into(), wrapper.as_ref())?;
+    wrapper.forget();
+    Ok(())
+}
+
+/// When the device is lost, the engine stops with the reason (`Event::Fatal`), and the page
+/// restarts it on the CPU.
+fn watch_lost(device: &JsValue) {
+    let Ok(lost) = Reflect::get(device, &"lost".into()).and_then(|l| l.dyn_into::<Promise>())
+    else {
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let Ok(info) = JsFuture::from(lost).await else {
+            return;
+        };
+        let field = |key: &str| {
+            Reflect::get(&info, &key.into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default()
+        };
+        let (reason, message) = (field("reason"), field("message"));
+        let message = format!(
+            "the WebGPU device was lost ({})",
+            [reason, message]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(": ")
+        );
+        web_sys::console::warn_1(&message.clone().into());
+        post(&Event::Fatal { message });
+    });
+}
+
+/// Destroys the WebGPU device, as a lost GPU would (test-only: `Request::LoseDevice`).
+pub fn lose_device() -> Result<(), EngineError> {
+    let device = GPU_DEVICE
+        .with(|d| d.borrow().clone())
+        .ok_or_else(|| EngineError::Unavailable("the engine holds no WebGPU device".into()))?;
+    let destroy: Function = Reflect::get(&device, &"destroy".into())
+        .and_then(|f| f.dyn_into())
+        .map_err(|e| EngineError::Device(js_error(&e)))?;
+    destroy
+        .call0(&device)
+        .map_err(|e| EngineError::Device(js_error(&e)))?;
+    Ok(())
 }

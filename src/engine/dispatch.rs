@@ -9,6 +9,7 @@ use futures::StreamExt;
 use futures::channel::mpsc::{TryRecvError, UnboundedReceiver};
 
 use super::EngineError;
+use super::backend;
 use super::diagnostics;
 use super::inference::Inference;
 use super::insight::Insight;
@@ -18,6 +19,8 @@ use super::worker::{Reporter, finish, queue_out, yield_now};
 use crate::protocol::{Envelope, Reply, Request};
 
 struct Engine {
+    /// Whether the test-only fault requests are allowed (`Start { faults }`).
+    faults: bool,
     store: ModelStore,
     training: Training,
     insight: Insight,
@@ -25,21 +28,28 @@ struct Engine {
 
 pub async fn run(mut requests: UnboundedReceiver<Envelope>) {
     let mut early = VecDeque::new();
-    let (start_id, backend, notice) = loop {
+    let (start_id, backend, notice, restore, faults) = loop {
         match requests.next().await {
             Some(Envelope {
                 id,
-                request: Request::Start { backend, notice },
+                request:
+                    Request::Start {
+                        backend,
+                        notice,
+                        restore,
+                        faults,
+                    },
             }) => {
                 queue_out();
-                break (id, backend, notice);
+                break (id, backend, notice, restore, faults);
             }
             Some(other) => early.push_back(other),
             None => return,
         }
     };
-    let store = ModelStore::start(backend, notice, Reporter::new(start_id)).await;
+    let store = ModelStore::start(backend, notice, restore, Reporter::new(start_id)).await;
     let mut engine = Engine {
+        faults,
         store,
         training: Training::default(),
         insight: Insight::default(),
@@ -93,6 +103,10 @@ impl Engine {
         Some(match request {
             Request::Start { .. } => Err(EngineError::InvalidRequest(
                 "the engine is already started".into(),
+            )),
+            Request::LoseDevice if self.faults => backend::lose_device().map(|()| Reply::Done),
+            Request::LoseDevice => Err(EngineError::InvalidRequest(
+                "fault requests are for tests: open the page with ?test-faults".into(),
             )),
             Request::Classify { name, bytes } => inference.classify(name, &bytes).await,
             Request::Explain {

@@ -14,7 +14,9 @@ use crate::model::MAX_WEIGHTS_BYTES;
 use crate::model::{
     Classifier, Preset, load_any_weights, save_safetensors, save_weights, to_device_async,
 };
-use crate::protocol::{BackendKind, BackendStatus, Event, ModelCard, ModelInfo, WeightsFormat};
+use crate::protocol::{
+    BackendKind, BackendStatus, Event, KeptNetwork, ModelCard, ModelInfo, Restore, WeightsFormat,
+};
 
 pub struct ModelStore {
     pub device: Device,
@@ -41,6 +43,7 @@ impl ModelStore {
     pub async fn start(
         requested: Option<BackendKind>,
         notice: Option<String>,
+        restore: Restore,
         reporter: Reporter,
     ) -> Self {
         let cpu = backend::cpu();
@@ -74,9 +77,27 @@ impl ModelStore {
             format!("Could not read the list of shipped weights ({e}); the model is untrained.")
         });
         store.shipped = index.unwrap_or_default();
-        let preset = store.shipped.default_preset();
+        let preset = restore
+            .preset
+            .filter(|p| store.shipped.get(*p).is_some())
+            .unwrap_or_else(|| store.shipped.default_preset());
         // A failure is in the model's notice; the engine starts all the same.
         let _ = store.select(preset, reporter).await;
+        // The visitor's own network from the engine that stopped, if it still loads.
+        if let Some(kept) = restore.network {
+            let KeptNetwork { name, bytes, card } = kept;
+            match store.import(name, bytes) {
+                Ok(()) => {
+                    store.card = card;
+                    store.post_model();
+                    store.post_kept(true);
+                }
+                Err(e) => {
+                    store.notice = Some(format!("Your network could not be restored: {e}"));
+                    store.post_model();
+                }
+            }
+        }
         if let Some(problem) = problem {
             store.notice = Some(problem);
             store.post_model();
@@ -151,6 +172,7 @@ impl ModelStore {
         }
         self.rebuild_model();
         self.post_model();
+        self.post_kept(false);
         result
     }
 
@@ -171,6 +193,7 @@ impl ModelStore {
         self.notice = None;
         self.weights = Some((name, bytes));
         self.post_model();
+        self.post_kept(true);
         Ok(())
     }
 
@@ -190,6 +213,7 @@ impl ModelStore {
         self.notice = None;
         self.model = host.to_device(&self.device);
         self.post_model();
+        self.post_kept(true);
         Ok(())
     }
 
@@ -227,6 +251,20 @@ impl ModelStore {
                 notice: self.notice.clone(),
             },
         });
+    }
+
+    /// Tells the page which network to keep for a restart: the visitor's own (`own`) or none.
+    fn post_kept(&self, own: bool) {
+        let kept = self
+            .weights
+            .as_ref()
+            .filter(|_| own)
+            .map(|(name, bytes)| KeptNetwork {
+                name: name.clone(),
+                bytes: bytes.clone(),
+                card: self.card.clone(),
+            });
+        post(&Event::Network { kept });
     }
 
     /// The loaded network in words, e.g. "fast.bin (fast)".

@@ -23,7 +23,7 @@ pub use outcome::{
     BenchmarkResult, Failure, FailureKind, Heatmap, Outcome, Progress, Reply,
     TrainingBenchmarkResult,
 };
-pub use request::{Envelope, Request, RequestId};
+pub use request::{Envelope, KeptNetwork, Request, RequestId, Restore};
 pub use training::{
     CheckpointSummary, DataSource, DroppedFile, EpochPoint, OpCheck, RECIPE_TRANSLATE, StepCheck,
     StepPoint, TensorDiff, TrainSettings, TrainingCheck, TrainingHistory, TrainingPace,
@@ -93,6 +93,9 @@ pub enum Event {
     /// The classifier's network now (after `Start`, a model choice, an import, a trained network
     /// taken into use, a backend switch).
     Model { info: ModelInfo },
+    /// The visitor's own network in use (imported, or trained and taken into use), for the page
+    /// to keep; `None` when the classifier's network is a shipped or untrained one.
+    Network { kept: Option<KeptNetwork> },
     /// The run saved in the browser that the page can offer to resume (`None`: there is none);
     /// `problem` says why saved runs cannot be read, if they cannot.
     SavedRun {
@@ -124,6 +127,8 @@ mod tests {
     fn requests_round_trip_in_their_envelope() {
         let requests = [
             Request::Start {
+                restore: Restore::default(),
+                faults: false,
                 backend: Some(BackendKind::WebGpu),
                 notice: None,
             },

@@ -3,11 +3,32 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{BackendKind, DataSource, InspectImage, RecordSet, TrainSettings, WeightsFormat};
+use super::{
+    BackendKind, DataSource, InspectImage, ModelCard, RecordSet, TrainSettings, WeightsFormat,
+};
 use crate::model::{Preset, SaliencyMethod};
 
 /// Names a request; the engine answers request `id` with exactly one `Event::Outcome { id, .. }`.
 pub type RequestId = u64;
+
+/// What a restarted engine takes over from the one that stopped: the classifier's network (the
+/// shipped preset, or the visitor's own imported or trained weights).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Restore {
+    pub preset: Option<Preset>,
+    pub network: Option<KeptNetwork>,
+}
+
+/// A network the visitor brought or made (imported, or trained and taken into use), as its
+/// weights file: the page keeps a copy, so that an engine that stops (a lost GPU, a bug) does not
+/// take it along.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeptNetwork {
+    pub name: String,
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
+    pub card: ModelCard,
+}
 
 /// A request and its id, as posted to the engine.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -22,9 +43,15 @@ pub enum Request {
     /// First message. `backend: None` picks WebGPU when its self-test passes, else the CPU.
     /// `notice` is carried into the status (e.g. why a previous engine was replaced). Answered
     /// once the model is loaded; requests sent before it wait for it.
+    /// `restore` is what a restarted engine takes over from the one that stopped; `faults`
+    /// allows the test-only fault requests (the page sets it for `?test-faults`).
     Start {
         backend: Option<BackendKind>,
         notice: Option<String>,
+        #[serde(default)]
+        restore: Restore,
+        #[serde(default)]
+        faults: bool,
     },
     /// Moves the model to another backend (re-running the WebGPU self-test if needed).
     SwitchBackend {
@@ -77,6 +104,9 @@ pub enum Request {
     /// the run ends.
     ResumeCheckpoint,
     DiscardCheckpoint,
+    /// Test only (refused unless `Start` allowed faults): destroys the WebGPU device, as a
+    /// driver reset or a lost GPU would, so that the recovery can be tested end to end.
+    LoseDevice,
     /// The classifier (uploads, webcam, saliency) uses the trained network from now on.
     UseTrainedModel,
     /// A network as a file: the training run's (`trained`) or the classifier's.
@@ -151,6 +181,7 @@ impl Request {
             Request::StopTraining => "stopping training",
             Request::ResumeCheckpoint => "resuming the saved run",
             Request::DiscardCheckpoint => "discarding the saved run",
+            Request::LoseDevice => "losing the WebGPU device (a test)",
             Request::UseTrainedModel => "using the trained network",
             Request::ExportWeights { .. } => "the export",
             Request::ImportWeights { .. } => "the import",

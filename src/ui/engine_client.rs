@@ -11,8 +11,8 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 use super::download::{object_url, revoke, save_file};
 use super::insight_state::InsightViews;
 use crate::protocol::{
-    BackendKind, BackendStatus, Envelope, Event, ModelInfo, Outcome, Progress, Reply, Request,
-    RequestId,
+    BackendKind, BackendStatus, Envelope, Event, KeptNetwork, ModelInfo, Outcome, Progress, Reply,
+    Request, RequestId, Restore,
 };
 use crate::ui_state::{
     Asked, BenchmarkView, ClassifyView, ImageResult, Ledger, LiveView, ObjectUrls, TrainingView,
@@ -42,6 +42,10 @@ pub struct EngineClient {
     /// What to send first when the (re)started worker says it is alive.
     start: StoredValue<Request>,
     restarts: StoredValue<u32>,
+    /// The visitor's own network in use (imported or trained), for a restarted engine.
+    kept: StoredValue<Option<KeptNetwork>>,
+    /// Whether the restarted engine should resume the saved run once it reports it.
+    resume_saved_run: StoredValue<bool>,
     /// Bumped for each worker: a second report of one crash (the panic hook's `Fatal`, then the
     /// worker's error event) names an old worker and is ignored.
     generation: StoredValue<u64>,
@@ -70,8 +74,12 @@ impl EngineClient {
             start: StoredValue::new(Request::Start {
                 backend: requested_backend(),
                 notice: None,
+                restore: Restore::default(),
+                faults: test_faults(),
             }),
             restarts: StoredValue::new(0),
+            kept: StoredValue::new(None),
+            resume_saved_run: StoredValue::new(false),
             generation: StoredValue::new(0),
             next_id: StoredValue::new(1),
             ledger: StoredValue::new(Ledger::default()),
@@ -86,7 +94,21 @@ impl EngineClient {
             insight: InsightViews::new(),
         };
         client.spawn_worker();
+        if test_faults() {
+            client.offer_faults();
+        }
         client
+    }
+
+    /// `window.__pinholeFaults.loseDevice()` for the end-to-end tests (`?test-faults` only).
+    fn offer_faults(self) {
+        let faults = js_sys::Object::new();
+        let lose = Closure::<dyn FnMut()>::new(move || self.send(Request::LoseDevice));
+        let _ = js_sys::Reflect::set(&faults, &"loseDevice".into(), lose.as_ref());
+        lose.forget();
+        if let Some(window) = web_sys::window() {
+            let _ = js_sys::Reflect::set(&window, &"__pinholeFaults".into(), &faults);
+        }
     }
 
     /// A fresh id, for an action that shows its pending state before it can send (e.g. an
@@ -234,7 +256,11 @@ impl EngineClient {
         }
         self.classify.update(ClassifyView::engine_stopped);
         self.live.update(LiveView::engine_stopped);
-        self.training.update(TrainingView::engine_stopped);
+        let resume = self
+            .training
+            .try_update(TrainingView::engine_stopped)
+            .unwrap_or(false);
+        self.resume_saved_run.set_value(resume);
         self.insight.engine_stopped();
         let restarts = self.restarts.get_value() + 1;
         self.restarts.set_value(restarts);
@@ -250,9 +276,15 @@ impl EngineClient {
         } else {
             format!("The engine stopped ({reason}) and was restarted.")
         };
+        // The visitor's network and the shipped preset in use go to the new engine.
         self.start.set_value(Request::Start {
             backend: Some(BackendKind::Cpu),
             notice: Some(notice),
+            restore: Restore {
+                preset: self.model.get_untracked().map(|info| info.preset),
+                network: self.kept.get_value(),
+            },
+            faults: test_faults(),
         });
         self.backend.set(None);
         self.busy.set(Some("Restarting the engine…".into()));
@@ -264,9 +296,17 @@ impl EngineClient {
             Event::Alive => self.on_alive(),
             Event::Backend { status } => self.backend.set(Some(status)),
             Event::Model { info } => self.model.set(Some(info)),
-            Event::SavedRun { summary, problem } => self
-                .training
-                .update(|view| view.saved_run(summary, problem)),
+            Event::Network { kept } => self.kept.set_value(kept),
+            Event::SavedRun { summary, problem } => {
+                let resume = summary.is_some() && self.resume_saved_run.get_value();
+                self.resume_saved_run.set_value(false);
+                self.training
+                    .update(|view| view.saved_run(summary, problem));
+                // A run the stopped engine was training continues from its checkpoint.
+                if resume {
+                    self.send(Request::ResumeCheckpoint);
+                }
+            }
             Event::Progress { id, progress } => self.on_progress(id, progress),
             Event::Outcome { id, outcome } => self.on_outcome(id, outcome),
             // Handled with the worker's generation in `spawn_worker`.
@@ -364,6 +404,14 @@ fn now_ms() -> f64 {
         .and_then(|w| w.performance())
         .map(|p| p.now())
         .unwrap_or_else(js_sys::Date::now)
+}
+
+/// `?test-faults` in the page URL allows the test-only fault requests, and offers them to a
+/// test as `window.__pinholeFaults.loseDevice()`.
+fn test_faults() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|search| search.contains("test-faults"))
 }
 
 /// `?backend=cpu` or `?backend=webgpu` in the page URL forces the first backend.

@@ -53,6 +53,7 @@ impl Asked {
             | Request::ResumeTraining
             | Request::StopTraining
             | Request::DiscardCheckpoint => Asked::TrainingControl,
+            Request::LoseDevice => Asked::ModelChange,
             Request::SwitchBackend { .. }
             | Request::SelectModel { .. }
             | Request::ImportWeights { .. }

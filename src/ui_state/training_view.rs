@@ -139,15 +139,27 @@ impl TrainingView {
     }
 
     /// The engine stopped mid-run: says what is kept, truthfully.
-    pub fn engine_stopped(&mut self) {
-        if self
-            .state
-            .is_none_or(|s| matches!(s, TrainingState::Failed))
-        {
-            return;
+    /// The engine stopped (a lost GPU, a bug). A run that was going is marked failed with what
+    /// is kept; returns whether it should be resumed from its checkpoint by the restarted
+    /// engine (it was running and a checkpoint is kept). A finished, stopped or paused run is
+    /// left as it is.
+    pub fn engine_stopped(&mut self) -> bool {
+        let going = matches!(
+            self.state,
+            Some(TrainingState::Loading | TrainingState::Running)
+        );
+        if !going && self.state != Some(TrainingState::Paused) {
+            return false;
         }
         self.state = Some(TrainingState::Failed);
+        let resume = going && self.checkpoint_step.is_some();
         self.message = Some(match (self.checkpoint_step, &self.checkpoint_failed) {
+            (Some(step), None) if resume => format!(
+                "The engine stopped during training; it continues from the checkpoint of step {step}."
+            ),
+            (Some(step), Some(why)) if resume => format!(
+                "The engine stopped during training. Later saves failed ({why}); it continues from the checkpoint of step {step}, the last one kept."
+            ),
             (Some(step), None) => format!(
                 "The engine stopped during training. The checkpoint of step {step} is kept: resume it below."
             ),
@@ -158,6 +170,7 @@ impl TrainingView {
                 "The engine stopped during training before any checkpoint was saved.".into()
             }
         });
+        resume
     }
 
     pub fn latest_step(&self) -> Option<&StepPoint> {
@@ -241,7 +254,7 @@ mod tests {
             },
         );
         let mut never_saved = view.clone();
-        never_saved.engine_stopped();
+        assert!(!never_saved.engine_stopped(), "nothing to resume from");
         assert!(
             never_saved
                 .message
@@ -255,12 +268,28 @@ mod tests {
                 message: "quota exceeded".into(),
             },
         );
-        view.engine_stopped();
+        let mut paused = view.clone();
+        assert!(
+            view.engine_stopped(),
+            "a running run resumes from its checkpoint"
+        );
         let message = view.message.unwrap();
         assert!(
-            message.contains("quota exceeded") && message.contains("step 5"),
+            message.contains("quota exceeded")
+                && message.contains("continues from the checkpoint of step 5"),
             "{message}"
         );
         assert_eq!(view.state, Some(TrainingState::Failed));
+
+        // A paused run waits for the visitor; a finished one is left alone.
+        paused.state = Some(TrainingState::Paused);
+        assert!(!paused.engine_stopped());
+        assert!(paused.message.unwrap().contains("resume it below"));
+        let mut finished = TrainingView {
+            state: Some(TrainingState::Finished),
+            ..TrainingView::default()
+        };
+        assert!(!finished.engine_stopped());
+        assert_eq!(finished.state, Some(TrainingState::Finished));
     }
 }

@@ -5,11 +5,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serve, launch, openPage, cifarTestRecord, png, tempFiles, y4m, fakeCameraArgs, CLASS_NAMES,
+  serve, launch, openPage, cifarTestRecord, png, tempFiles, y4m, fakeCameraArgs, CLASS_NAMES, repo,
 } from './lib.mjs';
+import { join } from 'node:path';
+import { records, shardSet, routes, setField, waitTraining, startTraining } from './training.mjs';
+
+const small = shardSet([
+  { file: 'train-000.bin', split: 'train', bytes: records('data_batch_1.bin', 0, 64) },
+  { file: 'test-000.bin', split: 'test', bytes: records('test_batch.bin', 0, 50) },
+]);
 
 let site;
-before(async () => { site = await serve(); });
+before(async () => { site = await serve(routes('data/small', small)); });
 after(async () => { await site?.close(); });
 
 /** Every card settled: { name: state }. */
@@ -56,6 +63,46 @@ for (const { name, query, webgpu } of [
       );
       const top1 = await page.getAttribute('[data-testid="live-top"]', 'data-top1');
       assert.ok(CLASS_NAMES.includes(top1), `live top-1 ${top1}`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+    }
+  });
+}
+
+// Each of the other actions on its own, the moment its page appears (no waiting for the engine).
+const EARLY = {
+  async explain(page) {
+    const name = 'early-explain.png';
+    await page.setInputFiles('[data-testid="file-input"]', tempFiles({ [name]: png(cifarTestRecord(2).rgb) })[name]);
+    const card = page.locator(`[data-testid="result"][data-name="${name}"]`);
+    await card.locator('[data-testid="explain-button"]').click();
+    await card.locator('[data-testid="explain"][data-state="done"]').waitFor({ timeout: 240_000 });
+    assert.ok(await card.locator('[data-testid="saliency-map"]').count(), 'a saliency map');
+  },
+  async train(page) {
+    await startTraining(page, { manifest: 'data/small/manifest.json', batch: 16, epochs: 1, preset: 'baseline' });
+    await waitTraining(page, (t) => t.state === 'finished', 300_000);
+  },
+  async evaluate(page) {
+    await setField(page, 'eval-manifest', 'data/small/manifest.json');
+    await page.click('[data-testid="eval-run"]');
+    await page.waitForSelector('[data-testid="eval-accuracy"]', { timeout: 300_000 });
+    const accuracy = Number(await page.getAttribute('[data-testid="eval-accuracy"]', 'data-value'));
+    assert.ok(accuracy > 0.5, `the shipped model on 50 records: ${accuracy}`);
+  },
+  async import(page) {
+    await page.setInputFiles('[data-testid="import-weights"]', join(repo, 'weights/fast.bin'));
+    await page.waitForSelector('[data-testid="model-preset"][data-weights="fast.bin"]', { timeout: 240_000 });
+  },
+};
+
+for (const [action, route] of [['explain', 'classify'], ['train', 'train'], ['evaluate', 'evaluate'], ['import', 'train']]) {
+  test(`cpu: ${action} started the moment the page appears is answered`, async () => {
+    const browser = await launch({ webgpu: false });
+    try {
+      const { page, problems } = await openPage(browser, site, `?backend=cpu#/${route}`);
+      await EARLY[action](page);
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();
