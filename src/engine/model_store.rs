@@ -43,7 +43,7 @@ impl ModelStore {
     pub async fn start(
         requested: Option<BackendKind>,
         notice: Option<String>,
-        restore: Restore,
+        restore: Box<Restore>,
         reporter: Reporter,
     ) -> Self {
         let cpu = backend::cpu();

@@ -127,7 +127,7 @@ mod tests {
     fn requests_round_trip_in_their_envelope() {
         let requests = [
             Request::Start {
-                restore: Restore::default(),
+                restore: Box::default(),
                 faults: false,
                 backend: Some(BackendKind::WebGpu),
                 notice: None,

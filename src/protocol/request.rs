@@ -49,7 +49,7 @@ pub enum Request {
         backend: Option<BackendKind>,
         notice: Option<String>,
         #[serde(default)]
-        restore: Restore,
+        restore: Box<Restore>,
         #[serde(default)]
         faults: bool,
     },

@@ -139,7 +139,8 @@ mod tests {
     fn the_recipe_passes_and_each_bound_names_its_setting() {
         let good = TrainConfig::new(Preset::Fast);
         good.check("recipe", 50_000).unwrap();
-        let cases: [(&str, fn(&mut TrainConfig)); 9] = [
+        type Break = fn(&mut TrainConfig);
+        let cases: [(&str, Break); 9] = [
             ("batch size", |c| c.batch_size = 0),
             ("batch size", |c| c.batch_size = MAX_BATCH_SIZE + 1),
             ("epochs", |c| c.epochs = 0),

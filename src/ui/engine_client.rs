@@ -74,7 +74,7 @@ impl EngineClient {
             start: StoredValue::new(Request::Start {
                 backend: requested_backend(),
                 notice: None,
-                restore: Restore::default(),
+                restore: Box::default(),
                 faults: test_faults(),
             }),
             restarts: StoredValue::new(0),
@@ -280,10 +280,10 @@ impl EngineClient {
         self.start.set_value(Request::Start {
             backend: Some(BackendKind::Cpu),
             notice: Some(notice),
-            restore: Restore {
+            restore: Box::new(Restore {
                 preset: self.model.get_untracked().map(|info| info.preset),
                 network: self.kept.get_value(),
-            },
+            }),
             faults: test_faults(),
         });
         self.backend.set(None);

@@ -284,7 +284,11 @@ mod tests {
         // A paused run waits for the visitor; a finished one is left alone.
         paused.state = Some(TrainingState::Paused);
         assert!(!paused.engine_stopped());
-        assert!(paused.message.unwrap().contains("resume it below"));
+        let message = paused.message.unwrap();
+        assert!(
+            message.contains("step 5 is the last one kept") && !message.contains("continues"),
+            "{message}"
+        );
         let mut finished = TrainingView {
             state: Some(TrainingState::Finished),
             ..TrainingView::default()

@@ -14,7 +14,7 @@ import {
   serve, launch, openPage, waitReady, repo, cifarTestRecord, png, tempFiles, upload, card,
   y4m, fakeCameraArgs, CLASS_NAMES,
 } from './lib.mjs';
-import { records, shardSet, routes, setField, waitTraining, startTraining } from './training.mjs';
+import { records, shardSet, routes, setField, training, waitTraining, startTraining } from './training.mjs';
 
 const small = shardSet([
   { file: 'train-000.bin', split: 'train', bytes: records('data_batch_1.bin', 0, 128) },
@@ -180,6 +180,37 @@ test('a whole visit (load, classify, camera, train, export, import, evaluate) se
     assert.ok(seen.some((u) => u.endsWith('data/small/train-000.bin')), `worker requests seen: ${seen.length}`);
     assert.deepEqual(await page.evaluate(() => window.__csp), [], 'CSP violations');
     assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('webgpu: a lost device mid-training: the engine moves to the CPU, keeps the imported network and continues from the checkpoint', async () => {
+  const browser = await launch({ webgpu: true });
+  try {
+    const { page, problems } = await openPage(browser, site, '?test-faults#/train');
+    assert.equal(await waitReady(page), 'webgpu', 'SwiftShader offers WebGPU here');
+    await page.setInputFiles('[data-testid="import-weights"]', join(repo, 'weights/fast.bin'));
+    await page.waitForSelector('[data-testid="model-preset"][data-weights="fast.bin"]');
+    await startTraining(page, { manifest: 'data/small/manifest.json', batch: 16, epochs: 3, preset: 'baseline' });
+    const saved = await waitTraining(page, (t) => t.checkpoint !== null, 600_000);
+
+    await page.evaluate(() => window.__pinholeFaults.loseDevice());
+    await page.waitForSelector('[data-testid="backend-kind"][data-kind="cpu"]', { timeout: 120_000 });
+    assert.match(await page.textContent('[data-testid="backend-notice"]'), /WebGPU device was lost.*switched to the CPU/s);
+    // The imported network came along to the new engine.
+    await page.waitForSelector('[data-testid="model-preset"][data-weights="fast.bin"]', { timeout: 120_000 });
+    // Training went on from the checkpoint (not from step 0) and finished on the CPU.
+    await page.waitForFunction(() => document.querySelector('[data-testid="training"]')?.dataset.state === 'running', null, { timeout: 300_000 });
+    const resumed = await training(page);
+    console.log(`# checkpoint at step ${saved.checkpoint}; running again at step ${resumed.step}`);
+    assert.ok(resumed.step >= saved.checkpoint, `resumed at ${resumed.step}, checkpoint ${saved.checkpoint}`);
+    assert.ok(resumed.epochs.length >= 1, 'the epochs before the loss are still in the history');
+    await page.waitForFunction(() => document.querySelector('[data-testid="training"]')?.dataset.state === 'finished', null, { timeout: 600_000 });
+    const done = await training(page);
+    assert.equal(done.epochs.length, 3, `three epochs: ${JSON.stringify(done)}`);
+    // The loss itself is reported in the console as a warning; anything else is a problem.
+    assert.deepEqual(problems.filter((p) => !/device was lost|Device|destroyed/i.test(p)), []);
   } finally {
     await browser.close();
   }

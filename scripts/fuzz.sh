@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing of every reader of untrusted bytes (fuzz/fuzz_targets/*.rs) with
+# cargo-fuzz and libFuzzer on the stable toolchain (no sanitizer: `-s none`; overflow checks and
+# debug assertions stay on). Each target starts from the hostile corpus and the project's real
+# files, runs for SECONDS (default 600) and prints libFuzzer's figures; crashes land in
+# fuzz/artifacts/TARGET/. Not part of CI (see README, "Fuzzing").
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+seconds=${1:-600}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(image weights manifest records checkpoint)
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 0.13.2
+seeds=$(mktemp -d)
+python3 tests/hostile/make_corpus.py "$seeds/hostile" >/dev/null
+declare -A from=(
+  [image]="images" [weights]="weights" [manifest]="manifests" [records]="shards tarballs" [checkpoint]="checkpoints"
+)
+cargo fuzz build -s none -O 2>&1 | tail -1
+for target in "${targets[@]}"; do
+  corpus="fuzz/corpus/$target"
+  mkdir -p "$corpus"
+  for kind in ${from[$target]}; do cp -n "$seeds/hostile/$kind"/* "$corpus/" 2>/dev/null || true; done
+  [ "$target" = weights ] && cp -n weights/*.bin "$corpus/"
+  echo "== $target: ${seconds}s"
+  # -rss_limit_mb: a bomb that gets past a bound shows up as an out-of-memory crash.
+  cargo fuzz run -s none -O "$target" "$corpus" -- \
+    -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=4194304 -timeout=30 -print_final_stats=1 2>&1 \
+    | grep -E "^(stat::|#[0-9]+ *DONE|==[0-9]+== ERROR|SUMMARY|artifact_prefix|Test unit written)" || true
+done
+rm -rf "$seeds"
