@@ -25,8 +25,9 @@ const MEMORY_CAP: usize = 400 << 20;
 /// Longest any one file may take (a hang fails the test instead of stalling CI).
 const TIME_CAP: Duration = Duration::from_secs(120);
 
-fn corpus() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pinhole-hostile-{}", std::process::id()));
+/// The corpus, written into a folder of its own for each test (`tag`): the tests run in parallel.
+fn corpus(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pinhole-hostile-{}-{tag}", std::process::id()));
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile/make_corpus.py");
     let status = Command::new("python3")
         .arg(&script)
@@ -102,7 +103,7 @@ fn read(kind: &str, name: &str, bytes: &[u8], model: &Classifier) -> Result<Stri
 
 #[test]
 fn every_hostile_file_ends_in_a_result_or_a_clear_error_within_the_memory_and_time_caps() {
-    let dir = corpus();
+    let dir = corpus("library");
     let all = files(&dir);
     assert!(all.len() >= 40, "the corpus has {} files", all.len());
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/fast.bin");
@@ -161,7 +162,7 @@ fn every_hostile_file_ends_in_a_result_or_a_clear_error_within_the_memory_and_ti
 
 #[test]
 fn the_cli_refuses_hostile_images_and_weights_with_a_message_and_no_crash() {
-    let dir = corpus();
+    let dir = corpus("cli");
     let pinhole = env!("CARGO_BIN_EXE_pinhole");
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/fast.bin");
     let mut wrong = Vec::new();

@@ -2,7 +2,10 @@
 //! needs) and the checkpoint bytes, in one record, so one never outlives the other.
 
 use idb::event::DatabaseEvent;
-use idb::{Database, Factory, ObjectStore, ObjectStoreParams, Transaction, TransactionMode};
+use idb::{
+    Database, Factory, ObjectStore, ObjectStoreParams, Transaction, TransactionMode,
+    TransactionResult,
+};
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::JsValue;
 
@@ -74,13 +77,24 @@ async fn save_record(summary: &CheckpointSummary, bytes: &[u8]) -> Result<(), St
         .map_err(failed)?
         .await
         .map_err(failed)?;
-    transaction
+    let result = transaction
         .commit()
         .map_err(failed)?
         .await
         .map_err(failed)?;
     database.close();
-    Ok(())
+    committed(result, "saved in IndexedDB")
+}
+
+/// An aborted transaction is not an error to `idb` (the quota refusal arrives as an abort):
+/// it is one here, so that a notice never says a checkpoint is kept when it is not.
+fn committed(result: TransactionResult, what: &str) -> Result<(), String> {
+    match result {
+        TransactionResult::Committed => Ok(()),
+        TransactionResult::Aborted => Err(format!(
+            "the checkpoint could not be {what}: the browser refused the write (this site's storage is full or blocked)"
+        )),
+    }
 }
 
 async fn load_record() -> Result<Option<(CheckpointSummary, Vec<u8>)>, String> {
@@ -115,11 +129,11 @@ async fn discard_record() -> Result<(), String> {
         .map_err(failed)?
         .await
         .map_err(failed)?;
-    transaction
+    let result = transaction
         .commit()
         .map_err(failed)?
         .await
         .map_err(failed)?;
     database.close();
-    Ok(())
+    committed(result, "deleted")
 }
