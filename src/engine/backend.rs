@@ -164,15 +164,14 @@ fn watch_lost(device: &JsValue) {
                 .and_then(|v| v.as_string())
                 .unwrap_or_default()
         };
-        let (reason, message) = (field("reason"), field("message"));
-        let message = format!(
-            "the WebGPU device was lost ({})",
-            [reason, message]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(": ")
-        );
+        let (reason, detail) = (field("reason"), field("message"));
+        let detail = detail.trim_end_matches('.');
+        let message = match (reason.as_str(), detail.is_empty()) {
+            ("", true) => "the WebGPU device was lost".to_string(),
+            ("", false) => format!("the WebGPU device was lost ({detail})"),
+            (reason, true) => format!("the WebGPU device was lost ({reason})"),
+            (reason, false) => format!("the WebGPU device was lost ({reason}: {detail})"),
+        };
         web_sys::console::warn_1(&message.clone().into());
         post(&Event::Fatal { message });
     });

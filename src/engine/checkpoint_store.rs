@@ -83,7 +83,7 @@ async fn save_record(summary: &CheckpointSummary, bytes: &[u8]) -> Result<(), St
         .await
         .map_err(failed)?;
     database.close();
-    committed(result, "saved in IndexedDB")
+    committed(result, "the write to IndexedDB")
 }
 
 /// An aborted transaction is not an error to `idb` (the quota refusal arrives as an abort):
@@ -92,7 +92,7 @@ fn committed(result: TransactionResult, what: &str) -> Result<(), String> {
     match result {
         TransactionResult::Committed => Ok(()),
         TransactionResult::Aborted => Err(format!(
-            "the checkpoint could not be {what}: the browser refused the write (this site's storage is full or blocked)"
+            "the browser refused {what} (this site's storage is full or blocked)"
         )),
     }
 }
@@ -135,5 +135,5 @@ async fn discard_record() -> Result<(), String> {
         .await
         .map_err(failed)?;
     database.close();
-    committed(result, "deleted")
+    committed(result, "the deletion from IndexedDB")
 }

@@ -267,14 +267,18 @@ impl EngineClient {
         if restarts > MAX_RESTARTS {
             self.busy.set(None);
             self.error.set(Some(format!(
-                "The engine keeps stopping ({reason}); reload the page to try again."
+                "The engine keeps stopping ({}); reload the page to try again.",
+                reason.trim_end_matches('.')
             )));
             return;
         }
+        let reason = reason.trim_end_matches('.');
         let notice = if was_gpu {
-            format!("The WebGPU engine stopped ({reason}); switched to the CPU.")
+            format!(
+                "The WebGPU engine stopped: {reason}. Switched to the CPU (the header's switch goes back)."
+            )
         } else {
-            format!("The engine stopped ({reason}) and was restarted.")
+            format!("The engine stopped: {reason}. It was restarted.")
         };
         // The visitor's network and the shipped preset in use go to the new engine.
         self.start.set_value(Request::Start {

@@ -90,7 +90,8 @@ impl TrainingView {
                 });
                 self.history = history.clone();
                 self.pace = None;
-                self.checkpoint_step = None;
+                // A resumed run starts from its checkpoint, which is kept until a newer one.
+                self.checkpoint_step = history.steps.last().map(|point| point.step);
                 // Resuming the saved run: it is the current run now.
                 self.saved = None;
             }
@@ -98,7 +99,11 @@ impl TrainingView {
                 self.history.steps.push(point.clone());
                 self.pace = Some(pace.clone());
             }
-            Progress::EpochEnded { point } => self.history.epochs.push(point.clone()),
+            Progress::EpochEnded { point } => {
+                self.history.epochs.push(point.clone());
+                // The epoch's evaluation is over: its "Testing…" line goes.
+                self.data = None;
+            }
             Progress::TrainingStatus { state, message } => {
                 self.state = Some(*state);
                 self.message = message.clone();
@@ -119,6 +124,7 @@ impl TrainingView {
         if self.run_id != Some(id) {
             return;
         }
+        self.data = None;
         match outcome {
             Ok(Reply::TrainingEnded { state, message }) => {
                 self.state = Some(state);
@@ -185,7 +191,7 @@ impl TrainingView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{Failure, FailureKind};
+    use crate::protocol::{EpochPoint, Failure, FailureKind, StepPoint};
 
     fn started() -> Progress {
         Progress::TrainingStarted {
@@ -198,6 +204,48 @@ mod tests {
             test_records: 200,
             history: TrainingHistory::default(),
         }
+    }
+
+    #[test]
+    fn the_testing_line_goes_at_the_epochs_end_and_a_resumed_run_keeps_its_checkpoint() {
+        let mut view = TrainingView::default();
+        view.asked(1);
+        view.apply(1, &started());
+        view.apply(
+            1,
+            &Progress::Data {
+                message: "Testing: 0 of 200 records…".into(),
+                done_bytes: 0,
+                total_bytes: 0,
+            },
+        );
+        assert!(view.data.is_some());
+        let point = EpochPoint {
+            epoch: 1,
+            train_loss: 2.0,
+            train_accuracy: 0.2,
+            test_accuracy: 0.3,
+            seconds: 1.0,
+        };
+        view.apply(1, &Progress::EpochEnded { point });
+        assert_eq!(view.data, None);
+
+        // Resuming from a checkpoint of step 5: that checkpoint is kept until a newer one.
+        let mut history = TrainingHistory::default();
+        history.steps.push(StepPoint {
+            step: 5,
+            epoch: 1,
+            loss: 2.0,
+            train_accuracy: 0.2,
+        });
+        let mut resumed = TrainingView::default();
+        resumed.asked(2);
+        let mut start = started();
+        if let Progress::TrainingStarted { history: h, .. } = &mut start {
+            *h = history;
+        }
+        resumed.apply(2, &start);
+        assert_eq!(resumed.checkpoint_step, Some(5));
     }
 
     #[test]

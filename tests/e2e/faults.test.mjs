@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   serve, launch, openPage, waitReady, repo, cifarTestRecord, png, tempFiles, upload, card,
-  y4m, fakeCameraArgs, CLASS_NAMES,
+  y4m, fakeCameraArgs, CLASS_NAMES, artifactsDir,
 } from './lib.mjs';
 import { records, shardSet, routes, setField, training, waitTraining, startTraining } from './training.mjs';
 
@@ -65,6 +65,7 @@ test('hostile files dropped on the page: each card says why, the engine never re
       assert.ok(c.error.includes(f), `${f}: the message names the file: ${c.error}`);
     }
     for (const f of good) assert.equal((await card(page, f)).state, 'done', f);
+    await page.screenshot({ path: join(artifactsDir(), 'hostile-images.png') });
     // Weights files that lie: each refused by name, the model stays.
     const before = await page.getAttribute('[data-testid="model-preset"]', 'data-weights');
     await page.click('[data-testid="nav-train"]');
@@ -123,11 +124,12 @@ test('cpu: with the storage quota exceeded, training goes on in memory and says 
     await startTraining(page, { manifest: 'data/small/manifest.json', batch: 32, epochs: 2, preset: 'baseline' });
     await page.waitForSelector('[data-testid="checkpoint-failed"]', { timeout: 300_000 });
     const failed = await page.textContent('[data-testid="checkpoint-failed"]');
-    assert.match(failed, /Training goes on in memory/);
+    assert.match(failed, /^Checkpoint not saved: the browser refused the write to IndexedDB \(this site's storage is full or blocked\)\. Training goes on in memory\.$/);
     const done = await waitTraining(page, (t) => t.state === 'finished', 600_000);
     assert.equal(done.epochs.length, 2, 'both epochs trained');
     assert.equal(done.checkpoint, null, 'no checkpoint claimed as saved');
     assert.ok(!/Checkpoint saved in this browser/.test(await page.textContent('[data-testid="train"]')));
+    await page.screenshot({ path: join(artifactsDir(), 'quota-exceeded.png'), fullPage: true });
   } finally {
     await browser.close();
   }
@@ -197,7 +199,7 @@ test('webgpu: a lost device mid-training: the engine moves to the CPU, keeps the
 
     await page.evaluate(() => window.__pinholeFaults.loseDevice());
     await page.waitForSelector('[data-testid="backend-kind"][data-kind="cpu"]', { timeout: 120_000 });
-    assert.match(await page.textContent('[data-testid="backend-notice"]'), /WebGPU device was lost.*switched to the CPU/s);
+    assert.match(await page.textContent('[data-testid="backend-notice"]'), /WebGPU engine stopped: the WebGPU device was lost \(destroyed.*\)\. Switched to the CPU/s);
     // The imported network came along to the new engine.
     await page.waitForSelector('[data-testid="model-preset"][data-weights="fast.bin"]', { timeout: 120_000 });
     // Training went on from the checkpoint (not from step 0) and finished on the CPU.
@@ -209,6 +211,7 @@ test('webgpu: a lost device mid-training: the engine moves to the CPU, keeps the
     await page.waitForFunction(() => document.querySelector('[data-testid="training"]')?.dataset.state === 'finished', null, { timeout: 600_000 });
     const done = await training(page);
     assert.equal(done.epochs.length, 3, `three epochs: ${JSON.stringify(done)}`);
+    await page.screenshot({ path: join(artifactsDir(), 'device-lost.png'), fullPage: true });
     // The loss itself is reported in the console as a warning; anything else is a problem.
     assert.deepEqual(problems.filter((p) => !/device was lost|Device|destroyed/i.test(p)), []);
   } finally {

@@ -98,14 +98,19 @@ const EARLY = {
 };
 
 for (const [action, route] of [['explain', 'classify'], ['train', 'train'], ['evaluate', 'evaluate'], ['import', 'train']]) {
-  test(`cpu: ${action} started the moment the page appears is answered`, async () => {
-    const browser = await launch({ webgpu: false });
-    try {
-      const { page, problems } = await openPage(browser, site, `?backend=cpu#/${route}`);
-      await EARLY[action](page);
-      assert.deepEqual(problems, []);
-    } finally {
-      await browser.close();
-    }
-  });
+  for (const { name, query, webgpu } of [
+    { name: 'cpu', query: '?backend=cpu', webgpu: false },
+    { name: 'automatic', query: '', webgpu: true },
+  ]) {
+    test(`${name}: ${action} started the moment the page appears is answered`, async () => {
+      const browser = await launch({ webgpu });
+      try {
+        const { page, problems } = await openPage(browser, site, `${query}#/${route}`);
+        await EARLY[action](page);
+        assert.deepEqual(problems, []);
+      } finally {
+        await browser.close();
+      }
+    });
+  }
 }
