@@ -10,6 +10,8 @@ mod baseline;
 #[cfg(feature = "compute")]
 mod classifier;
 #[cfg(feature = "compute")]
+mod finite;
+#[cfg(feature = "compute")]
 pub(crate) mod framing;
 mod prediction;
 mod preset;

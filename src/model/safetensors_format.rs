@@ -8,6 +8,7 @@ use burn::module::Module;
 use burn::store::{ModuleSnapshot, SafetensorsStore};
 use burn::tensor::Device;
 
+use super::finite::FloatBits;
 use super::weights::{WeightsError, checked_f32};
 use super::{Classifier, Preset, load_weights};
 use crate::data::CLASS_NAMES;
@@ -69,18 +70,30 @@ pub fn load_safetensors(
             found: classes,
         });
     }
-    // Floats only, named before Burn lists every mismatch at once.
-    for (tensor, info) in header.tensors() {
+    // Floats only, named before Burn lists every mismatch at once; and all finite.
+    let tensors = safetensors::SafeTensors::deserialize(bytes)
+        .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
+    let mut non_finite = 0;
+    for (tensor, view) in tensors.tensors() {
         use safetensors::Dtype;
-        if !matches!(
-            info.dtype,
-            Dtype::F32 | Dtype::F16 | Dtype::BF16 | Dtype::F64
-        ) {
-            return Err(bad(format!(
-                "tensor {tensor} is {:?}; a network's weights are floats (F32, F16 or BF16)",
-                info.dtype
-            )));
-        }
+        let bits = match view.dtype() {
+            Dtype::F64 => FloatBits::F64,
+            Dtype::F32 => FloatBits::F32,
+            Dtype::F16 => FloatBits::F16,
+            Dtype::BF16 => FloatBits::BF16,
+            dtype => {
+                return Err(bad(format!(
+                    "tensor {tensor} is {dtype:?}; a network's weights are floats (F32, F16 or BF16)"
+                )));
+            }
+        };
+        non_finite += bits.count_non_finite(view.data());
+    }
+    if non_finite > 0 {
+        return Err(WeightsError::NotFinite {
+            name: name.to_string(),
+            count: non_finite,
+        });
     }
     let mut model = Classifier::new(preset, device);
     let mut store = SafetensorsStore::from_bytes(Some(bytes.to_vec()));

@@ -7,10 +7,11 @@
 //! a compact file ([`Precision::Half`]). Loading casts them back to f32 on the loading device
 //! (the engine loads on the CPU and moves the network from there).
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::{Bytes, DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use super::finite::FloatBits;
 use super::framing::{FrameError, frame, unframe};
 use super::safetensors_format::first_line;
 use super::{Classifier, Preset};
@@ -123,13 +124,32 @@ pub fn load_weights(bytes: &[u8], name: &str, device: &Device) -> Result<Classif
     let listed = burn_pack::Reader::from_bytes(Bytes::from_bytes_vec(record.to_vec()))
         .and_then(|reader| reader.into_tensors())
         .map_err(|e| mismatch(first_line(&e.to_string())))?;
-    if let Some(tensor) = listed.iter().find(|t| !t.dtype.is_float()) {
-        return Err(WeightsError::NotFloat {
-            name,
-            dtype: format!("{:?} (tensor {})", tensor.dtype, tensor.name),
-        });
+    let mut non_finite = 0;
+    for tensor in &listed {
+        let bits = match tensor.dtype {
+            DType::F64 => FloatBits::F64,
+            DType::F32 => FloatBits::F32,
+            DType::F16 => FloatBits::F16,
+            DType::BF16 => FloatBits::BF16,
+            dtype => {
+                return Err(WeightsError::NotFloat {
+                    name,
+                    dtype: format!("{dtype:?} (tensor {})", tensor.name),
+                });
+            }
+        };
+        let bytes = tensor
+            .to_bytes()
+            .map_err(|e| mismatch(first_line(&e.to_string())))?;
+        non_finite += bits.count_non_finite(&bytes);
     }
     drop(listed);
+    if non_finite > 0 {
+        return Err(WeightsError::NotFinite {
+            name,
+            count: non_finite,
+        });
+    }
     let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(record.to_vec()))
         .map_err(|e| mismatch(first_line(&e.to_string())))?;
     let model = Classifier::new(preset, device)
@@ -139,27 +159,20 @@ pub fn load_weights(bytes: &[u8], name: &str, device: &Device) -> Result<Classif
 }
 
 /// The loaded network with every parameter widened to f32, or an error if a parameter is not a
-/// float at all (a file whose dtypes lie) or any value is NaN or infinite (it would predict
-/// "NaN%"). Widened after loading rather than by Burn's `cast_to_module_dtype`, which first
-/// initialises every parameter just to read its dtype (several times the cost of the load).
+/// float at all (a file whose dtypes lie). Widened after loading rather than by Burn's
+/// `cast_to_module_dtype`, which first initialises every parameter just to read its dtype
+/// (several times the cost of the load). Reads nothing back, so it works on any device; NaN and
+/// infinite values are counted in the file's bytes before ([`FloatBits`]).
 pub(crate) fn checked_f32(model: Classifier, name: &str) -> Result<Classifier, WeightsError> {
     let mut widen = WidenToF32 { refused: None };
     let model = model.map(&mut widen);
-    if let Some(dtype) = widen.refused {
-        return Err(WeightsError::NotFloat {
+    match widen.refused {
+        Some(dtype) => Err(WeightsError::NotFloat {
             name: name.into(),
             dtype: format!("{dtype:?}"),
-        });
+        }),
+        None => Ok(model),
     }
-    let mut finite = CountNonFinite(0);
-    model.visit(&mut finite);
-    if finite.0 > 0 {
-        return Err(WeightsError::NotFinite {
-            name: name.into(),
-            count: finite.0,
-        });
-    }
-    Ok(model)
 }
 
 /// Casts every float parameter of rank 2 or more (conv kernels, linear matrices) to f16.
@@ -194,17 +207,5 @@ impl ModuleMapper for WidenToF32 {
             let trained = tensor.is_require_grad();
             tensor.cast(DType::F32).detach().set_require_grad(trained)
         })
-    }
-}
-
-/// Counts NaN and infinite values (the parameters are f32 and on the CPU here).
-struct CountNonFinite(usize);
-
-impl ModuleVisitor for CountNonFinite {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let data = param.val().into_data();
-        self.0 += data
-            .as_slice::<f32>()
-            .map_or(0, |values| values.iter().filter(|v| !v.is_finite()).count());
     }
 }

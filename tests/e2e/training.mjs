@@ -52,7 +52,11 @@ export async function waitTraining(page, predicate, timeout = 900_000) {
   for (;;) {
     const t = await training(page);
     if (t && predicate(t)) return t;
-    if (t?.state === 'failed') throw new Error(`training failed: ${t.message}`);
+    if (t?.state === 'failed') {
+      // Why the engine stopped, if it did, is in the header's notice.
+      const notice = await page.evaluate(() => document.querySelector('[data-testid="backend-notice"]')?.textContent ?? '');
+      throw new Error(`training failed: ${t.message} ${notice}`.trim());
+    }
     if (t?.state === 'paused' && t.message) throw new Error(`training paused: ${t.message}`);
     if (Date.now() - start > timeout) throw new Error(`timed out; training is ${JSON.stringify(t)}`);
     await page.waitForTimeout(250);
