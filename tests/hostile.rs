@@ -176,7 +176,6 @@ fn the_cli_refuses_hostile_images_and_weights_with_a_message_and_no_crash() {
             .args(["classify", "--weights"])
             .arg(&weights)
             .arg(&image)
-            // Native memory is not the worker's 4 GiB: cap it like a tab (an abort fails).
             .env("RUST_BACKTRACE", "0")
             .output()
             .unwrap();

@@ -107,42 +107,37 @@ fn watch_gpu_devices() {
     else {
         return;
     };
-    let Ok(request_adapter) = Reflect::get(&gpu, &"requestAdapter".into()) else {
-        return;
-    };
-    let Ok(request_adapter) = request_adapter.dyn_into::<Function>() else {
-        return;
-    };
-    let target = gpu.clone();
-    let wrapper = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |options: JsValue| {
-        let (request_adapter, gpu) = (request_adapter.clone(), target.clone());
-        future_to_promise(async move {
-            let promise: Promise = request_adapter.call1(&gpu, &options)?.dyn_into()?;
-            let adapter = JsFuture::from(promise).await?;
-            if !adapter.is_null() && !adapter.is_undefined() {
-                watch_request_device(&adapter)?;
-            }
-            Ok(adapter)
+    let _ = observe_async_method(&gpu, "requestAdapter", |adapter| {
+        if adapter.is_null() || adapter.is_undefined() {
+            return Ok(());
+        }
+        observe_async_method(adapter, "requestDevice", |device| {
+            watch_lost(device);
+            GPU_DEVICE.with(|d| *d.borrow_mut() = Some(device.clone()));
+            Ok(())
         })
     });
-    let _ = Reflect::set(&gpu, &"requestAdapter".into(), wrapper.as_ref());
-    wrapper.forget();
 }
 
-fn watch_request_device(adapter: &JsValue) -> Result<(), JsValue> {
-    let request_device: Function = Reflect::get(adapter, &"requestDevice".into())?.dyn_into()?;
-    let target = adapter.clone();
-    let wrapper = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |descriptor: JsValue| {
-        let (request_device, adapter) = (request_device.clone(), target.clone());
+/// Replaces `target[method]` (a method returning a promise) by one that calls the original with
+/// the same argument and `this`, shows `seen` what it resolves to, and resolves to the same.
+fn observe_async_method(
+    target: &JsValue,
+    method: &str,
+    seen: fn(&JsValue) -> Result<(), JsValue>,
+) -> Result<(), JsValue> {
+    let original: Function = Reflect::get(target, &method.into())?.dyn_into()?;
+    let this = target.clone();
+    let wrapper = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |argument: JsValue| {
+        let (original, this) = (original.clone(), this.clone());
         future_to_promise(async move {
-            let promise: Promise = request_device.call1(&adapter, &descriptor)?.dyn_into()?;
-            let device = JsFuture::from(promise).await?;
-            watch_lost(&device);
-            GPU_DEVICE.with(|d| *d.borrow_mut() = Some(device.clone()));
-            Ok(device)
+            let promise: Promise = original.call1(&this, &argument)?.dyn_into()?;
+            let value = JsFuture::from(promise).await?;
+            seen(&value)?;
+            Ok(value)
         })
     });
-    Reflect::set(adapter, &"requestDevice".into(), wrapper.as_ref())?;
+    Reflect::set(target, &method.into(), wrapper.as_ref())?;
     wrapper.forget();
     Ok(())
 }

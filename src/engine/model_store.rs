@@ -10,12 +10,12 @@ use super::backend::{self, INIT_SEED};
 use super::fetch::fetch_bytes;
 use super::shipped::ShippedIndex;
 use super::worker::{Reporter, post};
-use crate::model::MAX_WEIGHTS_BYTES;
 use crate::model::{
     Classifier, Preset, load_any_weights, save_safetensors, save_weights, to_device_async,
 };
 use crate::protocol::{
-    BackendKind, BackendStatus, Event, KeptNetwork, ModelCard, ModelInfo, Restore, WeightsFormat,
+    BackendKind, BackendStatus, Event, KeptNetwork, MAX_WEIGHTS_FILE_BYTES, ModelCard, ModelInfo,
+    Restore, WeightsFormat,
 };
 
 pub struct ModelStore {
@@ -158,7 +158,7 @@ impl ModelStore {
         if let Some(shipped) = self.shipped.get(preset).cloned() {
             reporter.step(format!("Loading {preset} weights…"), 0, 0);
             let url = format!("weights/{}", shipped.file);
-            match fetch_bytes(&url, MAX_WEIGHTS_BYTES).await {
+            match fetch_bytes(&url, MAX_WEIGHTS_FILE_BYTES as usize).await {
                 Ok(bytes) => {
                     self.weights = Some((shipped.file.clone(), bytes));
                     self.card = ShippedIndex::card(&shipped).await;

@@ -46,10 +46,10 @@ pub(crate) fn unframe<'a, H: DeserializeOwned>(
         });
     }
     let header_len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
-    let header = bytes
-        .get(12..12 + header_len)
-        .ok_or(FrameError::Truncated)?;
+    // Checked: on 32-bit wasm a length near 4 GiB would wrap.
+    let end = header_len.checked_add(12).ok_or(FrameError::Truncated)?;
+    let header = bytes.get(12..end).ok_or(FrameError::Truncated)?;
     let header =
         serde_json::from_slice(header).map_err(|e| FrameError::BadHeader(e.to_string()))?;
-    Ok((header, &bytes[12 + header_len..]))
+    Ok((header, &bytes[end..]))
 }

@@ -51,9 +51,7 @@ pub use saliency_method::{
 #[cfg(feature = "compute")]
 pub use transfer::to_device_async;
 #[cfg(feature = "compute")]
-pub use weights::{
-    MAX_WEIGHTS_BYTES, Precision, WeightsError, load_weights, save_weights, save_weights_as,
-};
+pub use weights::{Precision, WeightsError, load_weights, save_weights, save_weights_as};
 
 /// Per-channel mean and standard deviation of the CIFAR-10 training pixels (in `[0, 1]`),
 /// used by the model's input normalisation.

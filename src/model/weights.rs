@@ -19,9 +19,6 @@ use crate::data::CLASS_NAMES;
 
 const MAGIC: &[u8; 8] = b"PINHOLE1";
 
-/// Largest weights file read (downloaded, imported or dropped); see the protocol's limit.
-pub const MAX_WEIGHTS_BYTES: usize = crate::protocol::MAX_WEIGHTS_FILE_BYTES as usize;
-
 #[derive(Debug, Serialize, Deserialize)]
 struct Header {
     preset: Preset,

@@ -33,6 +33,11 @@ pub enum VisionError {
         megapixels: f64,
         megabytes: f64,
     },
+    #[error(
+        "{name}: the image is too large to decode (its size needs more than the {} MB decoding may use)",
+        MAX_DECODED_BYTES / (1024 * 1024)
+    )]
+    TooLargeToDecode { name: String },
     #[error("{name}: {len} bytes are not a {width}×{height} RGBA frame ({expected} bytes)")]
     FrameSize {
         name: String,
@@ -67,9 +72,14 @@ pub fn preprocess(bytes: &[u8], name: &str) -> Result<ModelInput, VisionError> {
     if reader.format().is_none() {
         return Err(VisionError::UnknownFormat { name: name_owned() });
     }
-    let corrupt = |e: image::ImageError| VisionError::Corrupt {
-        name: name_owned(),
-        reason: e.to_string(),
+    // A decoder that stops at its memory limit (on 32-bit wasm some headers overflow its size
+    // arithmetic before ours runs) met a size, not a corrupt file.
+    let corrupt = |e: image::ImageError| match e {
+        image::ImageError::Limits(_) => VisionError::TooLargeToDecode { name: name_owned() },
+        e => VisionError::Corrupt {
+            name: name_owned(),
+            reason: e.to_string(),
+        },
     };
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
     // The header's size, checked before decoding allocates it (`image`'s own default limits do
