@@ -7,6 +7,7 @@
 pub mod data;
 pub mod model;
 pub mod protocol;
+pub mod teach;
 pub mod train;
 pub mod ui_state;
 pub mod vision;

@@ -14,8 +14,11 @@ use super::diagnostics;
 use super::inference::Inference;
 use super::insight::Insight;
 use super::model_store::{ModelStore, export};
+use super::teaching::{make_sample, teach_classes};
 use super::training_jobs::{Training, post_saved_run};
 use super::worker::{Reporter, finish, queue_out, yield_now};
+use crate::model::class_names::{cifar_class_names, is_cifar};
+use crate::model::load_any_network;
 use crate::protocol::{Envelope, Reply, Request};
 
 struct Engine {
@@ -98,6 +101,7 @@ impl Engine {
         let (device, kind) = (store.device.clone(), store.status.kind);
         let inference = Inference {
             model: &store.model,
+            classes: &store.classes,
             device: &store.device,
         };
         Some(match request {
@@ -139,12 +143,15 @@ impl Engine {
             },
             Request::ExportWeights { format, trained } => {
                 let model = match trained {
-                    true => self.training.trained().map(|(model, ..)| model),
-                    false => Ok(store.model.clone()),
+                    true => self
+                        .training
+                        .trained()
+                        .map(|(model, ..)| (model, cifar_class_names())),
+                    false => Ok((store.model.clone(), store.classes.clone())),
                 };
                 let what = if trained { "trained" } else { "model" };
                 match model {
-                    Ok(model) => export(&model, format, what)
+                    Ok((model, classes)) => export(&model, &classes, format, what)
                         .await
                         .map(|(file_name, bytes)| Reply::WeightsExported { file_name, bytes }),
                     Err(e) => Err(e),
@@ -194,6 +201,12 @@ impl Engine {
                 diagnostics::check_training(&presets, batch, steps, &device, kind, sets, reporter)
                     .await
             }
+            Request::Evaluate { .. } if !is_cifar(&store.classes) => {
+                Err(EngineError::Unavailable(format!(
+                    "the network in use knows your classes ({}), not CIFAR-10's: switch back to a CIFAR-10 network to evaluate it on CIFAR-10 records",
+                    store.classes.join(", ")
+                )))
+            }
             Request::Evaluate { set, limit, tta } => {
                 let (model, name) = (store.model.clone(), store.model_name());
                 let started = self
@@ -225,6 +238,22 @@ impl Engine {
                 let model = store.model.clone();
                 self.insight.inspect(image, &model, &device, reporter).await
             }
+            Request::MakeSample { name, bytes } => make_sample(name, &bytes),
+            Request::Teach {
+                classes,
+                samples,
+                settings,
+            } => teach_classes(store, classes, samples, settings, reporter).await,
+            Request::ConvertWeights {
+                name,
+                bytes,
+                format,
+            } => match load_any_network(&bytes, &name, &backend::cpu()) {
+                Ok(network) => export(&network.model, &network.classes, format, "model")
+                    .await
+                    .map(|(file_name, bytes)| Reply::WeightsExported { file_name, bytes }),
+                Err(e) => Err(e.into()),
+            },
         })
     }
 }

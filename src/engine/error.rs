@@ -4,6 +4,7 @@
 use crate::data::{ManifestError, RecordError, ShardError, SourceError};
 use crate::model::{ReadbackError, WeightsError};
 use crate::protocol::{Failure, FailureKind};
+use crate::teach::TeachError;
 use crate::train::{CheckpointError, DivergedError, SettingsError};
 use crate::vision::VisionError;
 
@@ -29,6 +30,8 @@ pub enum EngineError {
     Diverged(#[from] DivergedError),
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Teach(#[from] TeachError),
     /// A fetch failed: network error, HTTP status, unreadable body.
     #[error("{0}")]
     Network(String),
@@ -81,6 +84,8 @@ impl EngineError {
             EngineError::Storage(_) => FailureKind::Storage,
             EngineError::Unavailable(_) => FailureKind::Unavailable,
             EngineError::Cancelled(_) => FailureKind::Cancelled,
+            EngineError::Teach(TeachError::Readback(_)) => FailureKind::Device,
+            EngineError::Teach(_) => FailureKind::InvalidInput,
             EngineError::Then { source, .. } => source.kind(),
         }
     }

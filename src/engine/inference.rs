@@ -4,14 +4,16 @@ use burn::tensor::Device;
 
 use super::EngineError;
 use super::worker::now_ms;
-use crate::data::{IMAGE_BYTES, NUM_CLASSES, images_to_tensor};
-use crate::model::{Classifier, SaliencyMethod, read_floats, saliency, top_k};
+use crate::data::{IMAGE_BYTES, images_to_tensor};
+use crate::model::{Classifier, SaliencyMethod, read_floats, saliency, top_k_named};
 use crate::protocol::{Heatmap, Reply};
 use crate::vision::{preprocess, preprocess_rgba};
 
 /// The network and where it runs, borrowed from the model store for one request.
 pub struct Inference<'a> {
     pub model: &'a Classifier,
+    /// Its class names, one per output.
+    pub classes: &'a [String],
     pub device: &'a Device,
 }
 
@@ -22,7 +24,7 @@ impl Inference<'_> {
         let input = preprocess(bytes, &name)?;
         let logits = self.logits(&name, &input.pixels).await?;
         Ok(Reply::Classified {
-            top: top_k(&logits, 5),
+            top: top_k_named(&logits, 5, self.classes),
             logits,
             input_png: input.to_png(),
             pixels: input.pixels.to_vec(),
@@ -47,13 +49,13 @@ impl Inference<'_> {
             ))
         })?;
         let class = match class {
-            Some(class) if class < NUM_CLASSES => class,
+            Some(class) if class < self.classes.len() => class,
             Some(class) => {
                 return Err(EngineError::InvalidRequest(format!(
                     "there is no class {class} to explain"
                 )));
             }
-            None => top_k(&self.logits("the image", pixels).await?, 1)[0].class_index,
+            None => top_k_named(&self.logits("the image", pixels).await?, 1, self.classes)[0].class_index,
         };
         let heatmap = self.heatmap(pixels, class, method).await?;
         Ok(Reply::Explained { heatmap })
@@ -69,7 +71,11 @@ impl Inference<'_> {
     ) -> Result<Reply, EngineError> {
         let start = now_ms();
         let input = preprocess_rgba(width, height, rgba, "camera frame")?;
-        let top = top_k(&self.logits("the camera frame", &input.pixels).await?, 3);
+        let top = top_k_named(
+            &self.logits("the camera frame", &input.pixels).await?,
+            3,
+            self.classes,
+        );
         let heatmap = match method {
             Some(method) => Some(
                 self.heatmap(&input.pixels, top[0].class_index, method)

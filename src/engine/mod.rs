@@ -35,6 +35,8 @@ mod shards;
 #[cfg(target_arch = "wasm32")]
 mod shipped;
 #[cfg(target_arch = "wasm32")]
+mod teaching;
+#[cfg(target_arch = "wasm32")]
 mod training;
 #[cfg(target_arch = "wasm32")]
 mod training_data;

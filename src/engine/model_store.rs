@@ -10,8 +10,10 @@ use super::backend::{self, INIT_SEED};
 use super::fetch::fetch_bytes;
 use super::shipped::ShippedIndex;
 use super::worker::{Reporter, post};
+use crate::model::class_names::{cifar_class_names, is_cifar};
 use crate::model::{
-    Classifier, Preset, load_any_weights, save_safetensors, save_weights, to_device_async,
+    Classifier, Network, Precision, Preset, load_any_network, load_any_weights,
+    save_network_as, save_network_safetensors, to_device_async,
 };
 use crate::protocol::{
     BackendKind, BackendStatus, Event, KeptNetwork, MAX_WEIGHTS_FILE_BYTES, ModelCard, ModelInfo,
@@ -32,6 +34,10 @@ pub struct ModelStore {
     /// Why the network is not the one asked for.
     notice: Option<String>,
     pub model: Classifier,
+    /// The names of the network's classes (CIFAR-10's unless a taught network is in use).
+    pub classes: Vec<String>,
+    /// Shipped CIFAR-10 networks on the current device, kept as Teach backbones.
+    backbones: Vec<(Preset, Classifier)>,
 }
 
 const CPU_DETAIL: &str = "Burn flex (WebAssembly SIMD)";
@@ -61,6 +67,8 @@ impl ModelStore {
             card: ModelCard::default(),
             notice: None,
             model: Classifier::new(Preset::Fast, &cpu),
+            classes: cifar_class_names(),
+            backbones: Vec::new(),
         };
         if requested != Some(BackendKind::Cpu) {
             reporter.step("Checking WebGPU…", 0, 0);
@@ -108,6 +116,7 @@ impl ModelStore {
     /// Moves the network to another backend.
     pub async fn switch(&mut self, kind: BackendKind) {
         self.use_backend(kind).await;
+        self.backbones.clear();
         self.rebuild_model();
         post(&Event::Backend {
             status: self.status.clone(),
@@ -152,6 +161,7 @@ impl ModelStore {
     pub async fn select(&mut self, preset: Preset, reporter: Reporter) -> Result<(), EngineError> {
         self.preset = preset;
         self.weights = None;
+        self.classes = cifar_class_names();
         self.card = untrained_card(preset);
         self.notice = None;
         let mut result = Ok(());
@@ -179,17 +189,30 @@ impl ModelStore {
     /// A weights file (either format) becomes the classifier's network; a bad file leaves the
     /// current one.
     pub fn import(&mut self, name: String, bytes: Vec<u8>) -> Result<(), EngineError> {
-        let model = load_any_weights(&bytes, &name, &backend::cpu())
+        let network = load_any_network(&bytes, &name, &backend::cpu())
             .map_err(|e| EngineError::from(e).then("The current model is unchanged."))?;
-        self.preset = model.preset();
-        self.model = model.to_device(&self.device);
-        self.card = ModelCard {
-            origin: format!("imported from {name}"),
-            notes: Some(
-                "An imported file carries no model card: run Evaluate for its accuracy.".into(),
-            ),
-            ..ModelCard::default()
+        self.preset = network.model.preset();
+        self.model = network.model.to_device(&self.device);
+        self.card = match is_cifar(&network.classes) {
+            true => ModelCard {
+                origin: format!("imported from {name}"),
+                notes: Some(
+                    "An imported file carries no model card: run Evaluate for its accuracy."
+                        .into(),
+                ),
+                ..ModelCard::default()
+            },
+            false => ModelCard {
+                origin: format!(
+                    "your classes ({}), a head on the {} network",
+                    network.classes.join(", "),
+                    self.preset
+                ),
+                notes: Some("Its held-out accuracy is on the Teach page.".into()),
+                ..ModelCard::default()
+            },
         };
+        self.classes = network.classes;
         self.notice = None;
         self.weights = Some((name, bytes));
         self.post_model();
@@ -206,8 +229,9 @@ impl ModelStore {
         card: ModelCard,
     ) -> Result<(), EngineError> {
         let host = to_device_async(&model, &backend::cpu()).await?;
-        let bytes = save_weights(host.clone())?;
+        let bytes = save_network_as(host.clone(), &cifar_class_names(), Precision::Full)?;
         self.preset = host.preset();
+        self.classes = cifar_class_names();
         self.weights = Some((name, bytes));
         self.card = card;
         self.notice = None;
@@ -222,8 +246,8 @@ impl ModelStore {
     fn rebuild_model(&mut self) {
         let cpu = backend::cpu();
         let loaded = match &self.weights {
-            Some((file, bytes)) => match load_any_weights(bytes, file, &cpu) {
-                Ok(model) => Some(model),
+            Some((file, bytes)) => match load_any_network(bytes, file, &cpu) {
+                Ok(network) => Some(network),
                 Err(e) => {
                     self.notice = Some(format!("{e}; using an untrained {} network.", self.preset));
                     self.weights = None;
@@ -233,11 +257,40 @@ impl ModelStore {
             },
             None => None,
         };
-        let model = loaded.unwrap_or_else(|| {
+        let network = loaded.unwrap_or_else(|| {
             cpu.seed(INIT_SEED);
-            Classifier::new(self.preset, &cpu)
+            Network::cifar(Classifier::new(self.preset, &cpu))
         });
-        self.model = model.to_device(&self.device);
+        self.model = network.model.to_device(&self.device);
+        self.classes = network.classes;
+    }
+
+    /// The shipped CIFAR-10 network of `preset` on the current device, as a Teach backbone:
+    /// the classifier's own when it is that network, else fetched once and kept.
+    pub async fn backbone(
+        &mut self,
+        preset: Preset,
+        reporter: &Reporter,
+    ) -> Result<Classifier, EngineError> {
+        let shipped = self.shipped.get(preset).cloned().ok_or_else(|| {
+            EngineError::Unavailable(format!(
+                "no trained {preset} network ships with this page to learn your classes from"
+            ))
+        })?;
+        if let Some((_, model)) = self.backbones.iter().find(|(p, _)| *p == preset) {
+            return Ok(model.clone());
+        }
+        let current = matches!(&self.weights, Some((file, _)) if *file == shipped.file);
+        let model = if current && self.preset == preset && is_cifar(&self.classes) {
+            self.model.clone()
+        } else {
+            reporter.step(format!("Loading the {preset} backbone…"), 0, 0);
+            let url = format!("weights/{}", shipped.file);
+            let bytes = fetch_bytes(&url, MAX_WEIGHTS_FILE_BYTES as usize).await?;
+            load_any_weights(&bytes, &shipped.file, &backend::cpu())?.to_device(&self.device)
+        };
+        self.backbones.push((preset, model.clone()));
+        Ok(model)
     }
 
     pub fn post_model(&self) {
@@ -249,6 +302,7 @@ impl ModelStore {
                 weights_file: self.weights.as_ref().map(|(file, _)| file.clone()),
                 shipped: self.shipped.models.iter().map(|m| m.preset).collect(),
                 notice: self.notice.clone(),
+                classes: self.classes.clone(),
             },
         });
     }
@@ -279,14 +333,16 @@ impl ModelStore {
 /// A network as a file named after its preset and `what` it is ("model", "trained").
 pub async fn export(
     model: &Classifier,
+    classes: &[String],
     format: WeightsFormat,
     what: &str,
 ) -> Result<(String, Vec<u8>), EngineError> {
     let host = to_device_async(model, &backend::cpu()).await?;
     let preset = host.preset();
+    let what = if is_cifar(classes) { what } else { "your-classes" };
     let bytes = match format {
-        WeightsFormat::Safetensors => save_safetensors(&host)?,
-        WeightsFormat::Pinhole => save_weights(host)?,
+        WeightsFormat::Safetensors => save_network_safetensors(&host, classes)?,
+        WeightsFormat::Pinhole => save_network_as(host, classes, Precision::Full)?,
     };
     Ok((
         format!("pinhole-{preset}-{what}.{}", format.extension()),

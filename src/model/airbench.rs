@@ -8,7 +8,6 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d
 use burn::tensor::{Device, Tensor};
 
 use super::{CIFAR_MEAN, CIFAR_STD};
-use crate::data::NUM_CLASSES;
 
 /// Channels out of the whitening conv: 12 eigen-directions of the 2×2×3 patches, each ±.
 pub const WHITENING_CHANNELS: usize = 24;
@@ -75,7 +74,8 @@ pub struct Airbench {
 }
 
 impl Airbench {
-    pub fn new(widths: [usize; 3], device: &Device) -> Self {
+    /// A network of the given conv widths with `classes` outputs.
+    pub fn new(widths: [usize; 3], classes: usize, device: &Device) -> Self {
         let whiten = Conv2dConfig::new([3, WHITENING_CHANNELS], [2, 2]).init(device);
         let mut channels_in = WHITENING_CHANNELS;
         let groups = widths
@@ -90,7 +90,7 @@ impl Airbench {
             whiten,
             groups,
             head_pool: MaxPool2dConfig::new([3, 3]).init(),
-            head: LinearConfig::new(widths[2], NUM_CLASSES)
+            head: LinearConfig::new(widths[2], classes)
                 .with_bias(false)
                 .init(device),
         }
@@ -115,10 +115,19 @@ impl Airbench {
 
     /// [`Airbench::feature_map`] → logits.
     pub fn head_from_feature_map(&self, map: Tensor<4>) -> Tensor<2> {
+        self.logits_from_features(self.features_from_feature_map(map))
+    }
+
+    /// The pooled features the head reads (`[n, width]`): what a new head learns from.
+    pub fn features_from_feature_map(&self, map: Tensor<4>) -> Tensor<2> {
         let last = self.groups.last().expect("three conv groups");
         let x = last.after_conv1(map);
-        let x = self.head_pool.forward(x).flatten::<2>(1, 3);
-        self.head.forward(x).mul_scalar(HEAD_SCALE)
+        self.head_pool.forward(x).flatten::<2>(1, 3)
+    }
+
+    /// Features → logits: the head, scaled as airbench scales it.
+    pub fn logits_from_features(&self, features: Tensor<2>) -> Tensor<2> {
+        self.head.forward(features).mul_scalar(HEAD_SCALE)
     }
 }
 

@@ -9,7 +9,6 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use super::airbench::normalize;
-use crate::data::NUM_CLASSES;
 
 #[derive(Module, Debug)]
 pub struct Baseline {
@@ -21,7 +20,8 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    pub fn new(device: &Device) -> Self {
+    /// The network with `classes` outputs.
+    pub fn new(classes: usize, device: &Device) -> Self {
         let convs = [(3, 32), (32, 64), (64, 128)]
             .into_iter()
             .map(|(i, o)| Conv2dConfig::new([i, o], [3, 3]).init(device))
@@ -32,7 +32,7 @@ impl Baseline {
             // 32 → 30 → 15 → 13 → 6 → 4 → 2: 128 × 2 × 2 features.
             dense: LinearConfig::new(128 * 2 * 2, 128).init(device),
             dropout: DropoutConfig::new(0.5).init(),
-            head: LinearConfig::new(128, NUM_CLASSES).init(device),
+            head: LinearConfig::new(128, classes).init(device),
         }
     }
 
@@ -49,9 +49,17 @@ impl Baseline {
 
     /// [`Baseline::feature_map`] → logits.
     pub fn head_from_feature_map(&self, map: Tensor<4>) -> Tensor<2> {
+        self.logits_from_features(self.features_from_feature_map(map))
+    }
+
+    /// The dense layer's activations the head reads (`[n, 128]`).
+    pub fn features_from_feature_map(&self, map: Tensor<4>) -> Tensor<2> {
         let x = self.pool.forward(map).flatten::<2>(1, 3);
-        let x = self.dropout.forward(relu(self.dense.forward(x)));
-        self.head.forward(x)
+        self.dropout.forward(relu(self.dense.forward(x)))
+    }
+
+    pub fn logits_from_features(&self, features: Tensor<2>) -> Tensor<2> {
+        self.head.forward(features)
     }
 
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {

@@ -9,12 +9,14 @@ mod anatomy;
 mod baseline;
 #[cfg(feature = "compute")]
 mod classifier;
+pub mod class_names;
 #[cfg(feature = "compute")]
 mod finite;
-#[cfg(feature = "compute")]
 pub(crate) mod framing;
 mod prediction;
 mod preset;
+#[cfg(feature = "compute")]
+mod network;
 #[cfg(feature = "compute")]
 mod readback;
 #[cfg(feature = "compute")]
@@ -35,12 +37,17 @@ pub use anatomy::{FirstLayer, LayerTrace};
 pub use baseline::Baseline;
 #[cfg(feature = "compute")]
 pub use classifier::Classifier;
-pub use prediction::{Prediction, softmax, top_k};
+pub use prediction::{Prediction, softmax, top_k, top_k_named};
 pub use preset::{Preset, PresetParseError};
 #[cfg(feature = "compute")]
 pub use readback::{ReadbackError, read_floats, read_ints, read_scalar};
 #[cfg(feature = "compute")]
-pub use safetensors_format::{load_any_weights, load_safetensors, save_safetensors};
+pub use network::Network;
+#[cfg(feature = "compute")]
+pub use safetensors_format::{
+    load_any_network, load_any_weights, load_safetensors, load_safetensors_network,
+    save_network_safetensors, save_safetensors,
+};
 #[cfg(feature = "compute")]
 pub use saliency::{
     Explainable, grad_cam, gradient_map, input_gradient, saliency, smooth_grad_map,
@@ -51,7 +58,10 @@ pub use saliency_method::{
 #[cfg(feature = "compute")]
 pub use transfer::to_device_async;
 #[cfg(feature = "compute")]
-pub use weights::{Precision, WeightsError, load_weights, save_weights, save_weights_as};
+pub use weights::{
+    Precision, WeightsError, load_network, load_weights, save_network_as, save_weights,
+    save_weights_as,
+};
 
 /// Per-channel mean and standard deviation of the CIFAR-10 training pixels (in `[0, 1]`),
 /// used by the model's input normalisation.

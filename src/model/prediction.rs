@@ -20,8 +20,13 @@ pub fn softmax(logits: &[f32]) -> Vec<f32> {
     exps.into_iter().map(|e| e / sum).collect()
 }
 
-/// The `k` most probable classes of one row of logits, best first.
+/// The `k` most probable CIFAR-10 classes of one row of logits, best first.
 pub fn top_k(logits: &[f32], k: usize) -> Vec<Prediction> {
+    top_k_named(logits, k, &CLASS_NAMES)
+}
+
+/// The `k` most probable classes of one row of logits, named by `classes`, best first.
+pub fn top_k_named<S: AsRef<str>>(logits: &[f32], k: usize, classes: &[S]) -> Vec<Prediction> {
     let probs = softmax(logits);
     let mut order: Vec<usize> = (0..probs.len()).collect();
     order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
@@ -30,7 +35,7 @@ pub fn top_k(logits: &[f32], k: usize) -> Vec<Prediction> {
         .take(k)
         .map(|i| Prediction {
             class_index: i,
-            class_name: CLASS_NAMES.get(i).copied().unwrap_or("?").to_string(),
+            class_name: classes.get(i).map_or("?", |c| c.as_ref()).to_string(),
             probability: probs[i],
         })
         .collect()

@@ -9,19 +9,35 @@ use burn::store::{ModuleSnapshot, SafetensorsStore};
 use burn::tensor::Device;
 
 use super::finite::FloatBits;
-use super::weights::{WeightsError, checked_f32};
-use super::{Classifier, Preset, load_weights};
-use crate::data::CLASS_NAMES;
+use super::class_names::{check_class_names, cifar_class_names};
+use super::weights::{WeightsError, checked_f32, cifar_only};
+use super::{Classifier, Network, Preset, load_network};
 
 const PRESET_KEY: &str = "pinhole.preset";
 const CLASSES_KEY: &str = "pinhole.classes";
 
-/// Serialises the network as `.safetensors` with the preset and class names in its metadata.
+/// Serialises a CIFAR-10 network as `.safetensors` with the preset and class names in its
+/// metadata.
 pub fn save_safetensors(model: &Classifier) -> Result<Vec<u8>, WeightsError> {
+    save_network_safetensors(model, &cifar_class_names())
+}
+
+/// Serialises a network and its class names (one per output) as `.safetensors`.
+pub fn save_network_safetensors(
+    model: &Classifier,
+    classes: &[String],
+) -> Result<Vec<u8>, WeightsError> {
+    if classes.len() != model.num_classes() {
+        return Err(WeightsError::Save(format!(
+            "{} class names for a network of {} outputs",
+            classes.len(),
+            model.num_classes()
+        )));
+    }
     // Merges batch norm's pending running-statistics update (see `save_weights`).
     let model = model.valid();
     let classes =
-        serde_json::to_string(&CLASS_NAMES).map_err(|e| WeightsError::Save(e.to_string()))?;
+        serde_json::to_string(classes).map_err(|e| WeightsError::Save(e.to_string()))?;
     let mut store = SafetensorsStore::from_bytes(None)
         .metadata(PRESET_KEY, model.preset().name())
         .metadata(CLASSES_KEY, classes);
@@ -33,12 +49,22 @@ pub fn save_safetensors(model: &Classifier) -> Result<Vec<u8>, WeightsError> {
         .map_err(|e| WeightsError::Save(e.to_string()))
 }
 
-/// Loads a `.safetensors` file written by [`save_safetensors`]; `name` names it in errors.
+/// Loads a CIFAR-10 `.safetensors` file written by [`save_safetensors`]; `name` names it in
+/// errors.
 pub fn load_safetensors(
     bytes: &[u8],
     name: &str,
     device: &Device,
 ) -> Result<Classifier, WeightsError> {
+    cifar_only(load_safetensors_network(bytes, name, device)?, name)
+}
+
+/// Loads a `.safetensors` network for any classes (named in its metadata).
+pub fn load_safetensors_network(
+    bytes: &[u8],
+    name: &str,
+    device: &Device,
+) -> Result<Network, WeightsError> {
     let bad = |reason: String| WeightsError::BadHeader {
         name: name.to_string(),
         reason,
@@ -58,18 +84,17 @@ pub fn load_safetensors(
         ))
     })?;
     let preset: Preset = preset.parse().map_err(|e| bad(format!("{e}")))?;
-    let classes: Vec<String> = metadata
-        .get(CLASSES_KEY)
-        .map(|c| serde_json::from_str(c))
-        .transpose()
-        .map_err(|e| bad(format!("{CLASSES_KEY}: {e}")))?
-        .unwrap_or_default();
-    if classes != CLASS_NAMES {
-        return Err(WeightsError::WrongClasses {
-            name: name.to_string(),
-            found: classes,
-        });
-    }
+    let classes = metadata.get(CLASSES_KEY).ok_or_else(|| {
+        bad(format!(
+            "no {CLASSES_KEY} in its metadata, so its classes are unknown"
+        ))
+    })?;
+    let classes: Vec<String> =
+        serde_json::from_str(classes).map_err(|e| bad(format!("{CLASSES_KEY}: {e}")))?;
+    check_class_names(&classes).map_err(|reason| WeightsError::BadClasses {
+        name: name.to_string(),
+        reason,
+    })?;
     // Floats only, named before Burn lists every mismatch at once; and all finite.
     let tensors = safetensors::SafeTensors::deserialize(bytes)
         .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
@@ -95,7 +120,7 @@ pub fn load_safetensors(
             count: non_finite,
         });
     }
-    let mut model = Classifier::new(preset, device);
+    let mut model = Classifier::with_classes(preset, classes.len(), device);
     let mut store = SafetensorsStore::from_bytes(Some(bytes.to_vec()));
     model
         .load_from(&mut store)
@@ -105,19 +130,31 @@ pub fn load_safetensors(
             reason: first_line(&e.to_string()),
         })?;
     // An f16 export loads as f16: widened like a compact Pinhole file, and checked for NaN.
-    checked_f32(model, name)
+    Ok(Network {
+        model: checked_f32(model, name)?,
+        classes,
+    })
 }
 
-/// A weights file in either format: Pinhole's own (`PINHOLE1…`) or `.safetensors`.
+/// A CIFAR-10 weights file in either format: Pinhole's own (`PINHOLE1…`) or `.safetensors`.
 pub fn load_any_weights(
     bytes: &[u8],
     name: &str,
     device: &Device,
 ) -> Result<Classifier, WeightsError> {
+    cifar_only(load_any_network(bytes, name, device)?, name)
+}
+
+/// A weights file in either format, for any classes.
+pub fn load_any_network(
+    bytes: &[u8],
+    name: &str,
+    device: &Device,
+) -> Result<Network, WeightsError> {
     if bytes.starts_with(b"PINHOLE") {
-        load_weights(bytes, name, device)
+        load_network(bytes, name, device)
     } else if looks_like_safetensors(bytes) {
-        load_safetensors(bytes, name, device)
+        load_safetensors_network(bytes, name, device)
     } else {
         Err(WeightsError::NotWeights {
             name: name.to_string(),

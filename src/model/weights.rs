@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::finite::FloatBits;
 use super::framing::{FrameError, frame, unframe};
+use super::class_names::{ClassNamesError, check_class_names, cifar_class_names};
 use super::safetensors_format::first_line;
-use super::{Classifier, Preset};
-use crate::data::CLASS_NAMES;
+use super::{Classifier, Network, Preset};
 
 const MAGIC: &[u8; 8] = b"PINHOLE1";
 
@@ -35,6 +35,17 @@ pub enum WeightsError {
     BadHeader { name: String, reason: String },
     #[error("{name}: weights are for classes {found:?}, not CIFAR-10's")]
     WrongClasses { name: String, found: Vec<String> },
+    #[error("{name}: its class names are not usable: {reason}")]
+    BadClasses {
+        name: String,
+        reason: ClassNamesError,
+    },
+    #[error("{name}: it names {named} classes but its network has {outputs} outputs")]
+    ClassCount {
+        name: String,
+        named: usize,
+        outputs: usize,
+    },
     #[error("{name}: tensors do not fit the {preset} network: {reason}")]
     Mismatch {
         name: String,
@@ -68,11 +79,27 @@ pub fn save_weights(model: Classifier) -> Result<Vec<u8>, WeightsError> {
     save_weights_as(model, Precision::Full)
 }
 
-/// Serialises the network (reads parameters back synchronously: native or CPU only).
+/// Serialises a CIFAR-10 network (reads parameters back synchronously: native or CPU only).
 pub fn save_weights_as(model: Classifier, precision: Precision) -> Result<Vec<u8>, WeightsError> {
+    save_network_as(model, &cifar_class_names(), precision)
+}
+
+/// Serialises a network with its class names, one per output.
+pub fn save_network_as(
+    model: Classifier,
+    classes: &[String],
+    precision: Precision,
+) -> Result<Vec<u8>, WeightsError> {
+    if classes.len() != model.num_classes() {
+        return Err(WeightsError::Save(format!(
+            "{} class names for a network of {} outputs",
+            classes.len(),
+            model.num_classes()
+        )));
+    }
     let header = Header {
         preset: model.preset(),
-        classes: CLASS_NAMES.iter().map(|s| s.to_string()).collect(),
+        classes: classes.to_vec(),
     };
     // Burn's batch norm keeps its last running-statistics update pending (per thread) until the
     // module is switched to inference, and records read the value without it; switching a copy
@@ -89,9 +116,26 @@ pub fn save_weights_as(model: Classifier, precision: Precision) -> Result<Vec<u8
     frame(MAGIC, &header, &[&record]).map_err(|e| WeightsError::Save(e.to_string()))
 }
 
-/// Builds the network the file describes on `device` and loads its parameters.
-/// `name` names the input in errors.
+/// Builds the CIFAR-10 network the file describes on `device` and loads its parameters; a file
+/// for other classes is refused. `name` names the input in errors.
 pub fn load_weights(bytes: &[u8], name: &str, device: &Device) -> Result<Classifier, WeightsError> {
+    cifar_only(load_network(bytes, name, device)?, name)
+}
+
+/// The network if it classifies CIFAR-10 (training, checkpoints and evaluation need that).
+pub(crate) fn cifar_only(network: Network, name: &str) -> Result<Classifier, WeightsError> {
+    if network.is_cifar() {
+        Ok(network.model)
+    } else {
+        Err(WeightsError::WrongClasses {
+            name: name.into(),
+            found: network.classes,
+        })
+    }
+}
+
+/// Builds the network the file describes (any classes) on `device` and loads its parameters.
+pub fn load_network(bytes: &[u8], name: &str, device: &Device) -> Result<Network, WeightsError> {
     let name = name.to_string();
     let (header, record): (Header, _) = unframe(bytes, MAGIC).map_err(|e| match e {
         FrameError::WrongMagic => WeightsError::NotWeights { name: name.clone() },
@@ -104,12 +148,10 @@ pub fn load_weights(bytes: &[u8], name: &str, device: &Device) -> Result<Classif
             reason,
         },
     })?;
-    if header.classes != CLASS_NAMES {
-        return Err(WeightsError::WrongClasses {
-            name,
-            found: header.classes,
-        });
-    }
+    check_class_names(&header.classes).map_err(|reason| WeightsError::BadClasses {
+        name: name.clone(),
+        reason,
+    })?;
     let preset = header.preset;
     let mismatch = |reason: String| WeightsError::Mismatch {
         name: name.clone(),
@@ -149,10 +191,13 @@ pub fn load_weights(bytes: &[u8], name: &str, device: &Device) -> Result<Classif
     }
     let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(record.to_vec()))
         .map_err(|e| mismatch(first_line(&e.to_string())))?;
-    let model = Classifier::new(preset, device)
+    let model = Classifier::with_classes(preset, header.classes.len(), device)
         .try_load_record(record)
         .map_err(|e| mismatch(first_line(&e.to_string())))?;
-    checked_f32(model, &name)
+    Ok(Network {
+        model: checked_f32(model, &name)?,
+        classes: header.classes,
+    })
 }
 
 /// The loaded network with every parameter widened to f32, or an error if a parameter is not a

@@ -79,6 +79,16 @@ pub struct ModelInfo {
     /// Why the network is not the one asked for (e.g. shipped weights that could not load).
     #[serde(default)]
     pub notice: Option<String>,
+    /// The names of its classes, one per output: CIFAR-10's, or a visitor's own.
+    #[serde(default = "crate::model::class_names::cifar_class_names")]
+    pub classes: Vec<String>,
+}
+
+impl ModelInfo {
+    /// Whether the network classifies CIFAR-10 (not a visitor's own classes).
+    pub fn is_cifar(&self) -> bool {
+        crate::model::class_names::is_cifar(&self.classes)
+    }
 }
 
 /// Engine → UI.

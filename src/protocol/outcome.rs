@@ -8,6 +8,7 @@ use super::{
     StepPoint, TrainSettings, TrainingCheck, TrainingHistory, TrainingPace, TrainingState,
 };
 use crate::model::{Prediction, Preset, SaliencyMethod};
+use crate::teach::{TeachPoint, TeachReport};
 
 /// How a request ended.
 pub type Outcome = Result<Reply, Failure>;
@@ -126,6 +127,20 @@ pub enum Reply {
     Inspected {
         anatomy: Box<Anatomy>,
     },
+    /// A Teach sample: 96×96 interleaved RGB.
+    Sample {
+        name: String,
+        #[serde(with = "serde_bytes")]
+        rgb: Vec<u8>,
+    },
+    /// A head taught: the network as a Pinhole weights file (class names in its header) and
+    /// what was measured.
+    Taught {
+        file_name: String,
+        #[serde(with = "serde_bytes")]
+        weights: Vec<u8>,
+        report: Box<TeachReport>,
+    },
 }
 
 /// Work in progress on a request, before its outcome.
@@ -175,6 +190,10 @@ pub enum Progress {
     /// Saving the run failed; training goes on in memory.
     CheckpointFailed {
         message: String,
+    },
+    /// A point of a head being taught.
+    TeachPoint {
+        point: TeachPoint,
     },
 }
 

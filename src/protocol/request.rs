@@ -7,6 +7,7 @@ use super::{
     BackendKind, DataSource, InspectImage, ModelCard, RecordSet, TrainSettings, WeightsFormat,
 };
 use crate::model::{Preset, SaliencyMethod};
+use crate::teach::TeachSettings;
 
 /// Names a request; the engine answers request `id` with exactly one `Event::Outcome { id, .. }`.
 pub type RequestId = u64;
@@ -162,6 +163,26 @@ pub enum Request {
     Inspect {
         image: InspectImage,
     },
+    /// An image file as a Teach sample (its centre square at 96×96, `Reply::Sample`).
+    MakeSample {
+        name: String,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
+    /// Trains a new head for `classes` on the shipped backbone's features of `samples[c]`
+    /// (96×96 RGB samples of class `c`), on the active backend (`Reply::Taught`).
+    Teach {
+        classes: Vec<String>,
+        samples: Vec<Vec<serde_bytes::ByteBuf>>,
+        settings: TeachSettings,
+    },
+    /// A weights file (either format, any classes) rewritten in `format`.
+    ConvertWeights {
+        name: String,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+        format: WeightsFormat,
+    },
 }
 
 impl Request {
@@ -193,6 +214,9 @@ impl Request {
             Request::ExploreData { .. } => "exploring the data",
             Request::Augment { .. } => "the augmentation preview",
             Request::Inspect { .. } => "the layer-by-layer view",
+            Request::MakeSample { .. } => "the sample",
+            Request::Teach { .. } => "teaching your classes",
+            Request::ConvertWeights { .. } => "the export",
         }
     }
 }

@@ -10,6 +10,7 @@ use super::explore::ExplorePage;
 use super::inside::InsidePage;
 use super::model_bar::ModelBar;
 use super::router::{Nav, Route, use_route};
+use super::teach::TeachPage;
 use super::train::{TrainForm, TrainPage};
 use super::webcam::WebcamPanel;
 
@@ -34,6 +35,7 @@ pub fn App() -> impl IntoView {
         <main data-testid="page" data-page=move || route.get().slug()>
             {move || match route.get() {
                 Route::Classify => view! { <ClassifyPage/><WebcamPanel/> }.into_any(),
+                Route::Teach => view! { <TeachPage/> }.into_any(),
                 Route::Train => view! { <TrainPage/> }.into_any(),
                 Route::Evaluate => view! { <EvaluatePage/> }.into_any(),
                 Route::Data => view! { <ExplorePage/> }.into_any(),

@@ -10,12 +10,14 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use super::download::{object_url, revoke, save_file};
 use super::insight_state::InsightViews;
+use super::teach_store;
 use crate::protocol::{
     BackendKind, BackendStatus, Envelope, Event, KeptNetwork, ModelInfo, Outcome, Progress, Reply,
     Request, RequestId, Restore,
 };
 use crate::ui_state::{
-    Asked, BenchmarkView, ClassifyView, ImageResult, Ledger, LiveView, ObjectUrls, TrainingView,
+    Asked, BenchmarkView, ClassifyView, ImageResult, Ledger, LiveView, ObjectUrls, Persist,
+    TeachView, TrainingView,
 };
 
 /// How many times the engine may die before the page stops restarting it.
@@ -63,6 +65,12 @@ pub struct EngineClient {
     pub training: RwSignal<TrainingView>,
     /// The evaluate, explore and inside pages' state.
     pub insight: InsightViews,
+    /// The Teach project (kept in IndexedDB by `teach_store`).
+    pub teach: RwSignal<TeachView>,
+    /// Whether the stored project has been read (edits wait for it).
+    pub teach_ready: RwSignal<bool>,
+    /// What became of the project's storage (refused, persistent or not).
+    pub teach_storage: RwSignal<Option<String>>,
 }
 
 impl EngineClient {
@@ -92,7 +100,11 @@ impl EngineClient {
             benchmark: RwSignal::new(BenchmarkView::default()),
             training: RwSignal::new(TrainingView::default()),
             insight: InsightViews::new(),
+            teach: RwSignal::new(TeachView::starter()),
+            teach_ready: RwSignal::new(false),
+            teach_storage: RwSignal::new(None),
         };
+        client.open_project();
         client.spawn_worker();
         if test_faults() {
             client.offer_faults();
@@ -109,6 +121,57 @@ impl EngineClient {
         if let Some(window) = web_sys::window() {
             let _ = js_sys::Reflect::set(&window, &"__pinholeFaults".into(), &faults);
         }
+    }
+
+    /// Reads the stored Teach project; a head that was in use is put back into use.
+    fn open_project(self) {
+        leptos::task::spawn_local(async move {
+            match teach_store::load().await {
+                Ok(Some((view, missing))) => {
+                    if let Some(head) = view.head.as_ref().filter(|_| view.in_use) {
+                        self.send(Request::ImportWeights {
+                            name: head.file_name.clone(),
+                            bytes: head.weights.to_vec(),
+                        });
+                    }
+                    self.teach.set(view);
+                    if missing > 0 {
+                        self.teach_storage.set(Some(format!(
+                            "{missing} samples of your project could not be read back from this browser's storage."
+                        )));
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => self.teach_storage.set(Some(format!(
+                    "Your project cannot be kept in this browser: {e}. Export it to keep it."
+                ))),
+            }
+            self.teach_ready.set(true);
+        });
+    }
+
+    /// Changes the Teach project and stores what changed.
+    pub fn teach_change(self, change: impl FnOnce(&mut TeachView) -> Vec<Persist>) {
+        let mut persist = Vec::new();
+        self.teach.update(|view| persist = change(view));
+        self.teach.with_untracked(|view| {
+            teach_store::persist(view, persist, move |e| self.teach_storage.set(Some(e)))
+        });
+    }
+
+    /// The classifier's class names (CIFAR-10's until the model says otherwise).
+    pub fn class_names(&self) -> Vec<String> {
+        self.model
+            .with(|m| m.as_ref().map(|m| m.classes.clone()))
+            .unwrap_or_else(crate::model::class_names::cifar_class_names)
+    }
+
+    /// The name of class `index` of the classifier, or "class N" past its end.
+    pub fn class_name(&self, index: usize) -> String {
+        self.class_names()
+            .get(index)
+            .cloned()
+            .unwrap_or_else(|| format!("class {index}"))
     }
 
     /// A fresh id, for an action that shows its pending state before it can send (e.g. an
@@ -326,6 +389,11 @@ impl EngineClient {
             self.training.update(|view| _ = view.apply(id, &progress));
             return;
         }
+        if asked == Asked::Teach {
+            self.teach
+                .update(|view| view.teaching_progress(id, &progress));
+            return;
+        }
         if let Progress::Step {
             message,
             done,
@@ -369,6 +437,8 @@ impl EngineClient {
             | Asked::Explore
             | Asked::Augment
             | Asked::Inspect => self.insight.outcome(asked, outcome),
+            Asked::Sample => self.teach_change(|view| view.sample_answered(id, outcome)),
+            Asked::Teach => self.teach_change(|view| view.teaching_answered(id, outcome)),
             Asked::Export => match outcome {
                 Ok(Reply::WeightsExported { file_name, bytes }) => {
                     save_file(&file_name, &bytes, "application/octet-stream")

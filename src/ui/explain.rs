@@ -6,7 +6,6 @@ use leptos::prelude::*;
 
 use super::engine_client::EngineClient;
 use super::heatmap::HeatmapCanvas;
-use crate::data::CLASS_NAMES;
 use crate::model::{SMOOTHGRAD_MAX_SAMPLES, SMOOTHGRAD_NOISE, SMOOTHGRAD_SAMPLES, SaliencyMethod};
 use crate::protocol::Request;
 use crate::ui_state::Explanation;
@@ -144,7 +143,7 @@ pub fn ExplainPanel(
         Some(Explanation::Done(h)) => format!(
             "{} of “{}” in {:.0} ms",
             h.method.label(),
-            CLASS_NAMES[h.class.min(CLASS_NAMES.len() - 1)],
+            engine.class_name(h.class),
             h.millis
         ),
         Some(Explanation::Pending) => "Computing…".into(),
@@ -173,8 +172,8 @@ pub fn ExplainPanel(
                                     class.set(c);
                                 }
                             }>
-                            {CLASS_NAMES.iter().enumerate().map(|(i, name)| view! {
-                                <option value=i.to_string()>{*name}</option>
+                            {move || engine.class_names().into_iter().enumerate().map(|(i, name)| view! {
+                                <option value=i.to_string()>{name}</option>
                             }).collect_view()}
                         </select>
                     </label>

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::engine_client::EngineClient;
 use super::insight_state::InsightStatus;
 use super::model_bar::thousands;
-use crate::data::{CLASS_NAMES, Split};
+use crate::data::Split;
 use crate::model::Preset;
 use crate::protocol::{DEFAULT_MANIFEST, InspectImage, RecordSet, Request};
 use crate::ui_state::Outcome;
@@ -108,8 +108,8 @@ pub fn InsidePage() -> impl IntoView {
                     <div class="inspected">
                         <figure>
                             <img class="input32" src=view.image_url alt="the input" width="96" height="96"/>
-                            <figcaption data-testid="inspect-prediction" data-class=CLASS_NAMES[a.predicted]>
-                                {format!("{}: {} ({:.0}%)", a.image_name, CLASS_NAMES[a.predicted], 100.0 * a.confidence)}
+                            <figcaption data-testid="inspect-prediction" data-class=engine.class_name(a.predicted)>
+                                {format!("{}: {} ({:.0}%)", a.image_name, engine.class_name(a.predicted), 100.0 * a.confidence)}
                             </figcaption>
                         </figure>
                         <figure>

@@ -20,16 +20,30 @@ pub fn ModelBar() -> impl IntoView {
                         .unwrap_or_default();
                     let options = info.shipped.clone();
                     let current = info.preset;
+                    let own = !info.is_cifar();
+                    let back_to_cifar = move || {
+                        engine.teach_change(|view| vec![view.set_in_use(false)]);
+                        engine.send(Request::SelectModel { preset: current });
+                    };
                     view! {
                         <span data-testid="model-preset" data-trained=trained.to_string() data-preset=current.name()
-                            data-parameters=info.parameters.to_string()
+                            data-parameters=info.parameters.to_string() data-own=own.to_string()
+                            data-classes=info.classes.join(",")
                             data-weights=info.weights_file.clone().unwrap_or_default()>
-                            {format!("Model: {} ({} parameters{accuracy})", info.preset, thousands(info.parameters))}
-                            {info.weights_file.clone().map(|f| format!(" · weights: {f}"))}
+                            {if own {
+                                format!("Model: your classes ({}) on {}", info.classes.join(", "), info.preset)
+                            } else {
+                                format!("Model: {} ({} parameters{accuracy})", info.preset, thousands(info.parameters))
+                            }}
+                            {info.weights_file.clone().filter(|_| !own).map(|f| format!(" · weights: {f}"))}
                         </span>
+                        {own.then(|| view! {
+                            <button data-testid="use-cifar" on:click=move |_| back_to_cifar()>"Back to CIFAR-10"</button>
+                        })}
                         {(options.len() > 1).then(|| view! {
                             <select data-testid="preset-select" on:change=move |ev| {
                                 if let Ok(preset) = event_target_value(&ev).parse::<Preset>() {
+                                    engine.teach_change(|view| vec![view.set_in_use(false)]);
                                     engine.send(Request::SelectModel { preset });
                                 }
                             }>

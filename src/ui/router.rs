@@ -8,6 +8,7 @@ use leptos::prelude::*;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Route {
     Classify,
+    Teach,
     Train,
     Evaluate,
     Data,
@@ -17,8 +18,9 @@ pub enum Route {
 }
 
 impl Route {
-    pub const ALL: [Route; 7] = [
+    pub const ALL: [Route; 8] = [
         Route::Classify,
+        Route::Teach,
         Route::Train,
         Route::Evaluate,
         Route::Data,
@@ -30,6 +32,7 @@ impl Route {
     pub fn slug(self) -> &'static str {
         match self {
             Route::Classify => "classify",
+            Route::Teach => "teach",
             Route::Train => "train",
             Route::Evaluate => "evaluate",
             Route::Data => "data",
@@ -42,6 +45,7 @@ impl Route {
     pub fn title(self) -> &'static str {
         match self {
             Route::Classify => "Classify",
+            Route::Teach => "Teach",
             Route::Train => "Train",
             Route::Evaluate => "Evaluate",
             Route::Data => "Explore data",

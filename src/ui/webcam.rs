@@ -26,7 +26,7 @@ use crate::ui_state::LiveResult;
 const GRAB_SIDE: u32 = 128;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Facing {
+pub(super) enum Facing {
     /// The front camera (the user's side): `facingMode: "user"`.
     User,
     /// The back camera: `facingMode: "environment"`.
@@ -346,7 +346,7 @@ impl Camera {
     /// The centre square of the current video frame, mirrored if the view is, as RGBA.
     fn grab_square(self, video: &HtmlVideoElement) -> Option<Vec<u8>> {
         if self.grab.with_value(Option::is_none) {
-            self.grab.set_value(Some(grab_context()?));
+            self.grab.set_value(Some(grab_context_sized(GRAB_SIDE)?));
         }
         let context = self.grab.get_value()?;
         let (w, h) = (video.video_width() as f64, video.video_height() as f64);
@@ -375,11 +375,11 @@ impl Camera {
     }
 }
 
-/// A 128×128 canvas's 2D context, set up for frequent `getImageData` reads.
-fn grab_context() -> Option<CanvasRenderingContext2d> {
+/// A `side`×`side` canvas's 2D context, set up for frequent `getImageData` reads.
+pub(super) fn grab_context_sized(side: u32) -> Option<CanvasRenderingContext2d> {
     let canvas: HtmlCanvasElement = document().create_element("canvas").ok()?.dyn_into().ok()?;
-    canvas.set_width(GRAB_SIDE);
-    canvas.set_height(GRAB_SIDE);
+    canvas.set_width(side);
+    canvas.set_height(side);
     let options = js_sys::Object::new();
     js_sys::Reflect::set(&options, &"willReadFrequently".into(), &true.into()).ok()?;
     canvas
@@ -390,7 +390,7 @@ fn grab_context() -> Option<CanvasRenderingContext2d> {
 }
 
 /// Asks for the camera; the error is a message for the page.
-async fn open_stream(facing: Facing) -> Result<MediaStream, String> {
+pub(super) async fn open_stream(facing: Facing) -> Result<MediaStream, String> {
     let devices = window()
         .navigator()
         .media_devices()
@@ -441,7 +441,7 @@ fn camera_error_message(error: &JsValue) -> String {
     }
 }
 
-fn stop_tracks(stream: &MediaStream) {
+pub(super) fn stop_tracks(stream: &MediaStream) {
     for track in stream.get_tracks().iter() {
         track.unchecked_into::<MediaStreamTrack>().stop();
     }

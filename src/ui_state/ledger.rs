@@ -33,6 +33,10 @@ pub enum Asked {
     Explore,
     Augment,
     Inspect,
+    /// An image file becoming a Teach sample.
+    Sample,
+    /// Teaching the visitor's classes.
+    Teach,
 }
 
 impl Asked {
@@ -58,7 +62,9 @@ impl Asked {
             | Request::SelectModel { .. }
             | Request::ImportWeights { .. }
             | Request::UseTrainedModel => Asked::ModelChange,
-            Request::ExportWeights { .. } => Asked::Export,
+            Request::ExportWeights { .. } | Request::ConvertWeights { .. } => Asked::Export,
+            Request::MakeSample { .. } => Asked::Sample,
+            Request::Teach { .. } => Asked::Teach,
             Request::Evaluate { .. } => Asked::Evaluate,
             Request::CancelEvaluation => Asked::CancelEvaluation,
             Request::RecordImages { .. } => Asked::RecordImages,

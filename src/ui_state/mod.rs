@@ -5,12 +5,14 @@
 //! - `classify_view.rs`: uploaded images, their results and saliency maps;
 //! - `live_view.rs`: the webcam's frame in flight, its rate and latest result;
 //! - `benchmark_view.rs`: the Speed page's three results;
-//! - `training_view.rs`: the training run as the page draws it.
+//! - `training_view.rs`: the training run as the page draws it;
+//! - `teach_view.rs`: the Teach page's project and the teaching in progress.
 
 mod benchmark_view;
 mod classify_view;
 mod ledger;
 mod live_view;
+mod teach_view;
 mod training_view;
 
 pub use benchmark_view::BenchmarkView;
@@ -19,6 +21,9 @@ pub use classify_view::{
 };
 pub use ledger::{Asked, Ledger};
 pub use live_view::{LiveResult, LiveView};
+pub use teach_view::{
+    Persist, StoredClass, StoredHead, StoredMeta, TeachClass, TeachSample, TeachView, TrainedHead,
+};
 pub use training_view::{RunInfo, TrainingView};
 
 /// The message a request that the engine never answered gets when the engine stops.

@@ -115,6 +115,7 @@ impl TrainingView {
             Progress::CheckpointFailed { message } => {
                 self.checkpoint_failed = Some(message.clone())
             }
+            Progress::TeachPoint { .. } => return false,
         }
         true
     }

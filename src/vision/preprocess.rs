@@ -59,6 +59,12 @@ pub struct ModelInput {
 
 /// Decodes an encoded image file (format guessed from its bytes) and prepares it for the model.
 pub fn preprocess(bytes: &[u8], name: &str) -> Result<ModelInput, VisionError> {
+    preprocess_image(&decode(bytes, name)?, name)
+}
+
+/// Decodes an encoded image file (format guessed from its bytes), its size checked before
+/// anything is allocated, EXIF orientation applied.
+pub fn decode(bytes: &[u8], name: &str) -> Result<DynamicImage, VisionError> {
     let name_owned = || name.to_string();
     if bytes.is_empty() {
         return Err(VisionError::Empty { name: name_owned() });
@@ -106,7 +112,7 @@ pub fn preprocess(bytes: &[u8], name: &str) -> Result<ModelInput, VisionError> {
         .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     image.apply_orientation(orientation);
-    preprocess_image(&image, name)
+    Ok(image)
 }
 
 /// A raw RGBA frame (a camera frame grabbed through a 2D canvas), prepared like a file.
@@ -116,6 +122,16 @@ pub fn preprocess_rgba(
     rgba: Vec<u8>,
     name: &str,
 ) -> Result<ModelInput, VisionError> {
+    preprocess_image(&frame_image(width, height, rgba, name)?, name)
+}
+
+/// A raw RGBA frame as an image, if its length fits its size.
+pub fn frame_image(
+    width: u32,
+    height: u32,
+    rgba: Vec<u8>,
+    name: &str,
+) -> Result<DynamicImage, VisionError> {
     let (len, expected) = (rgba.len(), width as usize * height as usize * 4);
     let frame = image::RgbaImage::from_raw(width, height, rgba)
         .filter(|_| len == expected)
@@ -126,7 +142,7 @@ pub fn preprocess_rgba(
             len,
             expected,
         })?;
-    preprocess_image(&DynamicImage::ImageRgba8(frame), name)
+    Ok(DynamicImage::ImageRgba8(frame))
 }
 
 /// Centre-crops a decoded image to a square and area-averages it down to 32×32.
@@ -135,13 +151,7 @@ pub fn preprocess_image(image: &DynamicImage, name: &str) -> Result<ModelInput, 
     if width == 0 || height == 0 {
         return Err(VisionError::NoPixels { name: name.into() });
     }
-    let side = width.min(height);
-    let square = image
-        .crop_imm((width - side) / 2, (height - side) / 2, side, side)
-        .to_rgb8();
-    // `thumbnail` averages every source pixel into its target pixel (a box filter), so a large
-    // photo does not alias the way nearest-neighbour sampling would.
-    let small: RgbImage = imageops::thumbnail(&square, IMAGE_SIDE as u32, IMAGE_SIDE as u32);
+    let small = centre_square(image, IMAGE_SIDE as u32);
     Ok(ModelInput {
         pixels: planar(&small),
         original_width: width,
@@ -149,7 +159,23 @@ pub fn preprocess_image(image: &DynamicImage, name: &str) -> Result<ModelInput, 
     })
 }
 
-fn planar(image: &RgbImage) -> Box<[u8; IMAGE_BYTES]> {
+/// The image's centre square, area-averaged down to `side`×`side` RGB (width and height > 0).
+pub(crate) fn centre_square(image: &DynamicImage, side: u32) -> RgbImage {
+    let (width, height) = (image.width(), image.height());
+    let square = width.min(height);
+    let square = image
+        .crop_imm((width - square) / 2, (height - square) / 2, square, square)
+        .to_rgb8();
+    if square.width() < side {
+        // Smaller than the target (a 32×32 record as a 96×96 sample): interpolated up.
+        return imageops::resize(&square, side, side, imageops::FilterType::Triangle);
+    }
+    // `thumbnail` averages every source pixel into its target pixel (a box filter), so a large
+    // photo does not alias the way nearest-neighbour sampling would.
+    imageops::thumbnail(&square, side, side)
+}
+
+pub(crate) fn planar(image: &RgbImage) -> Box<[u8; IMAGE_BYTES]> {
     let plane = IMAGE_SIDE * IMAGE_SIDE;
     let mut out = Box::new([0u8; IMAGE_BYTES]);
     for (i, pixel) in image.pixels().enumerate() {

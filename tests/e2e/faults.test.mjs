@@ -94,8 +94,14 @@ test('cpu: a shard server that fails its first answers is retried; one that keep
   try {
     const { page, problems } = await openPage(browser, site, '?backend=cpu#/train');
     await waitReady(page);
-    await startTraining(page, { manifest: 'data/flaky/manifest.json', batch: 32, epochs: 1, preset: 'baseline' });
+    // Many epochs, so that the run is still going when Stop is clicked on a fast machine (CI's run
+    // of 1 epoch, 4 steps, finished before the click on 2026-12-02).
+    await startTraining(page, { manifest: 'data/flaky/manifest.json', batch: 32, epochs: 200, preset: 'baseline' });
     await waitTraining(page, (t) => t.state === 'running' && t.step >= 1, 240_000);
+    // Two 503s, then the file: three requests each for the manifest and the training shard.
+    for (const f of ['manifest.json', 'train-000.bin']) {
+      assert.equal(site.requests.filter((p) => p.endsWith(`data/flaky/${f}`)).length, 3, f);
+    }
     await page.click('[data-testid="train-stop"]');
     await waitTraining(page, (t) => t.state === 'stopped');
 

@@ -2,14 +2,15 @@ use std::path::PathBuf;
 
 use clap::Args;
 use pinhole::data::images_to_tensor;
-use pinhole::model::top_k;
+use pinhole::model::top_k_named;
 use pinhole::vision::preprocess;
 
-use super::{Backend, load_model};
+use super::{Backend, load_network};
 
 #[derive(Args)]
 pub struct ClassifyArgs {
-    /// Weights file (see weights/).
+    /// Weights file (see weights/), or a network of your own classes from `pinhole teach`
+    /// or the Teach page (.bin or .safetensors).
     #[arg(long)]
     weights: PathBuf,
     #[arg(long, value_enum, default_value_t = Backend::Flex)]
@@ -21,7 +22,8 @@ pub struct ClassifyArgs {
 
 pub fn run(args: ClassifyArgs) -> Result<(), String> {
     let device = args.backend.device()?;
-    let model = load_model(&args.weights, &device)?;
+    let network = load_network(&args.weights, &device)?;
+    let model = &network.model;
     let mut failures = 0;
     for path in &args.files {
         let name = path.display().to_string();
@@ -41,7 +43,7 @@ pub fn run(args: ClassifyArgs) -> Result<(), String> {
             .into_data()
             .try_to_vec::<f32>()
             .map_err(|e| format!("{name}: unexpected logits: {e:?}"))?;
-        let top: Vec<String> = top_k(&logits, 5)
+        let top: Vec<String> = top_k_named(&logits, 5, &network.classes)
             .iter()
             .map(|p| format!("{} {:.1}%", p.class_name, p.probability * 100.0))
             .collect();

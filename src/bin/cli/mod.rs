@@ -6,6 +6,7 @@ mod classify;
 mod convert;
 mod eval;
 mod shard;
+mod teach;
 mod train;
 
 use std::path::Path;
@@ -13,13 +14,13 @@ use std::process::ExitCode;
 
 use burn::tensor::Device;
 use clap::{Parser, Subcommand, ValueEnum};
-use pinhole::model::{Classifier, load_any_weights};
+use pinhole::model::{Classifier, Network, load_any_network, load_any_weights};
 
 #[derive(Parser)]
 #[command(
     name = "pinhole",
     version,
-    about = "Pinhole's CIFAR-10 CNN on the command line"
+    about = "Pinhole's CIFAR-10 CNN (and your own classes) on the command line"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -35,6 +36,9 @@ enum Command {
     Card(card::CardArgs),
     /// Top-5 classes of image files (PNG, JPEG, WebP, GIF, BMP).
     Classify(classify::ClassifyArgs),
+    /// Teach your own classes from a folder of class folders (a new head on a CIFAR-10
+    /// backbone) and write the network.
+    Teach(teach::TeachArgs),
     /// Train a preset on CIFAR-10 and write its weights.
     Train(train::TrainArgs),
     /// Rewrite a weights file at another precision (f16 kernels: about half the size).
@@ -96,12 +100,19 @@ pub fn load_model(path: &Path, device: &Device) -> Result<Classifier, String> {
     load_any_weights(&bytes, &path.display().to_string(), device).map_err(|e| e.to_string())
 }
 
+/// A weights file for any classes (CIFAR-10's or a taught network's).
+pub fn load_network(path: &Path, device: &Device) -> Result<Network, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    load_any_network(&bytes, &path.display().to_string(), device).map_err(|e| e.to_string())
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Eval(args) => eval::run(args),
         Command::Card(args) => card::run(args),
         Command::Classify(args) => classify::run(args),
+        Command::Teach(args) => teach::run(args),
         Command::Train(args) => train::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Shard(args) => shard::run(args),

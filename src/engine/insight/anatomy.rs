@@ -3,7 +3,7 @@
 
 use burn::tensor::Device;
 
-use crate::data::{IMAGE_BYTES, NUM_CLASSES, images_to_tensor};
+use crate::data::{IMAGE_BYTES, images_to_tensor};
 use crate::engine::EngineError;
 use crate::model::{Classifier, read_floats, top_k};
 use crate::protocol::{Anatomy, LayerView};
@@ -33,7 +33,7 @@ pub async fn inspect(
             let values = read_floats(trace.output.narrow(1, 0, shown), &what).await?;
             let mosaic = feature_mosaic(&values, shown, height, width, shown);
             (maps, maps_shown, maps_columns) = (mosaic.png, mosaic.tiles, mosaic.columns);
-        } else if trace.shape == [NUM_CLASSES] {
+        } else if trace.shape == [model.num_classes()] {
             logits = read_floats(trace.output, "the logits").await?;
         }
         layers.push(LayerView {
