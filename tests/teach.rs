@@ -11,10 +11,9 @@ use std::process::Command;
 use burn::tensor::Device;
 use pinhole::data::{CifarRecord, images_to_tensor};
 use pinhole::model::{
-    Classifier, Precision, load_any_network, load_weights, save_network_as,
-    top_k_named,
+    Classifier, Precision, load_any_network, load_weights, save_network_as, top_k_named,
 };
-use pinhole::teach::{Project, ProjectClass, ProjectHead, TeachSettings, Taught, teach};
+use pinhole::teach::{Project, ProjectClass, ProjectHead, Taught, TeachSettings, teach};
 use pinhole::vision::{sample_from_image, sample_input};
 
 const CLASSES: [(&str, u8); 3] = [("airplane", 0), ("cat", 3), ("truck", 9)];
@@ -85,7 +84,10 @@ fn logits(model: &Classifier, inputs: &[Box<[u8; 3072]>], device: &Device) -> Ve
 fn a_head_on_the_full_backbone_learns_three_classes_from_30_samples_each() {
     let device = Device::flex();
     let records = class_records(0, 40);
-    let samples: Vec<Vec<Vec<u8>>> = records.iter().map(|c| c.iter().map(sample).collect()).collect();
+    let samples: Vec<Vec<Vec<u8>>> = records
+        .iter()
+        .map(|c| c.iter().map(sample).collect())
+        .collect();
     let settings = TeachSettings {
         held_out: 0.25,
         ..TeachSettings::default()
@@ -103,21 +105,33 @@ fn a_head_on_the_full_backbone_learns_three_classes_from_30_samples_each() {
         report.head_ms
     );
     assert!(held >= 0.8, "held-out accuracy {held}");
-    assert!(report.classes.iter().all(|c| c.trained == 30 && c.held_out == 10));
+    assert!(
+        report
+            .classes
+            .iter()
+            .all(|c| c.trained == 30 && c.held_out == 10)
+    );
     assert_eq!(report.views, 90 * 6);
     assert_eq!(report.confusion.len(), 3);
     let first = report.curve.first().unwrap().loss;
-    assert!(report.final_loss().unwrap() < first * 0.5, "the loss fell from {first}");
+    assert!(
+        report.final_loss().unwrap() < first * 0.5,
+        "the loss fell from {first}"
+    );
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
 
     // Records the head never saw, through the whole network (as the classifier runs it).
     let fresh = class_records(40, 30);
     let mut right = 0;
     for (class, records) in fresh.iter().enumerate() {
-        let inputs: Vec<_> = records.iter().map(|r| sample_input(&sample(r)).unwrap()).collect();
+        let inputs: Vec<_> = records
+            .iter()
+            .map(|r| sample_input(&sample(r)).unwrap())
+            .collect();
         let logits = logits(&taught.network.model, &inputs, &device);
         for row in logits.chunks(3) {
-            right += (top_k_named(row, 1, &taught.network.classes)[0].class_index == class) as usize;
+            right +=
+                (top_k_named(row, 1, &taught.network.classes)[0].class_index == class) as usize;
         }
     }
     let fresh_accuracy = right as f32 / 90.0;
@@ -130,8 +144,10 @@ fn a_head_on_the_full_backbone_learns_three_classes_from_30_samples_each() {
 fn few_samples_warn_and_a_project_with_a_real_head_round_trips() {
     let device = Device::flex();
     let records = class_records(0, 3);
-    let mut samples: Vec<Vec<Vec<u8>>> =
-        records.iter().map(|c| c.iter().map(sample).collect()).collect();
+    let mut samples: Vec<Vec<Vec<u8>>> = records
+        .iter()
+        .map(|c| c.iter().map(sample).collect())
+        .collect();
     samples[1].truncate(1);
     let settings = TeachSettings {
         steps: 20,
@@ -139,7 +155,12 @@ fn few_samples_warn_and_a_project_with_a_real_head_round_trips() {
         ..TeachSettings::default()
     };
     let taught = taught(&samples, &settings, &device);
-    assert_eq!(taught.report.warnings.len(), 3, "{:?}", taught.report.warnings);
+    assert_eq!(
+        taught.report.warnings.len(),
+        3,
+        "{:?}",
+        taught.report.warnings
+    );
     assert!(taught.report.warnings[1].contains("one sample"));
     assert_eq!(taught.report.classes[1].held_out, 0);
 
@@ -168,10 +189,12 @@ fn few_samples_warn_and_a_project_with_a_real_head_round_trips() {
     let bytes = project.encode().unwrap();
     let back = Project::decode(&bytes, "three.pinhole").unwrap();
     assert_eq!(back, project);
-    let network =
-        load_any_network(&back.head.unwrap().weights, "head", &device).unwrap();
+    let network = load_any_network(&back.head.unwrap().weights, "head", &device).unwrap();
     assert_eq!(network.classes, names());
-    let inputs: Vec<_> = samples[0].iter().map(|s| sample_input(s).unwrap()).collect();
+    let inputs: Vec<_> = samples[0]
+        .iter()
+        .map(|s| sample_input(s).unwrap())
+        .collect();
     assert_eq!(
         logits(&network.model, &inputs, &device),
         logits(&taught.network.model, &inputs, &device)
@@ -226,9 +249,13 @@ fn pinhole_teach_on_an_image_folder_and_classify_with_the_result() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("skipped: ") && stderr.contains("broken.png"), "{stderr}");
+    assert!(
+        stderr.contains("skipped: ") && stderr.contains("broken.png"),
+        "{stderr}"
+    );
     assert!(stdout.contains("held-out accuracy"), "{stdout}");
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(report["classes"].as_array().unwrap().len(), 3);
 
     // New images of each class, classified by the CLI with the taught network.
@@ -247,7 +274,11 @@ fn pinhole_teach_on_an_image_folder_and_classify_with_the_result() {
     let mut args = vec!["classify", "--weights", out_file.to_str().unwrap()];
     args.extend(files.iter().map(|f| f.to_str().unwrap()));
     let out = pinhole(&args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let printed = String::from_utf8_lossy(&out.stdout);
     let mut right = 0;
     for (line, file) in printed.lines().zip(&files) {
@@ -260,16 +291,35 @@ fn pinhole_teach_on_an_image_folder_and_classify_with_the_result() {
             .map(|p| format!("{} {:.1}%", p.class_name, p.probability * 100.0))
             .collect();
         assert_eq!(line, format!("{}: {}", file.display(), top.join(", ")));
-        let truth = file.file_name().unwrap().to_string_lossy().split('-').nth(1).unwrap().to_string();
+        let truth = file
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .split('-')
+            .nth(1)
+            .unwrap()
+            .to_string();
         right += line.split(": ").nth(1).unwrap().starts_with(&truth) as usize;
     }
     assert!(right >= 5, "{right} of 6 right:\n{printed}");
     // The same network as a Pinhole weights file classifies identically.
     let bin = dir.join("mine.bin");
-    std::fs::write(&bin, save_network_as(network.model.clone(), &network.classes, Precision::Full).unwrap()).unwrap();
-    let again = pinhole(&["classify", "--weights", bin.to_str().unwrap(), files[0].to_str().unwrap()]);
+    std::fs::write(
+        &bin,
+        save_network_as(network.model.clone(), &network.classes, Precision::Full).unwrap(),
+    )
+    .unwrap();
+    let again = pinhole(&[
+        "classify",
+        "--weights",
+        bin.to_str().unwrap(),
+        files[0].to_str().unwrap(),
+    ]);
     assert_eq!(
-        String::from_utf8_lossy(&again.stdout).split(": ").nth(1),
+        String::from_utf8_lossy(&again.stdout)
+            .trim_end()
+            .split(": ")
+            .nth(1),
         printed.lines().next().unwrap().split(": ").nth(1)
     );
     let _ = std::fs::remove_dir_all(&dir);

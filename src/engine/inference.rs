@@ -55,7 +55,10 @@ impl Inference<'_> {
                     "there is no class {class} to explain"
                 )));
             }
-            None => top_k_named(&self.logits("the image", pixels).await?, 1, self.classes)[0].class_index,
+            None => {
+                top_k_named(&self.logits("the image", pixels).await?, 1, self.classes)[0]
+                    .class_index
+            }
         };
         let heatmap = self.heatmap(pixels, class, method).await?;
         Ok(Reply::Explained { heatmap })

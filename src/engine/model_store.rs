@@ -12,8 +12,8 @@ use super::shipped::ShippedIndex;
 use super::worker::{Reporter, post};
 use crate::model::class_names::{cifar_class_names, is_cifar};
 use crate::model::{
-    Classifier, Network, Precision, Preset, load_any_network, load_any_weights,
-    save_network_as, save_network_safetensors, to_device_async,
+    Classifier, Network, Precision, Preset, load_any_network, load_any_weights, save_network_as,
+    save_network_safetensors, to_device_async,
 };
 use crate::protocol::{
     BackendKind, BackendStatus, Event, KeptNetwork, MAX_WEIGHTS_FILE_BYTES, ModelCard, ModelInfo,
@@ -197,8 +197,7 @@ impl ModelStore {
             true => ModelCard {
                 origin: format!("imported from {name}"),
                 notes: Some(
-                    "An imported file carries no model card: run Evaluate for its accuracy."
-                        .into(),
+                    "An imported file carries no model card: run Evaluate for its accuracy.".into(),
                 ),
                 ..ModelCard::default()
             },
@@ -339,7 +338,11 @@ pub async fn export(
 ) -> Result<(String, Vec<u8>), EngineError> {
     let host = to_device_async(model, &backend::cpu()).await?;
     let preset = host.preset();
-    let what = if is_cifar(classes) { what } else { "your-classes" };
+    let what = if is_cifar(classes) {
+        what
+    } else {
+        "your-classes"
+    };
     let bytes = match format {
         WeightsFormat::Safetensors => save_network_safetensors(&host, classes)?,
         WeightsFormat::Pinhole => save_network_as(host, classes, Precision::Full)?,

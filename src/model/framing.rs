@@ -39,7 +39,9 @@ pub(crate) fn unframe<'a, H: DeserializeOwned>(
     magic: &[u8; 8],
 ) -> Result<(H, &'a [u8]), FrameError> {
     if bytes.len() < 12 || &bytes[..8] != magic {
-        return Err(if bytes.len() < 12 && magic.starts_with(bytes) {
+        // Shorter than the header length: cut inside the magic, or just after it.
+        let cut = magic.starts_with(bytes) || bytes.starts_with(magic);
+        return Err(if bytes.len() < 12 && cut {
             FrameError::Truncated
         } else {
             FrameError::WrongMagic

@@ -7,16 +7,16 @@ mod airbench;
 mod anatomy;
 #[cfg(feature = "compute")]
 mod baseline;
+pub mod class_names;
 #[cfg(feature = "compute")]
 mod classifier;
-pub mod class_names;
 #[cfg(feature = "compute")]
 mod finite;
 pub(crate) mod framing;
-mod prediction;
-mod preset;
 #[cfg(feature = "compute")]
 mod network;
+mod prediction;
+mod preset;
 #[cfg(feature = "compute")]
 mod readback;
 #[cfg(feature = "compute")]
@@ -37,12 +37,12 @@ pub use anatomy::{FirstLayer, LayerTrace};
 pub use baseline::Baseline;
 #[cfg(feature = "compute")]
 pub use classifier::Classifier;
+#[cfg(feature = "compute")]
+pub use network::Network;
 pub use prediction::{Prediction, softmax, top_k, top_k_named};
 pub use preset::{Preset, PresetParseError};
 #[cfg(feature = "compute")]
 pub use readback::{ReadbackError, read_floats, read_ints, read_scalar};
-#[cfg(feature = "compute")]
-pub use network::Network;
 #[cfg(feature = "compute")]
 pub use safetensors_format::{
     load_any_network, load_any_weights, load_safetensors, load_safetensors_network,

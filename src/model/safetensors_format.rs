@@ -8,8 +8,8 @@ use burn::module::Module;
 use burn::store::{ModuleSnapshot, SafetensorsStore};
 use burn::tensor::Device;
 
-use super::finite::FloatBits;
 use super::class_names::{check_class_names, cifar_class_names};
+use super::finite::FloatBits;
 use super::weights::{WeightsError, checked_f32, cifar_only};
 use super::{Classifier, Network, Preset, load_network};
 
@@ -36,8 +36,7 @@ pub fn save_network_safetensors(
     }
     // Merges batch norm's pending running-statistics update (see `save_weights`).
     let model = model.valid();
-    let classes =
-        serde_json::to_string(classes).map_err(|e| WeightsError::Save(e.to_string()))?;
+    let classes = serde_json::to_string(classes).map_err(|e| WeightsError::Save(e.to_string()))?;
     let mut store = SafetensorsStore::from_bytes(None)
         .metadata(PRESET_KEY, model.preset().name())
         .metadata(CLASSES_KEY, classes);

@@ -11,9 +11,9 @@ use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::{Bytes, DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use super::class_names::{ClassNamesError, check_class_names, cifar_class_names};
 use super::finite::FloatBits;
 use super::framing::{FrameError, frame, unframe};
-use super::class_names::{ClassNamesError, check_class_names, cifar_class_names};
 use super::safetensors_format::first_line;
 use super::{Classifier, Network, Preset};
 

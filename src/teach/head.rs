@@ -70,7 +70,9 @@ pub async fn fit_head(
             / (1.0 - beta1.powi(step as i32));
         v = v - (m1.clone() / m2.clone().sqrt().add_scalar(eps)).mul_scalar(lr);
         if step % every == 0 || step == settings.steps {
-            let loss = -(log_softmax(logits, 1) * y.clone()).sum().div_scalar(n as f64);
+            let loss = -(log_softmax(logits, 1) * y.clone())
+                .sum()
+                .div_scalar(n as f64);
             let loss = read_scalar(loss, "the head's loss").await?;
             let held_out_accuracy = match &held_out {
                 Some((f, labels)) => {

@@ -3,15 +3,17 @@
 //! view), held-out accuracy and a confusion matrix, and the project file that holds it all.
 //! Plain Rust over Burn: the engine, the CLI (`pinhole teach`) and the tests run the same code.
 
+#[cfg(feature = "compute")]
+mod head;
 mod project;
 mod report;
 mod settings;
 mod split;
 #[cfg(feature = "compute")]
-mod head;
-#[cfg(feature = "compute")]
 mod teacher;
 
+#[cfg(feature = "compute")]
+pub use head::{HeadFit, fit_head};
 pub use project::{
     MAX_PROJECT_FILE_BYTES, PROJECT_FORMAT_VERSION, Project, ProjectClass, ProjectError,
     ProjectHead,
@@ -20,9 +22,7 @@ pub use report::{ClassScore, TeachPoint, TeachReport};
 pub use settings::{TeachSettings, TeachSettingsError};
 pub use split::{HeldOutSplit, held_out_split};
 #[cfg(feature = "compute")]
-pub use head::{HeadFit, fit_head};
-#[cfg(feature = "compute")]
-pub use teacher::{TeachError, TeachProgress, Taught, teach};
+pub use teacher::{Taught, TeachError, TeachProgress, teach};
 
 /// Side of a stored sample, in pixels: room for a model input larger than 32×32 later.
 pub const SAMPLE_SIDE: usize = 96;

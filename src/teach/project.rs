@@ -19,10 +19,9 @@ pub const PROJECT_FORMAT_VERSION: u32 = 1;
 /// Largest header: class names, settings and a report are a few KB.
 const MAX_HEADER_BYTES: usize = 1 << 20;
 /// Largest project file: every class full, a header and the largest weights file.
-pub const MAX_PROJECT_FILE_BYTES: u64 = (MAX_TEACH_CLASSES * MAX_CLASS_SAMPLES * SAMPLE_BYTES
-    + MAX_HEADER_BYTES
-    + 12) as u64
-    + MAX_WEIGHTS_FILE_BYTES;
+pub const MAX_PROJECT_FILE_BYTES: u64 =
+    (MAX_TEACH_CLASSES * MAX_CLASS_SAMPLES * SAMPLE_BYTES + MAX_HEADER_BYTES + 12) as u64
+        + MAX_WEIGHTS_FILE_BYTES;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Project {
@@ -76,7 +75,11 @@ pub enum ProjectError {
     #[error("{name}: not a Pinhole project file (it does not start with PINPROJ1)")]
     NotProject { name: String },
     #[error("{name}: the file is truncated ({len} bytes; its header describes {expected})")]
-    Truncated { name: String, len: u64, expected: u64 },
+    Truncated {
+        name: String,
+        len: u64,
+        expected: u64,
+    },
     #[error("{name}: unreadable header: {reason}")]
     BadHeader { name: String, reason: String },
     #[error(
@@ -85,7 +88,9 @@ pub enum ProjectError {
     Newer { name: String, found: u32 },
     #[error("{name}: {count} classes; a project has at most {MAX_TEACH_CLASSES}")]
     TooManyClasses { name: String, count: usize },
-    #[error("{name}: the class {class:?} claims {count} samples; a class has at most {MAX_CLASS_SAMPLES}")]
+    #[error(
+        "{name}: the class {class:?} claims {count} samples; a class has at most {MAX_CLASS_SAMPLES}"
+    )]
     TooManySamples {
         name: String,
         class: String,
@@ -96,9 +101,13 @@ pub enum ProjectError {
         name: String,
         reason: ClassNamesError,
     },
-    #[error("{name}: the head claims {bytes} bytes; a weights file is at most {MAX_WEIGHTS_FILE_BYTES}")]
+    #[error(
+        "{name}: the head claims {bytes} bytes; a weights file is at most {MAX_WEIGHTS_FILE_BYTES}"
+    )]
     HeadTooLarge { name: String, bytes: u64 },
-    #[error("{name}: {extra} bytes after what its header describes: the file lies about its contents")]
+    #[error(
+        "{name}: {extra} bytes after what its header describes: the file lies about its contents"
+    )]
     Trailing { name: String, extra: u64 },
     #[error("sample {number} of {class:?} is {len} bytes, not a 96×96 RGB sample ({SAMPLE_BYTES})")]
     BadSample {
@@ -256,7 +265,11 @@ mod tests {
     use super::*;
 
     fn project() -> Project {
-        let sample = |seed: u8| (0..SAMPLE_BYTES).map(|i| (i as u8).wrapping_mul(seed)).collect();
+        let sample = |seed: u8| {
+            (0..SAMPLE_BYTES)
+                .map(|i| (i as u8).wrapping_mul(seed))
+                .collect()
+        };
         Project {
             classes: vec![
                 ProjectClass {
@@ -294,7 +307,10 @@ mod tests {
         let bytes = p.encode().unwrap();
         assert_eq!(Project::decode(&bytes, "p.pinhole").unwrap(), p);
         let bare = Project::default();
-        assert_eq!(Project::decode(&bare.encode().unwrap(), "bare").unwrap(), bare);
+        assert_eq!(
+            Project::decode(&bare.encode().unwrap(), "bare").unwrap(),
+            bare
+        );
     }
 
     #[test]
@@ -304,7 +320,10 @@ mod tests {
             let e = Project::decode(&bytes[..cut], "cut.pinhole").unwrap_err();
             assert!(e.to_string().starts_with("cut.pinhole: "), "{e}");
             assert!(
-                matches!(e, ProjectError::Truncated { .. } | ProjectError::BadHeader { .. }),
+                matches!(
+                    e,
+                    ProjectError::Truncated { .. } | ProjectError::BadHeader { .. }
+                ),
                 "{cut}: {e}"
             );
         }
@@ -314,12 +333,14 @@ mod tests {
             Project::decode(&longer, "x").unwrap_err(),
             ProjectError::Trailing { extra: 5, .. }
         ));
+        // Same length keeps the header length field right.
         let edit = |from: &str, to: &str| {
-            let text = String::from_utf8_lossy(&bytes).replacen(from, to, 1);
-            // Same length keeps the header length field right.
             assert_eq!(from.len(), to.len());
+            let at = bytes
+                .windows(from.len())
+                .position(|w| w == from.as_bytes())
+                .unwrap();
             let mut out = bytes.clone();
-            let at = text.find(to).unwrap();
             out[at..at + to.len()].copy_from_slice(to.as_bytes());
             out
         };

@@ -27,7 +27,9 @@ pub fn held_out_split(counts: &[usize], share: f64, seed: u64) -> HeldOutSplit {
         split
             .held_out
             .extend(order[..held].iter().map(|&i| (class, i)));
-        split.train.extend(order[held..].iter().map(|&i| (class, i)));
+        split
+            .train
+            .extend(order[held..].iter().map(|&i| (class, i)));
     }
     split
 }

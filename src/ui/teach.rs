@@ -41,9 +41,11 @@ pub fn TeachPage() -> impl IntoView {
         }
     });
     let paste = window_event_listener(ev::paste, move |ev| {
-        let target = paste_target
-            .get_untracked()
-            .or_else(|| engine.teach.with_untracked(|v| v.classes.first().map(|c| c.id)));
+        let target = paste_target.get_untracked().or_else(|| {
+            engine
+                .teach
+                .with_untracked(|v| v.classes.first().map(|c| c.id))
+        });
         if let (Some(class), Some(list)) = (target, ev.clipboard_data().and_then(|dt| dt.files()))
             && list.length() > 0
         {
@@ -81,11 +83,13 @@ pub fn TeachPage() -> impl IntoView {
             Err(message) => engine.teach.update(|v| v.message = Some(message)),
         }
     };
-    let export_project = move |_| {
-        match engine.teach.with_untracked(|v| v.project().encode()) {
-            Ok(bytes) => save_file("pinhole-project.pinhole", &bytes, "application/octet-stream"),
-            Err(e) => import_error.set(Some(e.to_string())),
-        }
+    let export_project = move |_| match engine.teach.with_untracked(|v| v.project().encode()) {
+        Ok(bytes) => save_file(
+            "pinhole-project.pinhole",
+            &bytes,
+            "application/octet-stream",
+        ),
+        Err(e) => import_error.set(Some(e.to_string())),
     };
     let import_project = move |ev: ev::Event| {
         let input = event_target::<HtmlInputElement>(&ev);
@@ -107,9 +111,9 @@ pub fn TeachPage() -> impl IntoView {
                         use_head(engine);
                     }
                 }
-                Err(message) => import_error.set(Some(format!(
-                    "{message}. Your project is unchanged."
-                ))),
+                Err(message) => {
+                    import_error.set(Some(format!("{message}. Your project is unchanged.")))
+                }
             }
         });
     };
@@ -259,7 +263,10 @@ fn TeachCurve() -> impl IntoView {
     let curve = move || {
         engine.teach.with(|v| {
             if v.curve.is_empty() {
-                v.head.as_ref().map(|h| h.report.curve.clone()).unwrap_or_default()
+                v.head
+                    .as_ref()
+                    .map(|h| h.report.curve.clone())
+                    .unwrap_or_default()
             } else {
                 v.curve.clone()
             }
@@ -268,18 +275,24 @@ fn TeachCurve() -> impl IntoView {
     let loss = Signal::derive(move || {
         vec![Series {
             name: "loss",
-            class: "loss",
-            points: curve().iter().map(|p| (p.step as f64, p.loss as f64)).collect(),
+            class: "s-loss",
+            points: curve()
+                .iter()
+                .map(|p| (p.step as f64, p.loss as f64))
+                .collect(),
             markers: false,
         }]
     });
     let accuracy = Signal::derive(move || {
         vec![Series {
             name: "held-out",
-            class: "test",
+            class: "s-test",
             points: curve()
                 .iter()
-                .filter_map(|p| p.held_out_accuracy.map(|a| (p.step as f64, a as f64 * 100.0)))
+                .filter_map(|p| {
+                    p.held_out_accuracy
+                        .map(|a| (p.step as f64, a as f64 * 100.0))
+                })
                 .collect(),
             markers: false,
         }]
@@ -301,7 +314,9 @@ fn TeachResult() -> impl IntoView {
     let in_use = move || {
         let head = head();
         engine.model.with(|m| match (m, head) {
-            (Some(m), Some(h)) => !m.is_cifar() && m.weights_file.as_deref() == Some(h.file_name.as_str()),
+            (Some(m), Some(h)) => {
+                !m.is_cifar() && m.weights_file.as_deref() == Some(h.file_name.as_str())
+            }
             _ => false,
         })
     };
@@ -319,6 +334,8 @@ fn TeachResult() -> impl IntoView {
             view! {
                 <section class="teach-result" data-testid="teach-result"
                     data-accuracy=report.held_out_accuracy().map(|a| a.to_string()).unwrap_or_default()
+                    data-views=report.views.to_string() data-feature-ms=report.feature_ms.to_string()
+                    data-head-ms=report.head_ms.to_string()
                     data-in-use=move || in_use().to_string()>
                     <h3>{match report.held_out_accuracy() {
                         Some(a) => format!("Held-out accuracy {:.0}% ({} classes, {} backbone)", a * 100.0, report.classes.len(), report.backbone),

@@ -42,15 +42,25 @@ pub fn files_of(list: &web_sys::FileList) -> Vec<File> {
 }
 
 #[component]
-pub fn ClassCard(class: u64, camera: TeachCamera, paste_target: RwSignal<Option<u64>>) -> impl IntoView {
+pub fn ClassCard(
+    class: u64,
+    camera: TeachCamera,
+    paste_target: RwSignal<Option<u64>>,
+) -> impl IntoView {
     let engine = expect_context::<EngineClient>();
-    let info = move || engine.teach.with(|v| v.class(class).map(|c| (c.name.clone(), c.samples.len())));
+    let info = move || {
+        engine
+            .teach
+            .with(|v| v.class(class).map(|c| (c.name.clone(), c.samples.len())))
+    };
     let name = move || info().map(|(n, _)| n).unwrap_or_default();
     let count = move || info().map_or(0, |(_, n)| n);
     let samples = move || {
-        engine
-            .teach
-            .with(|v| v.class(class).map(|c| c.samples.clone()).unwrap_or_default())
+        engine.teach.with(|v| {
+            v.class(class)
+                .map(|c| c.samples.clone())
+                .unwrap_or_default()
+        })
     };
     let rename_error = RwSignal::new(None::<String>);
     let dragging = RwSignal::new(false);
@@ -143,7 +153,7 @@ pub fn ClassCard(class: u64, camera: TeachCamera, paste_target: RwSignal<Option<
                     <span>"Add images (or drop or paste them here)"</span>
                 </label>
             </div>
-            <ul class="samples" data-testid="samples">
+            <ul class="teach-samples" data-testid="samples">
                 <For each=samples key=|s| s.id children=move |sample: TeachSample| {
                     let id = sample.id;
                     view! {
@@ -165,7 +175,10 @@ fn SampleThumb(rgb: Arc<Vec<u8>>) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     Effect::new(move || {
         if let Some(canvas) = canvas.get() {
-            let rgba: Vec<u8> = rgb.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+            let rgba: Vec<u8> = rgb
+                .chunks_exact(3)
+                .flat_map(|p| [p[0], p[1], p[2], 255])
+                .collect();
             let side = SAMPLE_SIDE as u32;
             put_rgba(&canvas, Some(&rgba), side, side);
         }

@@ -51,7 +51,10 @@ pub async fn load() -> Result<Option<(TeachView, usize)>, String> {
         .map_err(failed)?;
     let store = transaction.object_store(STORE).map_err(failed)?;
     let get = |key: JsValue| store.get(key);
-    let meta = get(JsValue::from_str(META)).map_err(failed)?.await.map_err(failed)?;
+    let meta = get(JsValue::from_str(META))
+        .map_err(failed)?
+        .await
+        .map_err(failed)?;
     let Some(meta) = meta.and_then(|m| m.as_string()) else {
         DB.with(|db| *db.borrow_mut() = Some(database));
         return Ok(None);
@@ -70,7 +73,11 @@ pub async fn load() -> Result<Option<(TeachView, usize)>, String> {
         .map_err(failed)?
         .map(|bytes| Uint8Array::new(&bytes).to_vec());
     DB.with(|db| *db.borrow_mut() = Some(database));
-    Ok(Some(TeachView::restore(meta, |id| samples.remove(&id), head)))
+    Ok(Some(TeachView::restore(
+        meta,
+        |id| samples.remove(&id),
+        head,
+    )))
 }
 
 /// Writes the changes, in order, in one transaction; `on_error` hears why if the browser
@@ -97,11 +104,15 @@ pub fn persist(view: &TeachView, changes: Vec<Persist>, on_error: impl Fn(String
             match change {
                 Persist::Meta => {}
                 Persist::Sample(id, rgb) => {
-                    store.put(&bytes(rgb), Some(&sample_key(*id))).map_err(failed)?;
+                    store
+                        .put(&bytes(rgb), Some(&sample_key(*id)))
+                        .map_err(failed)?;
                 }
                 Persist::Samples(list) => {
                     for (id, rgb) in list {
-                        store.put(&bytes(rgb), Some(&sample_key(*id))).map_err(failed)?;
+                        store
+                            .put(&bytes(rgb), Some(&sample_key(*id)))
+                            .map_err(failed)?;
                     }
                 }
                 Persist::Delete(ids) => {
@@ -149,7 +160,8 @@ pub async fn request_persistence() -> Option<String> {
     let storage = js_sys::Reflect::get(&navigator, &"storage".into()).ok()?;
     let persist = js_sys::Reflect::get(&storage, &"persist".into()).ok()?;
     let persist: js_sys::Function = wasm_bindgen::JsCast::dyn_into(persist).ok()?;
-    let promise: js_sys::Promise = wasm_bindgen::JsCast::dyn_into(persist.call0(&storage).ok()?).ok()?;
+    let promise: js_sys::Promise =
+        wasm_bindgen::JsCast::dyn_into(persist.call0(&storage).ok()?).ok()?;
     let granted = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
     Some(match granted.as_bool() {
         Some(true) => "Saved in this browser (persistent storage granted).".into(),

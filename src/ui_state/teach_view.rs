@@ -129,7 +129,9 @@ impl TeachView {
     /// A class named `name` (trimmed), if the project has room and the name is new.
     pub fn add_class(&mut self, name: &str) -> Result<(u64, Persist), String> {
         if self.classes.len() >= MAX_TEACH_CLASSES {
-            return Err(format!("A project has at most {MAX_TEACH_CLASSES} classes."));
+            return Err(format!(
+                "A project has at most {MAX_TEACH_CLASSES} classes."
+            ));
         }
         let name = name.trim();
         check_each_name(&self.names_with(None, name)).map_err(name_message)?;
@@ -363,7 +365,12 @@ impl TeachView {
     /// Whether the classes changed since the head was trained (names or order).
     pub fn head_is_stale(&self) -> bool {
         self.head.as_ref().is_some_and(|h| {
-            h.class_names() != self.classes.iter().map(|c| c.name.clone()).collect::<Vec<_>>()
+            h.class_names()
+                != self
+                    .classes
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect::<Vec<_>>()
         })
     }
 
@@ -576,7 +583,10 @@ mod tests {
         );
         view.sample_answered(
             8,
-            Err(Failure::new(FailureKind::InvalidInput, "junk.png: not an image")),
+            Err(Failure::new(
+                FailureKind::InvalidInput,
+                "junk.png: not an image",
+            )),
         );
         assert_eq!(view.sample_errors, ["junk.png: not an image"]);
         assert_eq!(view.blocker(), None);
@@ -598,7 +608,16 @@ mod tests {
         // An answer for a removed class is dropped, not added elsewhere.
         view.sample_asked(9, b, "late.png".into());
         view.remove_class(b);
-        assert!(view.sample_answered(9, Ok(Reply::Sample { name: "late.png".into(), rgb: sample(3) })).is_empty());
+        assert!(
+            view.sample_answered(
+                9,
+                Ok(Reply::Sample {
+                    name: "late.png".into(),
+                    rgb: sample(3)
+                })
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -636,15 +655,21 @@ mod tests {
             .iter()
             .map(|s| (s.id, s.rgb.to_vec()))
             .collect();
-        let (back, missing) =
-            TeachView::restore(meta.clone(), |id| stored.get(&id).cloned(), Some(vec![1, 2, 3]));
+        let (back, missing) = TeachView::restore(
+            meta.clone(),
+            |id| stored.get(&id).cloned(),
+            Some(vec![1, 2, 3]),
+        );
         assert_eq!(missing, 0);
         assert_eq!(back.classes, view.classes);
         assert_eq!(back.head, view.head);
         assert!(back.in_use);
         // A lost sample is dropped and counted; a lost head is not claimed as in use.
         let (partial, missing) = TeachView::restore(meta, |_| None, None);
-        assert_eq!((missing, partial.in_use, partial.head.is_none()), (2, false, true));
+        assert_eq!(
+            (missing, partial.in_use, partial.head.is_none()),
+            (2, false, true)
+        );
 
         let project = view.project();
         let mut other = TeachView::starter();

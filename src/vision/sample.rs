@@ -87,7 +87,10 @@ mod tests {
         });
         let sample = sample_from_image(&DynamicImage::ImageRgb8(image), "wide.png").unwrap();
         assert_eq!(sample.len(), SAMPLE_BYTES);
-        assert!(sample.chunks(3).all(|p| p == [255, 0, 0]), "only the centre square");
+        assert!(
+            sample.chunks(3).all(|p| p == [255, 0, 0]),
+            "only the centre square"
+        );
         let input = sample_input(&sample).unwrap();
         assert_eq!(input.len(), IMAGE_BYTES);
         assert!(input[..1024].iter().all(|&r| r == 255));

@@ -134,7 +134,10 @@ fn read_folders(data: &Path) -> Result<(Vec<String>, Vec<Vec<Vec<u8>>>), String>
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+            .filter(|p| {
+                !p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
             .collect();
         paths.sort();
         Ok(paths)
@@ -147,9 +150,7 @@ fn read_folders(data: &Path) -> Result<(Vec<String>, Vec<Vec<Vec<u8>>>), String>
         let mut class = Vec::new();
         for file in entries(&folder)?.into_iter().filter(|p| p.is_file()) {
             if class.len() == MAX_CLASS_SAMPLES {
-                eprintln!(
-                    "warning: {name}: only the first {MAX_CLASS_SAMPLES} images are used"
-                );
+                eprintln!("warning: {name}: only the first {MAX_CLASS_SAMPLES} images are used");
                 break;
             }
             let shown = file.display().to_string();
@@ -158,8 +159,9 @@ fn read_folders(data: &Path) -> Result<(Vec<String>, Vec<Vec<Vec<u8>>>), String>
                 .and_then(|m| {
                     match too_large(&shown, m.len(), MAX_IMAGE_FILE_BYTES, "an image file") {
                         Some(message) => Err(message),
-                        None => std::fs::read(&file)
-                            .map_err(|e| format!("cannot read {shown}: {e}")),
+                        None => {
+                            std::fs::read(&file).map_err(|e| format!("cannot read {shown}: {e}"))
+                        }
                     }
                 })
                 .and_then(|bytes| sample_from_file(&bytes, &shown).map_err(|e| e.to_string()));
