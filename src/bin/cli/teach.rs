@@ -129,7 +129,10 @@ pub fn run(args: TeachArgs) -> Result<(), String> {
 
 /// Class names (sorted folder names) and each class's samples (sorted file names). A file that
 /// is not a readable image is reported by name and skipped.
-fn read_folders(data: &Path) -> Result<(Vec<String>, Vec<Vec<Vec<u8>>>), String> {
+/// Class names and, per class, its samples (96×96 RGB each).
+type ClassFolders = (Vec<String>, Vec<Vec<Vec<u8>>>);
+
+fn read_folders(data: &Path) -> Result<ClassFolders, String> {
     let entries = |dir: &Path| -> Result<Vec<PathBuf>, String> {
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
