@@ -7,6 +7,7 @@ use leptos::ev;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, File, HtmlInputElement};
 
 use super::download::read_file;
@@ -120,20 +121,22 @@ pub fn ClassCard(
                     }>"Remove class"</button>
             </div>
             {move || rename_error.get().map(|m| view! { <p class="error" role="alert" data-testid="rename-error">{m}</p> })}
-            {move || (count() > 0 && count() < FEW_SAMPLES).then(|| view! {
-                <p class="notice" data-testid="few-samples">{format!("Add at least {FEW_SAMPLES} samples for a steadier head.")}</p>
-            })}
             <div class="class-add">
                 <button class="record" data-testid="record" class:recording=recording
                     disabled=move || !camera.running.get() || full()
                     aria-pressed=move || recording().to_string()
                     on:pointerdown=move |ev: ev::PointerEvent| {
                         ev.prevent_default();
+                        // Captured: the button keeps the pointer while held, even if the page's
+                        // layout moves under it as samples arrive.
+                        if let Some(button) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                            let _ = button.set_pointer_capture(ev.pointer_id());
+                        }
                         camera.hold(engine, class);
                     }
                     on:pointerup=move |_| camera.release()
-                    on:pointerleave=move |_| camera.release()
                     on:pointercancel=move |_| camera.release()
+                    on:lostpointercapture=move |_| camera.release()
                     on:keydown=move |ev: ev::KeyboardEvent| {
                         if is_hold_key(&ev) {
                             ev.prevent_default();
@@ -165,6 +168,9 @@ pub fn ClassCard(
                     }
                 }/>
             </ul>
+            {move || (count() > 0 && count() < FEW_SAMPLES).then(|| view! {
+                <p class="notice" data-testid="few-samples">{format!("Add at least {FEW_SAMPLES} samples for a steadier head.")}</p>
+            })}
         </li>
     }
 }

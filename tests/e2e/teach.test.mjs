@@ -143,6 +143,7 @@ test('cpu: three classes from files, trained, used, explained, kept across a rel
     }, name, { timeout: 120_000 });
     const spread = Number(await result.locator('[data-testid="saliency-map"]').getAttribute('data-spread'));
     assert.ok(spread > 10, `the Grad-CAM map is flat (${spread})`);
+    const top = (await card(page, name)).top1.split(' ')[0];
 
     // Reload: the project, the head and its use are all still there.
     await page.reload();
@@ -187,7 +188,6 @@ test('cpu: three classes from files, trained, used, explained, kept across a rel
     }
 
     // The exported network in the CLI: the same top class as the page gave.
-    const top = (await card(page, name)).top1.split(' ')[0];
     const out = execFileSync('cargo', ['run', '-q', '--bin', 'pinhole', '--', 'classify', '--weights', netPath, fresh.cat[0]], { cwd: repo, encoding: 'utf8' });
     assert.ok(out.split(': ')[1].startsWith(top), `CLI: ${out}; page: ${top}`);
   } finally {
