@@ -5,7 +5,7 @@ export XDG_RUNTIME_DIR ?= /tmp
 # One target directory for make and .ci/run (scripts/test.sh uses the same default).
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/pinhole-target
 
-.PHONY: setup build serve shards test test-native test-e2e bench bench-webcam bench-training clean
+.PHONY: setup build serve shards test test-native test-e2e bench bench-webcam bench-training bench-teach clean
 
 setup:
 	@./scripts/setup.sh
@@ -46,6 +46,10 @@ bench-webcam: build
 ## Training throughput (images/s, ms per step) per backend and preset in headless Chromium, as JSON.
 bench-training: build
 	node tests/e2e/train-bench.mjs
+
+## Teach speed (features, head, live webcam with the taught head) per backend, as JSON.
+bench-teach: build
+	node tests/e2e/teach-bench.mjs --out tests/e2e/artifacts/teach-bench.json
 
 clean:
 	rm -rf dist target "$(CARGO_TARGET_DIR)"
