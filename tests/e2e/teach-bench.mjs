@@ -3,8 +3,8 @@
 // the page's own timings of the features and of the head, then the live webcam (a fake camera)
 // with the taught network. Prints JSON; `--out FILE` also writes it.
 // Usage: node tests/e2e/teach-bench.mjs [--out teach-bench.json] [--backends cpu,webgpu] [--seconds 8]
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   serve, launch, openPage, waitReady, cifarTestRecord, png, tempFiles, y4m, fakeCameraArgs, cifarDir,
 } from './lib.mjs';
@@ -84,4 +84,7 @@ try {
 }
 const report = { classes: CLASSES.map(([n]) => n), samples_per_class: perClass, results };
 console.log(JSON.stringify(report, null, 2));
-if (out) writeFileSync(out, JSON.stringify(report, null, 2));
+if (out) {
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(report, null, 2));
+}
