@@ -10,7 +10,7 @@ use burn::tensor::Device;
 
 use super::class_names::{check_class_names, cifar_class_names};
 use super::finite::FloatBits;
-use super::weights::{WeightsError, checked_f32, cifar_only};
+use super::weights::{WeightsError, check_names_fit, checked_f32, cifar_only};
 use super::{Classifier, Network, Preset, load_network};
 
 const PRESET_KEY: &str = "pinhole.preset";
@@ -27,13 +27,7 @@ pub fn save_network_safetensors(
     model: &Classifier,
     classes: &[String],
 ) -> Result<Vec<u8>, WeightsError> {
-    if classes.len() != model.num_classes() {
-        return Err(WeightsError::Save(format!(
-            "{} class names for a network of {} outputs",
-            classes.len(),
-            model.num_classes()
-        )));
-    }
+    check_names_fit(model, classes)?;
     // Merges batch norm's pending running-statistics update (see `save_weights`).
     let model = model.valid();
     let classes = serde_json::to_string(classes).map_err(|e| WeightsError::Save(e.to_string()))?;

@@ -90,13 +90,7 @@ pub fn save_network_as(
     classes: &[String],
     precision: Precision,
 ) -> Result<Vec<u8>, WeightsError> {
-    if classes.len() != model.num_classes() {
-        return Err(WeightsError::Save(format!(
-            "{} class names for a network of {} outputs",
-            classes.len(),
-            model.num_classes()
-        )));
-    }
+    check_names_fit(&model, classes)?;
     let header = Header {
         preset: model.preset(),
         classes: classes.to_vec(),
@@ -120,6 +114,18 @@ pub fn save_network_as(
 /// for other classes is refused. `name` names the input in errors.
 pub fn load_weights(bytes: &[u8], name: &str, device: &Device) -> Result<Classifier, WeightsError> {
     cifar_only(load_network(bytes, name, device)?, name)
+}
+
+/// One class name per output of the network, or a save error saying how they differ.
+pub(crate) fn check_names_fit(model: &Classifier, classes: &[String]) -> Result<(), WeightsError> {
+    if classes.len() == model.num_classes() {
+        return Ok(());
+    }
+    Err(WeightsError::Save(format!(
+        "{} class names for a network of {} outputs",
+        classes.len(),
+        model.num_classes()
+    )))
 }
 
 /// The network if it classifies CIFAR-10 (training, checkpoints and evaluation need that).
