@@ -101,6 +101,7 @@ impl Engine {
         let (device, kind) = (store.device.clone(), store.status.kind);
         let inference = Inference {
             model: &store.model,
+            folded: &store.folded,
             classes: &store.classes,
             device: &store.device,
         };

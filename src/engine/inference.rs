@@ -5,13 +5,17 @@ use burn::tensor::Device;
 use super::EngineError;
 use super::worker::now_ms;
 use crate::data::{IMAGE_BYTES, images_to_tensor};
-use crate::model::{Classifier, SaliencyMethod, read_floats, saliency, top_k_named};
+use crate::model::{
+    Classifier, FoldedClassifier, SaliencyMethod, read_floats, saliency, top_k_named,
+};
 use crate::protocol::{Heatmap, Reply};
 use crate::vision::{preprocess, preprocess_rgba};
 
 /// The network and where it runs, borrowed from the model store for one request.
 pub struct Inference<'a> {
     pub model: &'a Classifier,
+    /// `model` folded: the logits without gradients.
+    pub folded: &'a FoldedClassifier,
     /// Its class names, one per output.
     pub classes: &'a [String],
     pub device: &'a Device,
@@ -102,7 +106,7 @@ impl Inference<'_> {
     ) -> Result<Vec<f32>, EngineError> {
         let images = images_to_tensor([pixels], self.device);
         let what = format!("the logits of {name}");
-        Ok(read_floats(self.model.forward(images), &what).await?)
+        Ok(read_floats(self.folded.forward(images), &what).await?)
     }
 
     async fn heatmap(

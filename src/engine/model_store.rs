@@ -12,8 +12,8 @@ use super::shipped::ShippedIndex;
 use super::worker::{Reporter, post};
 use crate::model::class_names::{cifar_class_names, is_cifar};
 use crate::model::{
-    Classifier, Network, Precision, Preset, load_any_network, load_any_weights, save_network_as,
-    save_network_safetensors, to_device_async,
+    Classifier, FoldedClassifier, Network, Precision, Preset, load_any_network, load_any_weights,
+    save_network_as, save_network_safetensors, to_device_async,
 };
 use crate::protocol::{
     BackendKind, BackendStatus, Event, KeptNetwork, MAX_WEIGHTS_FILE_BYTES, ModelCard, ModelInfo,
@@ -34,6 +34,8 @@ pub struct ModelStore {
     /// Why the network is not the one asked for.
     notice: Option<String>,
     pub model: Classifier,
+    /// `model` folded for inference (same logits, less work): classify, camera, benchmark.
+    pub folded: FoldedClassifier,
     /// The names of the network's classes (CIFAR-10's unless a taught network is in use).
     pub classes: Vec<String>,
     /// Shipped CIFAR-10 networks on the current device, kept as Teach backbones.
@@ -67,6 +69,7 @@ impl ModelStore {
             card: ModelCard::default(),
             notice: None,
             model: Classifier::new(Preset::Fast, &cpu),
+            folded: FoldedClassifier::fold(&Classifier::new(Preset::Fast, &cpu), &cpu, &cpu),
             classes: cifar_class_names(),
             backbones: Vec::new(),
         };
@@ -192,7 +195,7 @@ impl ModelStore {
         let network = load_any_network(&bytes, &name, &backend::cpu())
             .map_err(|e| EngineError::from(e).then("The current model is unchanged."))?;
         self.preset = network.model.preset();
-        self.model = network.model.to_device(&self.device);
+        self.set_model(network.model);
         self.card = match is_cifar(&network.classes) {
             true => ModelCard {
                 origin: format!("imported from {name}"),
@@ -234,10 +237,16 @@ impl ModelStore {
         self.weights = Some((name, bytes));
         self.card = card;
         self.notice = None;
-        self.model = host.to_device(&self.device);
+        self.set_model(host);
         self.post_model();
         self.post_kept(true);
         Ok(())
+    }
+
+    /// `host` (on the CPU) becomes the network, with its folded form, on the current device.
+    fn set_model(&mut self, host: Classifier) {
+        self.folded = FoldedClassifier::fold(&host, &backend::cpu(), &self.device);
+        self.model = host.to_device(&self.device);
     }
 
     /// Builds the network for the current preset and weights on the current device. Weights are
@@ -260,7 +269,7 @@ impl ModelStore {
             cpu.seed(INIT_SEED);
             Network::cifar(Classifier::new(self.preset, &cpu))
         });
-        self.model = network.model.to_device(&self.device);
+        self.set_model(network.model);
         self.classes = network.classes;
     }
 

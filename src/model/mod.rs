@@ -12,6 +12,8 @@ pub mod class_names;
 mod classifier;
 #[cfg(feature = "compute")]
 mod finite;
+#[cfg(feature = "compute")]
+mod folded;
 pub(crate) mod framing;
 #[cfg(feature = "compute")]
 mod network;
@@ -37,6 +39,8 @@ pub use anatomy::{FirstLayer, LayerTrace};
 pub use baseline::Baseline;
 #[cfg(feature = "compute")]
 pub use classifier::Classifier;
+#[cfg(feature = "compute")]
+pub use folded::FoldedClassifier;
 #[cfg(feature = "compute")]
 pub use network::Network;
 pub use prediction::{Prediction, softmax, top_k, top_k_named};

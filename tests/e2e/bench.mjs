@@ -9,10 +9,12 @@ import { serve, launch, openPage, waitReady, cifarTestRecord, png, tempFiles, up
 const outIndex = process.argv.indexOf('--out');
 const out = outIndex > 0 ? process.argv[outIndex + 1] : null;
 // SwiftShader's WebGPU is ~10× slower than wasm here: fewer timed runs keep the bench short.
+const backendsIndex = process.argv.indexOf('--backends');
+const only = backendsIndex > 0 ? process.argv[backendsIndex + 1].split(',') : null;
 const plan = [
   { backend: 'cpu', webgpu: false, runs: 5 },
   { backend: 'webgpu', webgpu: true, runs: 2 },
-];
+].filter((p) => !only || only.includes(p.backend));
 
 const wasm = readdirSync(dist).filter((f) => f.endsWith('.wasm')).map((file) => {
   const bytes = readFileSync(join(dist, file));

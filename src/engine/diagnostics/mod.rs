@@ -5,7 +5,6 @@ mod op_check;
 mod train_bench;
 mod train_check;
 
-use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
 
 use super::EngineError;
@@ -13,7 +12,7 @@ use super::backend::{self, INIT_SEED};
 use super::insight::RecordSets;
 use super::worker::{Reporter, now_ms};
 use crate::data::Split;
-use crate::model::{Classifier, Preset, read_floats};
+use crate::model::{Classifier, FoldedClassifier, Preset, read_floats};
 use crate::protocol::{BackendKind, BenchmarkResult, DEFAULT_MANIFEST, RecordSet, Reply};
 
 /// Largest batch a benchmark or check may ask for: a batch of 512 images of `full` already
@@ -47,7 +46,8 @@ pub async fn benchmark(
         reporter.step(format!("Benchmarking {preset} on {}…", kind.label()), 0, 0);
         let cpu = backend::cpu();
         cpu.seed(INIT_SEED);
-        let model = Classifier::new(preset, &cpu).to_device(device);
+        // What inference runs: the folded form.
+        let model = FoldedClassifier::fold(&Classifier::new(preset, &cpu), &cpu, device);
         let uniform = Distribution::Uniform(0.0, 1.0);
         let single = Tensor::<4>::random([1, 3, 32, 32], uniform, device);
         let many = Tensor::<4>::random([batch, 3, 32, 32], uniform, device);
@@ -75,7 +75,7 @@ pub async fn benchmark(
 }
 
 /// Milliseconds for one forward pass including the read-back (which waits for the device).
-async fn timed_forward(model: &Classifier, images: &Tensor<4>) -> Result<f64, EngineError> {
+async fn timed_forward(model: &FoldedClassifier, images: &Tensor<4>) -> Result<f64, EngineError> {
     let start = now_ms();
     read_floats(model.forward(images.clone()), "the benchmark's logits").await?;
     Ok(now_ms() - start)
