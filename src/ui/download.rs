@@ -48,7 +48,16 @@ pub async fn read_file(file: web_sys::File, limit: u64, what: &str) -> Result<Ve
     if let Some(refusal) = crate::protocol::too_large(&name, file.size() as u64, limit, what) {
         return Err(refusal);
     }
-    gloo::file::futures::read_as_bytes(&gloo::file::Blob::from(file))
+    // `Blob.arrayBuffer()` straight from web-sys: gloo's file futures pulled gloo-worker and
+    // bincode into the UI wasm for this one call.
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
         .await
-        .map_err(|e| format!("{name}: the file could not be read ({e})"))
+        .map_err(|e| {
+            let reason = e
+                .dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+                .unwrap_or_else(|| "the browser refused".into());
+            format!("{name}: the file could not be read ({reason})")
+        })?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }

@@ -15,6 +15,9 @@ pub struct ClassifyArgs {
     weights: PathBuf,
     #[arg(long, value_enum, default_value_t = Backend::Flex)]
     backend: Backend,
+    /// Also print each image's logits (the network as trained, not folded) as a JSON line.
+    #[arg(long)]
+    logits: bool,
     /// Image files.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -48,6 +51,9 @@ pub fn run(args: ClassifyArgs) -> Result<(), String> {
             .map(|p| format!("{} {:.1}%", p.class_name, p.probability * 100.0))
             .collect();
         println!("{name}: {}", top.join(", "));
+        if args.logits {
+            println!("{}", serde_json::json!({ "file": name, "logits": logits }));
+        }
     }
     match failures {
         0 => Ok(()),

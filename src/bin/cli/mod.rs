@@ -1,6 +1,7 @@
 //! The `pinhole` command line: train, eval, card, classify, convert, shard, bench-train.
 
 mod bench;
+mod bench_infer;
 mod card;
 mod classify;
 mod convert;
@@ -47,6 +48,8 @@ enum Command {
     Shard(shard::ShardArgs),
     /// Training throughput (images/s) per native backend and preset, as JSON.
     BenchTrain(bench::BenchTrainArgs),
+    /// Inference latency and throughput per preset, as trained and folded, as JSON.
+    BenchInfer(bench_infer::BenchInferArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -117,6 +120,7 @@ pub fn main() -> ExitCode {
         Command::Convert(args) => convert::run(args),
         Command::Shard(args) => shard::run(args),
         Command::BenchTrain(args) => bench::run(args),
+        Command::BenchInfer(args) => bench_infer::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
