@@ -55,6 +55,7 @@ impl ModelStore {
         reporter: Reporter,
     ) -> Self {
         let cpu = backend::cpu();
+        let initial = Classifier::new(Preset::Fast, &cpu);
         let mut store = ModelStore {
             device: cpu.clone(),
             status: BackendStatus {
@@ -68,8 +69,9 @@ impl ModelStore {
             weights: None,
             card: ModelCard::default(),
             notice: None,
-            model: Classifier::new(Preset::Fast, &cpu),
-            folded: FoldedClassifier::fold(&Classifier::new(Preset::Fast, &cpu), &cpu, &cpu),
+            // The folded form of this same network (two `new` calls would draw different weights).
+            folded: FoldedClassifier::fold(&initial, &cpu, &cpu),
+            model: initial,
             classes: cifar_class_names(),
             backbones: Vec::new(),
         };
