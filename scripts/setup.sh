@@ -29,8 +29,8 @@ if ! rustup target list --installed | grep -q wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/binaryen ]; then
-  log "npm ci (playwright-core, binaryen)"
+if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/binaryen ] || [ ! -d tests/e2e/node_modules/axe-core ]; then
+  log "npm ci (playwright-core, binaryen, axe-core)"
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

@@ -9,6 +9,7 @@ use super::evaluate::EvaluatePage;
 use super::explore::ExplorePage;
 use super::inside::InsidePage;
 use super::model_bar::ModelBar;
+use super::offline::OfflineStatus;
 use super::router::{Nav, Route, use_route};
 use super::teach::TeachPage;
 use super::train::{TrainForm, TrainPage};
@@ -47,6 +48,7 @@ pub fn App() -> impl IntoView {
         <footer>
             "Everything runs on this device: your images never leave it. "
             <a href="#/about">"About Pinhole"</a>
+            <OfflineStatus/>
         </footer>
     }
 }

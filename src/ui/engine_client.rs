@@ -238,8 +238,9 @@ impl EngineClient {
         self.listening.set_value(false);
         let generation = self.generation.get_value() + 1;
         self.generation.set_value(generation);
-        // Trunk's loader shim for the `engine` binary, next to the page (works under a sub-path).
-        let worker = match Worker::new("./engine_loader.js") {
+        // Trunk's loader shim for the `engine` binary of this build, next to the page (works
+        // under a sub-path).
+        let worker = match Worker::new(&super::offline::engine_loader_url()) {
             Ok(worker) => worker,
             Err(e) => {
                 self.error

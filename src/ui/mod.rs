@@ -18,6 +18,7 @@ mod heatmap;
 mod inside;
 mod insight_state;
 mod model_bar;
+mod offline;
 mod router;
 mod teach;
 mod teach_camera;

@@ -30,15 +30,21 @@ export function defaultShipped() {
 const TYPES = {
   '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css',
   '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.bin': 'application/octet-stream',
+  '.webmanifest': 'application/manifest+json',
 };
 
 /** Serves dist/ at http://127.0.0.1:PORT/pinhole/. `overrides` maps a path under the site to a
- *  function (req, res) => bool that may answer instead (to inject failures). */
+ *  function (req, res) => bool that may answer instead (to inject failures). `setDown(true)`
+ *  makes the site unreachable (every connection is dropped, as with no network) and records
+ *  what was asked for meanwhile in `requestsWhileDown`. */
 export async function serve(overrides = {}) {
   if (!existsSync(join(dist, 'index.html'))) throw new Error(`no build at ${dist}: run trunk build first`);
   const requests = [];
+  const requestsWhileDown = [];
+  let down = false;
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
+    if (down) { requestsWhileDown.push(url.pathname); req.socket.destroy(); return; }
     requests.push(url.pathname);
     if (!url.pathname.startsWith(BASE)) { res.writeHead(404).end(); return; }
     let rel = decodeURIComponent(url.pathname.slice(BASE.length)) || 'index.html';
@@ -50,7 +56,11 @@ export async function serve(overrides = {}) {
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const origin = `http://127.0.0.1:${server.address().port}`;
-  return { origin, url: origin + BASE, requests, close: () => new Promise((ok) => server.close(ok)) };
+  return {
+    origin, url: origin + BASE, requests, requestsWhileDown,
+    setDown: (value) => { down = value; if (value) server.closeAllConnections(); },
+    close: () => { server.closeAllConnections(); return new Promise((ok) => server.close(ok)); },
+  };
 }
 
 /** Headless Debian Chromium. `webgpu: true` adds the flags that expose SwiftShader's WebGPU. */

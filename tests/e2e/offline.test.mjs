@@ -1,0 +1,125 @@
+// Offline and updates, from the sub-path the tests serve at. After one visit the page opens,
+// classifies, explains and trains (on the shards the engine cached) with the site unreachable;
+// the UI starts only the engine of its own build; a new deploy is offered as a reload, and after
+// it the old build's cache is gone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve, launch, waitReady, cifarTestRecord, png, tempFiles, upload, card, dist } from './lib.mjs';
+import { records, shardSet, routes, startTraining, waitTraining } from './training.mjs';
+
+const small = shardSet([
+  { file: 'train-000.bin', split: 'train', bytes: records('data_batch_1.bin', 0, 128) },
+  { file: 'test-000.bin', split: 'test', bytes: records('test_batch.bin', 0, 50) },
+]);
+// Set to announce another deploy: sw.js then names this build instead of the built one.
+let nextBuild = null;
+const sw = () => readFileSync(join(dist, 'sw.js'), 'utf8');
+
+let site;
+before(async () => {
+  site = await serve({
+    ...routes('data/small', small),
+    'sw.js': (req, res) => {
+      if (!nextBuild) return false;
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' });
+      res.end(sw().replace(/^const BUILD = '[^']*';$/m, `const BUILD = '${nextBuild}';`));
+      return true;
+    },
+  });
+});
+after(async () => { await site?.close(); });
+
+/** A fresh browser profile with one page; collects console errors and other-origin requests. */
+async function visit(browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  const workers = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('worker', (worker) => workers.push(worker.url()));
+  context.on('request', (req) => {
+    if (!req.url().startsWith(site.origin) && !/^(data|blob):/.test(req.url())) problems.push(`request to another origin: ${req.url()}`);
+  });
+  await page.goto(`${site.url}?backend=cpu#/classify`);
+  assert.equal(await waitReady(page, 180_000), 'cpu');
+  await page.waitForSelector('[data-testid="offline-status"][data-state="offline-ready"]', { timeout: 120_000 });
+  return { context, page, problems, workers };
+}
+
+const cacheNames = (page) => page.evaluate(() => caches.keys());
+
+test('after one visit the page opens, classifies, explains and trains with the site unreachable', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { context, page, problems, workers } = await visit(browser);
+    const build = await page.getAttribute('meta[name="pinhole-build"]', 'content');
+    assert.match(build, /^[0-9a-f]{12}$/);
+    assert.ok(workers.length > 0 && workers.every((url) => url.endsWith(`/engine_loader-${build}.js`)),
+      `the UI starts its own build's engine: ${workers}`);
+    assert.ok((await cacheNames(page)).includes(`pinhole-app-${build}`));
+
+    // Online, from the page the service worker now controls: a classification to compare with,
+    // and one short run, so that the engine keeps the shards it checked.
+    await page.reload();
+    assert.equal(await waitReady(page, 180_000), 'cpu');
+    assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null), 'the page is controlled');
+    const file = tempFiles({ 'online.png': png(cifarTestRecord(3).rgb), 'offline.png': png(cifarTestRecord(3).rgb) });
+    await upload(page, [file['online.png']]);
+    const online = await card(page, 'online.png');
+    assert.equal(online.state, 'done');
+    await page.click('[data-testid="nav-train"]');
+    await startTraining(page, { manifest: 'data/small/manifest.json', batch: 32, epochs: 1 });
+    await waitTraining(page, (t) => t.state === 'finished');
+
+    // No network: the server drops every connection and the browser is offline.
+    site.setDown(true);
+    await context.setOffline(true);
+    await page.goto(`${site.url}?backend=cpu#/classify`);
+    assert.equal(await waitReady(page, 180_000), 'cpu');
+    assert.equal(await page.getAttribute('meta[name="pinhole-build"]', 'content'), build);
+    await upload(page, [file['offline.png']]);
+    const offline = await card(page, 'offline.png');
+    assert.equal(offline.state, 'done', `classified offline: ${offline.error}`);
+    assert.deepEqual(offline.logits, online.logits, 'the same weights as online');
+    const result = page.locator('[data-testid="result"][data-name="offline.png"]');
+    await result.locator('[data-testid="explain-button"]').click();
+    await result.locator('[data-testid="explain"][data-state="done"]').waitFor({ timeout: 240_000 });
+
+    await page.click('[data-testid="nav-train"]');
+    await page.click('[data-testid="discard-saved"]').catch(() => {});
+    await startTraining(page, { manifest: 'data/small/manifest.json', batch: 32, epochs: 1 });
+    const run = await waitTraining(page, (t) => t.state === 'finished');
+    assert.equal(run.epochs.length, 1, 'an epoch with its test accuracy, trained offline');
+    // Whatever the browser tried while offline (update checks), nothing failed in the page.
+    assert.deepEqual(problems.filter((p) => !/ServiceWorker|sw\.js|Failed to fetch|ERR_INTERNET_DISCONNECTED/.test(p)), []);
+    await context.close();
+  } finally {
+    site.setDown(false);
+    await browser.close();
+  }
+});
+
+test('a new deploy is offered as a reload, and then replaces the old build whole', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, problems } = await visit(browser);
+    const build = await page.getAttribute('meta[name="pinhole-build"]', 'content');
+    nextBuild = 'f00dfeed0001';
+    await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
+    await page.waitForSelector('[data-testid="update-ready"]', { timeout: 120_000 });
+    // Until the visitor reloads, the running build keeps its files.
+    assert.ok((await cacheNames(page)).includes(`pinhole-app-${build}`));
+    await Promise.all([page.waitForEvent('load', { timeout: 120_000 }), page.click('[data-testid="update-reload"]')]);
+    assert.equal(await waitReady(page, 180_000), 'cpu');
+    await page.waitForFunction((next) => caches.keys().then((k) => k.includes(`pinhole-app-${next}`)), nextBuild);
+    await page.waitForFunction((old) => caches.keys().then((k) => !k.includes(`pinhole-app-${old}`)), build);
+    assert.equal(await page.locator('[data-testid="update-ready"]').count(), 0);
+    assert.deepEqual(problems, []);
+  } finally {
+    nextBuild = null;
+    await browser.close();
+  }
+});
