@@ -24,7 +24,7 @@ pub fn App() -> impl IntoView {
     let route = use_route();
     view! {
         <header class="top">
-            <h1>"Pinhole" <small>" a CNN lab in your browser"</small></h1>
+            <h1><img src="favicon.svg" alt="" width="28" height="28"/>"Pinhole" <small>"a CNN lab in your browser"</small></h1>
             <BackendBar/>
         </header>
         <Nav route/>

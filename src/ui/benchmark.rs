@@ -42,7 +42,7 @@ pub fn BenchmarkPanel() -> impl IntoView {
             <label>" Timed runs " <input type="number" min="1" max="50" data-testid="bench-runs"
                 prop:value=move || runs.get().to_string()
                 on:change=move |ev| runs.set(event_target_value(&ev).parse().unwrap_or(5))/></label>
-            <button data-testid="run-benchmark" on:click=run>"Run inference benchmark"</button>
+            <button class="primary" data-testid="run-benchmark" on:click=run>"Run inference benchmark"</button>
             <button data-testid="run-train-benchmark" on:click=run_training>"Run training benchmark"</button>
             <button data-testid="check-training" on:click=check_training
                 title="Trains each preset a few steps here and on the CPU from the same network and compares every tensor">

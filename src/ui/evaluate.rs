@@ -57,7 +57,7 @@ pub fn EvaluatePage() -> impl IntoView {
                 </select></label>
                 <label><input type="checkbox" data-testid="eval-tta" prop:checked=move || tta.get()
                     on:change=move |ev| tta.set(event_target_checked(&ev))/>" also with flip + translate TTA"</label>
-                <button data-testid="eval-run" on:click=run
+                <button class="primary" data-testid="eval-run" on:click=run
                     prop:disabled=move || running() || engine.model.with(Option::is_none)>"Evaluate"</button>
                 {move || running().then(|| view! {
                     <button data-testid="eval-cancel" on:click=move |_| engine.send(Request::CancelEvaluation)>"Cancel"</button>
@@ -170,17 +170,27 @@ fn ConfusionMatrix(
                             {(0..NUM_CLASSES).map(|p| {
                                 let count = rows[t][p];
                                 let share = count as f64 / support.max(1) as f64;
-                                // Share of the true class's records: light (none) to dark (all).
-                                let lightness = 97.0 - 62.0 * share.sqrt();
-                                let style = format!("background: hsl(220 70% {lightness:.0}%); color: {}",
-                                    if lightness < 60.0 { "#fff" } else { "#1d2433" });
+                                // Share of the true class's records: light (none) to dark (all). White
+                                // text needs L ≤ 54 and dark text L ≥ 63 for 4.5:1 contrast, so
+                                // the band between is skipped.
+                                let lightness: f64 = 97.0 - 62.0 * share.sqrt();
+                                let (lightness, text) = if lightness < 58.5 {
+                                    (lightness.min(54.0), "#fff")
+                                } else {
+                                    (lightness.max(63.0), "#1d2433")
+                                };
+                                let style = format!("background: hsl(220 70% {lightness:.0}%); color: {text}");
                                 view! {
                                     <td data-testid="confusion-cell" data-truth=t.to_string() data-predicted=p.to_string()
                                         data-count=count.to_string() style=style
-                                        class:selected=move || cell.get() == Some((t, p))
-                                        title=format!("{count} {} records predicted {}", CLASS_NAMES[t], CLASS_NAMES[p])
-                                        on:click=move |_| open(t, p)>
-                                        {count}
+                                        class:selected=move || cell.get() == Some((t, p))>
+                                        // A button: Tab reaches every cell, Enter or Space opens its images.
+                                        <button type="button" aria-pressed=move || (cell.get() == Some((t, p))).to_string()
+                                            title=format!("{count} {} records predicted {}", CLASS_NAMES[t], CLASS_NAMES[p])
+                                            aria-label=format!("{count} {} records predicted {}", CLASS_NAMES[t], CLASS_NAMES[p])
+                                            on:click=move |_| open(t, p)>
+                                            {count}
+                                        </button>
                                     </td>
                                 }
                             }).collect_view()}
@@ -188,7 +198,7 @@ fn ConfusionMatrix(
                     }
                 }).collect_view()}
             </table>
-            <figcaption>"Rows: the true class; columns: the prediction. Click a cell for its images."</figcaption>
+            <figcaption class="caption">"Rows: the true class; columns: the prediction. Click a cell (or Tab to it and press Enter) for its images."</figcaption>
         </figure>
     }
 }

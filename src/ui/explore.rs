@@ -95,10 +95,13 @@ pub fn ExplorePage() -> impl IntoView {
                             <tr><th>{CLASS_NAMES[c]}</th><td>
                                 {samples.iter().zip(urls).map(|(sample, url)| {
                                     let (index, set) = (sample.index, set.clone());
+                                    // A button, so the keyboard reaches every sample too.
                                     view! {
-                                        <img data-testid="sample" data-index=index.to_string() data-label=sample.label.to_string()
-                                            src=url alt=format!("{} (record {index})", CLASS_NAMES[c]) width="48" height="48"
-                                            on:click=move |_| engine.send(Request::Augment { set: set.clone(), index, flip: false, dx: 0, dy: 0 })/>
+                                        <button type="button" title=format!("Preview the augmentations of record {index}")
+                                            on:click=move |_| engine.send(Request::Augment { set: set.clone(), index, flip: false, dx: 0, dy: 0 })>
+                                            <img data-testid="sample" data-index=index.to_string() data-label=sample.label.to_string()
+                                                src=url alt=format!("{} (record {index})", CLASS_NAMES[c]) width="48" height="48"/>
+                                        </button>
                                     }
                                 }).collect_view()}
                             </td></tr>

@@ -55,7 +55,8 @@ pub fn HeatmapCanvas(
     let stats = Memo::new(move |_| values.with(|v| v.as_deref().map(mean_and_spread)));
     view! {
         <canvas node_ref=canvas width="32" height="32" class="heatmap" class:overlay=overlay
-            style=move || style.get()
+            style=move || style.get() role="img"
+            aria-label="saliency map: brighter where the class score is more sensitive to the pixel"
             data-testid=testid
             data-mean=move || stats.get().map(|(m, _)| format!("{m:.1}"))
             data-spread=move || stats.get().map(|(_, s)| format!("{s:.1}"))/>

@@ -9,8 +9,8 @@ use super::insight_state::InsightStatus;
 use super::model_bar::thousands;
 use crate::data::Split;
 use crate::model::Preset;
-use crate::protocol::{DEFAULT_MANIFEST, InspectImage, RecordSet, Request};
-use crate::ui_state::Outcome;
+use crate::protocol::{DEFAULT_MANIFEST, InspectImage, LayerView, RecordSet, Request};
+use crate::ui_state::{Outcome, layer_groups};
 
 /// Which image goes through the network.
 #[derive(Clone, Debug, PartialEq)]
@@ -120,43 +120,83 @@ pub fn InsidePage() -> impl IntoView {
                                 colour shows what each responds to. {}", a.first_layer, a.filters_shown, first_layer_note(a.preset))}</figcaption>
                         </figure>
                     </div>
-                    <table class="architecture" data-testid="architecture">
-                        <tr><th>"layer"</th><th>"what it does"</th><th>"output shape"</th><th>"parameters"</th><th>"feature maps (first channels)"</th></tr>
-                        {a.layers.iter().zip(view.map_urls).map(|(layer, url)| {
-                            let shape = layer.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(" × ");
-                            let [_, h, w] = layer.shape[..] else {
-                                return view! {
-                                    <tr data-testid="arch-row" data-parameters=layer.parameters.to_string()>
-                                        <td>{layer.name.clone()}</td><td>{layer.detail.clone()}</td><td>{shape}</td>
-                                        <td class="num">{thousands(layer.parameters)}</td><td></td>
-                                    </tr>
-                                }.into_any();
-                            };
-                            // Every grid drawn about 130 px wide whatever the map's size, pixels kept square.
-                            let scale = (32 / w.max(1)).max(1);
-                            let width = layer.maps_columns * (w + 1) * scale;
-                            view! {
-                                <tr data-testid="arch-row" data-parameters=layer.parameters.to_string()>
-                                    <td>{layer.name.clone()}</td><td>{layer.detail.clone()}</td><td>{shape}</td>
-                                    <td class="num">{thousands(layer.parameters)}</td>
-                                    <td>{url.map(|url| view! {
-                                        <img class="maps" data-testid="feature-maps" src=url
-                                            alt=format!("{} of {} maps of {h}×{w}", layer.maps_shown, layer.name)
-                                            style=format!("width: {width}px")/>
-                                    })}</td>
-                                </tr>
-                            }.into_any()
-                        }).collect_view()}
-                        <tr class="total"><td colspan="3">"total"</td>
-                            <td class="num" data-testid="arch-total" data-parameters=a.total_parameters.to_string()>
-                                {thousands(a.total_parameters)}</td><td></td></tr>
-                    </table>
+                    <LayerTable layers=a.layers map_urls=view.map_urls total=a.total_parameters/>
                     <p class="caption">"Parameter counts include batch norm's running mean and variance (two per \
                         channel), which are learned from the data but not by gradient descent."</p>
                 }
             })}
             <Explanations/>
         </section>
+    }
+}
+
+/// The layers in collapsible sections (stem, each group, head), each summarised by its layer
+/// count, output shape and parameters; the first group open.
+#[component]
+fn LayerTable(
+    layers: Vec<LayerView>,
+    map_urls: Vec<Option<String>>,
+    total: usize,
+) -> impl IntoView {
+    let groups = layer_groups(layers.iter().map(|l| l.name.as_str()));
+    let rows: Vec<_> = layers.into_iter().zip(map_urls).collect();
+    let shape_of = |shape: &[usize]| {
+        shape
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join(" × ")
+    };
+    view! {
+        <div class="layers" data-testid="architecture">
+            {groups.into_iter().enumerate().map(|(g, group)| {
+                let members = &rows[group.layers.clone()];
+                let parameters: usize = members.iter().map(|(l, _)| l.parameters).sum();
+                let output = members.last().map(|(l, _)| shape_of(&l.shape)).unwrap_or_default();
+                let count = members.len();
+                view! {
+                    <details open=g < 2 data-testid="layer-group" data-title=group.title.clone()>
+                        <summary>
+                            <span class="title">{group.title.clone()}</span>
+                            <span class="meta">{format!("{count} layer{} · out {output} · {} parameters",
+                                if count == 1 { "" } else { "s" }, thousands(parameters))}</span>
+                        </summary>
+                        <div class="group-body">
+                            <table class="architecture">
+                                <thead><tr><th scope="col">"layer"</th><th scope="col">"what it does"</th>
+                                    <th scope="col">"output shape"</th><th scope="col">"parameters"</th>
+                                    <th scope="col">"feature maps (first channels)"</th></tr></thead>
+                                <tbody>{members.iter().map(|(layer, url)| layer_row(layer, url.clone(), shape_of(&layer.shape))).collect_view()}</tbody>
+                            </table>
+                        </div>
+                    </details>
+                }
+            }).collect_view()}
+            <p class="total">"Total: " <strong data-testid="arch-total" data-parameters=total.to_string()>
+                {thousands(total)}</strong> " parameters"</p>
+        </div>
+    }
+}
+
+fn layer_row(layer: &LayerView, url: Option<String>, shape: String) -> impl IntoView + use<> {
+    // Every grid drawn about 130 px wide whatever the map's size, pixels kept square.
+    let maps = match (url, &layer.shape[..]) {
+        (Some(url), [_, h, w]) => {
+            let scale = (32 / w.max(&1)).max(1);
+            let width = layer.maps_columns * (w + 1) * scale;
+            Some(view! {
+                <img class="maps" data-testid="feature-maps" src=url
+                    alt=format!("{} of {} maps of {h}×{w}", layer.maps_shown, layer.name)
+                    style=format!("width: {width}px")/>
+            })
+        }
+        _ => None,
+    };
+    view! {
+        <tr data-testid="arch-row" data-parameters=layer.parameters.to_string()>
+            <td>{layer.name.clone()}</td><td>{layer.detail.clone()}</td><td>{shape}</td>
+            <td class="num">{thousands(layer.parameters)}</td><td>{maps}</td>
+        </tr>
     }
 }
 

@@ -41,7 +41,7 @@ pub fn ModelBar() -> impl IntoView {
                             <button data-testid="use-cifar" on:click=move |_| back_to_cifar()>"Back to CIFAR-10"</button>
                         })}
                         {(options.len() > 1).then(|| view! {
-                            <select data-testid="preset-select" on:change=move |ev| {
+                            <select data-testid="preset-select" aria-label="Shipped model" on:change=move |ev| {
                                 if let Ok(preset) = event_target_value(&ev).parse::<Preset>() {
                                     engine.teach_change(|view| vec![view.set_in_use(false)]);
                                     engine.send(Request::SelectModel { preset });

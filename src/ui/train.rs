@@ -74,7 +74,7 @@ pub fn TrainPage() -> impl IntoView {
             <DataSourcePicker choice/>
             <SettingsForm settings/>
             <div class="controls">
-                <button data-testid="train-start" on:click=start prop:disabled=active>"Train"</button>
+                <button class="primary" data-testid="train-start" on:click=start prop:disabled=active>"Train"</button>
                 {move || match state() {
                     Some(TrainingState::Running) => view! {
                         <button data-testid="train-pause" on:click=move |_| engine.send(Request::PauseTraining)>"Pause"</button>

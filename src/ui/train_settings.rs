@@ -102,12 +102,12 @@ pub fn SettingsForm(settings: RwSignal<TrainSettings>) -> impl IntoView {
             </label>
             <label>"Learning rate "
                 <input type="number" min="0.001" max="2" step="0.01" data-testid="train-lr"
-                    prop:value=move || settings.get().lr
+                    prop:value=move || settings.get().lr.to_string()
                     on:change=move |ev| if let Some(v) = number(&ev) { settings.update(|s| s.lr = v) }/>
             </label>
             <label>"Label smoothing "
                 <input type="number" min="0" max="0.5" step="0.05"
-                    prop:value=move || settings.get().label_smoothing
+                    prop:value=move || settings.get().label_smoothing.to_string()
                     on:change=move |ev| if let Some(v) = number(&ev) { settings.update(|s| s.label_smoothing = v as f32) }/>
             </label>
             <label><input type="checkbox" prop:checked=move || settings.get().flip
@@ -118,15 +118,17 @@ pub fn SettingsForm(settings: RwSignal<TrainSettings>) -> impl IntoView {
                 })/>{format!(" Translate ±{RECIPE_TRANSLATE} px")}</label>
             <label><input type="checkbox" prop:checked=move || settings.get().lookahead
                 on:change=move |ev| settings.update(|s| s.lookahead = checkbox(&ev))/>" Lookahead (EMA) of weights"</label>
-            <label><input type="checkbox" data-testid="train-quick" prop:checked=move || settings.get().subset.is_some()
-                on:change=move |ev| settings.update(|s| s.subset = checkbox(&ev).then_some(s.subset.unwrap_or(5000)))/>
-                " Quick: train on the first "
-            </label>
-            <input type="number" min="64" step="64" data-testid="train-subset"
-                prop:value=move || settings.get().subset.unwrap_or(5000)
-                prop:disabled=move || settings.get().subset.is_none()
-                on:change=move |ev| if let Some(v) = number(&ev) { settings.update(|s| s.subset = Some((v as usize).max(1))) }/>
-            " records"
+            <span class="group">
+                <label><input type="checkbox" data-testid="train-quick" prop:checked=move || settings.get().subset.is_some()
+                    on:change=move |ev| settings.update(|s| s.subset = checkbox(&ev).then_some(s.subset.unwrap_or(5000)))/>
+                    " Quick: train on the first "
+                </label>
+                <input type="number" min="64" step="64" data-testid="train-subset" aria-label="Records in a quick run"
+                    prop:value=move || settings.get().subset.unwrap_or(5000)
+                    prop:disabled=move || settings.get().subset.is_none()
+                    on:change=move |ev| if let Some(v) = number(&ev) { settings.update(|s| s.subset = Some((v as usize).max(1))) }/>
+                " records"
+            </span>
             <label>" Early stopping patience (epochs, 0 = off) "
                 <input type="number" min="0" max="50" data-testid="train-patience"
                     prop:value=move || settings.get().patience.unwrap_or(0)

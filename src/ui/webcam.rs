@@ -20,7 +20,7 @@ use super::explain::{OpacitySlider, SaliencyChoice, SaliencyControls};
 use super::heatmap::{HeatmapCanvas, put_rgba};
 use crate::data::IMAGE_SIDE;
 use crate::protocol::Request;
-use crate::ui_state::LiveResult;
+use crate::ui_state::{LiveAnnouncer, LiveResult};
 
 /// Side of the square the UI grabs from the video; the engine area-averages it to 32×32.
 const GRAB_SIDE: u32 = 128;
@@ -164,7 +164,7 @@ pub fn WebcamPanel() -> impl IntoView {
         <section class="webcam" data-testid="webcam" data-running=move || camera.running.get().to_string()>
             <h2>"Webcam"</h2>
             <div class="controls">
-                <button data-testid="camera-toggle" on:click=toggle disabled=move || camera.starting.get()>
+                <button class="primary" data-testid="camera-toggle" on:click=toggle disabled=move || camera.starting.get()>
                     {move || if camera.starting.get() { "Starting…" }
                         else if camera.running.get() { "Stop camera" } else { "Start camera" }}
                 </button>
@@ -193,6 +193,7 @@ pub fn WebcamPanel() -> impl IntoView {
                     // In the DOM from the start, inline and muted: what mobile Safari needs to play.
                     <video node_ref=camera.video playsinline=true muted=true autoplay=true
                         prop:muted=true class:mirrored=move || camera.mirror.get()
+                        aria-label="camera preview; the square is what the model sees"
                         data-testid="camera-video"
                         on:loadedmetadata=move |_| camera.measure_video()/>
                     <div class="guide" style=guide_style>
@@ -203,10 +204,12 @@ pub fn WebcamPanel() -> impl IntoView {
                 <div class="readout">
                     <figure>
                         <canvas node_ref=input_canvas width="32" height="32" class="input32"
+                            role="img" aria-label="the camera frame at 32×32 pixels, as the model sees it"
                             data-testid="live-input"/>
                         <figcaption>"what the model sees"</figcaption>
                     </figure>
                     <LiveTop result=Signal::derive(latest)/>
+                    <LiveAnnouncement result=Signal::derive(latest) running=camera.running/>
                     <p class="stats" data-testid="live-stats"
                         data-fps=move || format!("{:.2}", live(|l| l.fps))
                         data-frames=move || engine.live.with(|l| l.frames).to_string()
@@ -217,6 +220,37 @@ pub fn WebcamPanel() -> impl IntoView {
                 </div>
             </div>
         </section>
+    }
+}
+
+/// The top class for screen readers: a polite live region, updated only when the class changes
+/// and not more often than `ANNOUNCE_EVERY_MS` (`LiveAnnouncer`).
+#[component]
+fn LiveAnnouncement(
+    #[prop(into)] result: Signal<Option<LiveResult>>,
+    running: RwSignal<bool>,
+) -> impl IntoView {
+    let announcer = StoredValue::new(LiveAnnouncer::default());
+    let said = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if !running.get() {
+            announcer.update_value(LiveAnnouncer::reset);
+            return;
+        }
+        let Some(top) = result.with(|r| r.as_ref().and_then(|r| r.top.first().cloned())) else {
+            return;
+        };
+        let now = web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or(0.0, |p| p.now());
+        let mut next = None;
+        announcer.update_value(|a| next = a.next(&top.class_name, top.probability, now));
+        if let Some(sentence) = next {
+            said.set(sentence);
+        }
+    });
+    view! {
+        <p class="visually-hidden" aria-live="polite" data-testid="live-announce">{move || said.get()}</p>
     }
 }
 

@@ -4,13 +4,17 @@
 //! - `ledger.rs`: which action asked each pending request, so an outcome finds its owner;
 //! - `classify_view.rs`: uploaded images, their results and saliency maps;
 //! - `live_view.rs`: the webcam's frame in flight, its rate and latest result;
+//! - `live_announcer.rs`: the webcam's top class for screen readers, throttled;
 //! - `benchmark_view.rs`: the Speed page's three results;
 //! - `training_view.rs`: the training run as the page draws it;
-//! - `teach_view.rs`: the Teach page's project and the teaching in progress.
+//! - `teach_view.rs`: the Teach page's project and the teaching in progress;
+//! - `layer_groups.rs`: the Inside page's layer table in sections.
 
 mod benchmark_view;
 mod classify_view;
+mod layer_groups;
 mod ledger;
+mod live_announcer;
 mod live_view;
 mod teach_view;
 mod training_view;
@@ -19,7 +23,9 @@ pub use benchmark_view::BenchmarkView;
 pub use classify_view::{
     ClassifyView, Explanation, ImageResult, ObjectUrls, Outcome, predictions_csv,
 };
+pub use layer_groups::{LayerGroup, layer_groups};
 pub use ledger::{Asked, Ledger};
+pub use live_announcer::LiveAnnouncer;
 pub use live_view::{LiveResult, LiveView};
 pub use teach_view::{
     Persist, StoredClass, StoredHead, StoredMeta, TeachClass, TeachSample, TeachView, TrainedHead,
