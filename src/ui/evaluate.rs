@@ -210,6 +210,7 @@ fn ClassTable(report: EvalReport) -> impl IntoView {
         .map(|a| format!("{a:.4}"))
         .unwrap_or("–".into());
     view! {
+        <div class="table-scroll">
         <table class="classes" data-testid="class-metrics">
             <tr><th>"class"</th><th>"precision"</th><th>"recall"</th><th>"F1"</th><th>"ROC-AUC"</th><th>"support"</th></tr>
             {report.per_class.iter().zip(&report.roc_auc).enumerate().map(|(c, (m, auc))| view! {
@@ -225,6 +226,7 @@ fn ClassTable(report: EvalReport) -> impl IntoView {
             }).collect_view()}
             <tr><td colspan="4">"mean one-vs-rest ROC-AUC"</td><td data-testid="mean-auc">{mean}</td><td></td></tr>
         </table>
+        </div>
     }
 }
 

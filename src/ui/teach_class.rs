@@ -113,7 +113,7 @@ pub fn ClassCard(
                 <span class="count" data-testid="class-count">
                     {move || format!("{} sample{}", count(), if count() == 1 { "" } else { "s" })}
                 </span>
-                <button class="remove" data-testid="remove-class" aria-label=move || format!("Remove the class {}", name())
+                <button class="remove" data-testid="remove-class" aria-label=move || format!("Remove class {}", name())
                     disabled=move || engine.teach.with(|v| v.teaching.is_some())
                     on:click=move |_| {
                         camera.release();

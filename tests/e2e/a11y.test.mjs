@@ -31,6 +31,8 @@ async function audit(page, label) {
   const found = [];
   for (const colorScheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme });
+    // Colours ease between schemes (button backgrounds): measure the settled page.
+    await page.waitForTimeout(400);
     if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: axePath });
     const violations = await page.evaluate(async () => {
       const result = await window.axe.run(document, { resultTypes: ['violations'] });

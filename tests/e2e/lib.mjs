@@ -10,7 +10,8 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repo = resolve(here, '../..');
-export const dist = join(repo, 'dist');
+// PINHOLE_DIST: another build folder (to look at a build while dist/ is in use).
+export const dist = process.env.PINHOLE_DIST ?? join(repo, 'dist');
 export const cifarDir = process.env.CIFAR10_DATA ?? resolve(repo, '../shared/data/cifar10');
 export const CLASS_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 /** The site is served under this sub-path, so every test also checks relative URLs. */
