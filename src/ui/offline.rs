@@ -73,7 +73,7 @@ pub fn OfflineStatus() -> impl IntoView {
             }>
             {move || match status.get() {
                 Status::Online => "",
-                Status::Offline | Status::UpdateReady => " Works offline once opened.",
+                Status::Offline | Status::UpdateReady => " Works offline.",
             }}
         </span>
     }

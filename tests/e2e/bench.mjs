@@ -36,7 +36,6 @@ try {
       report.load.push({ backend: kind, ready_ms: ready, first_prediction_ms: Date.now() - t0 });
       if (kind !== backend) { console.error(`skipping ${backend}: the page runs on ${kind}`); continue; }
       await page.click('[data-testid="nav-benchmark"]');
-      await page.click('summary');
       await page.fill('[data-testid="bench-runs"]', String(runs));
       await page.dispatchEvent('[data-testid="bench-runs"]', 'change');
       await page.click('[data-testid="run-benchmark"]');

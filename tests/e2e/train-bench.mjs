@@ -22,7 +22,6 @@ try {
       const { page } = await openPage(browser, site, `?backend=${backend}#/benchmark`);
       const kind = await waitReady(page, 300_000);
       if (kind !== backend) { console.error(`skipping ${backend}: the page runs on ${kind}`); continue; }
-      await page.click('summary');
       await page.fill('[data-testid="bench-batch"]', String(batch));
       await page.dispatchEvent('[data-testid="bench-batch"]', 'change');
       await page.fill('[data-testid="bench-steps"]', String(steps));

@@ -10,7 +10,6 @@ const browser = await launch({ webgpu: backend === 'webgpu' });
 try {
   const { page } = await openPage(browser, site, `?backend=${backend}#/benchmark`);
   await waitReady(page, 300_000);
-  await page.click('summary');
   await page.click('[data-testid="check-training"]');
   await page.waitForSelector('[data-testid="train-check-json"], [data-testid="benchmark-error"]', { timeout: 900_000 });
   const error = await page.$('[data-testid="benchmark-error"]');

@@ -144,7 +144,6 @@ test('webgpu: a few training steps of every preset match the CPU tensor by tenso
   try {
     const { page, problems } = await openPage(browser, site, '?backend=webgpu#/benchmark');
     assert.equal(await waitReady(page, 180_000), 'webgpu');
-    await page.click('summary');
     await page.click('[data-testid="check-training"]');
     await page.waitForSelector('[data-testid="train-check-json"]', { timeout: 600_000 });
     const { ops, checks } = JSON.parse(await page.textContent('[data-testid="train-check-json"]'));
