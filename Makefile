@@ -5,7 +5,7 @@ export XDG_RUNTIME_DIR ?= /tmp
 # One target directory for make and .ci/run (scripts/test.sh uses the same default).
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/pinhole-target
 
-.PHONY: setup build serve shards test test-native test-e2e bench bench-webcam bench-training bench-teach clean
+.PHONY: setup build serve shards test test-native test-e2e bench bench-webcam bench-training bench-teach bench-all clean
 
 setup:
 	@./scripts/setup.sh
@@ -50,6 +50,10 @@ bench-training: build
 ## Teach speed (features, head, live webcam with the taught head) per backend, as JSON.
 bench-teach: build
 	node tests/e2e/teach-bench.mjs --out tests/e2e/artifacts/teach-bench.json
+
+## Every benchmark above, one after another, as one JSON object (also tests/e2e/artifacts/bench-all.json).
+bench-all: build shards
+	node tests/e2e/bench-all.mjs
 
 clean:
 	rm -rf dist target "$(CARGO_TARGET_DIR)"

@@ -1,8 +1,9 @@
-// Accessibility: an axe-core audit of every page, each with real content (a classified and
+// Accessibility and layout: an axe-core audit of every page, each with real content (a classified and
 // explained image, an evaluation, the data explorer's samples, the layer table, a training form),
 // in light and in dark mode, must report no serious or critical violation; everything asked for
 // works from the keyboard (confusion-matrix cells, the sample grid, the Teach page's Record
-// button), focus is visible, and the webcam's top class is announced politely and seldom.
+// button), focus is visible, the webcam's top class is announced politely and seldom, and no
+// page is wider than a 360 px phone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -16,8 +17,8 @@ before(async () => { site = await serve(); });
 after(async () => { await site?.close(); });
 
 /** A page under the page's CSP, with axe injected by the test (bypassing the CSP for it alone). */
-async function open(browser, hash) {
-  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+async function open(browser, hash, { width = 1280 } = {}) {
+  const context = await browser.newContext({ bypassCSP: true, viewport: { width, height: 900 } });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
@@ -184,6 +185,40 @@ test('the webcam top class is announced in a polite live region, at most every f
     assert.ok(later > frames, 'frames keep arriving');
     assert.equal(announced.length, 1, `announced once for ${later} frames: ${JSON.stringify(announced)}`);
     assert.match(announced[0], new RegExp(`^Camera: ${top1}, \\d+%$`));
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('no page is wider than a 360 px phone, with content on it', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, problems } = await open(browser, '#/classify', { width: 360 });
+    const file = tempFiles({ 'horse.png': png(cifarTestRecord(13).rgb) })['horse.png'];
+    await upload(page, [file]);
+    const result = page.locator('[data-testid="result"][data-name="horse.png"]');
+    await result.locator('[data-testid="explain-button"]').click();
+    await result.locator('[data-testid="explain"][data-state="done"]').waitFor({ timeout: 240_000 });
+    const wider = [];
+    const check = async (slug) => {
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 0) wider.push(`${slug}: ${overflow} px too wide`);
+    };
+    await check('classify');
+    for (const slug of ['teach', 'train', 'evaluate', 'data', 'inside', 'benchmark', 'about']) {
+      await goto(page, slug);
+      if (slug === 'evaluate') {
+        await page.selectOption('[data-testid="eval-limit"]', '500');
+        await page.click('[data-testid="eval-run"]');
+        await page.waitForSelector('[data-testid="eval-accuracy-tta"]', { timeout: 300_000 });
+        await page.click('[data-testid="confusion-cell"][data-truth="3"][data-predicted="5"]');
+      }
+      if (slug === 'data') await page.waitForSelector('[data-testid="sample"]', { timeout: 120_000 });
+      if (slug === 'inside') await page.waitForSelector('[data-testid="arch-total"]', { timeout: 120_000 });
+      await check(slug);
+    }
+    assert.deepEqual(wider, []);
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();

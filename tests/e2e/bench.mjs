@@ -3,7 +3,7 @@
 // Prints JSON; `--out FILE` also writes it. Usage: node tests/e2e/bench.mjs [--out bench.json]
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { serve, launch, openPage, waitReady, cifarTestRecord, png, tempFiles, upload, dist } from './lib.mjs';
 
 const outIndex = process.argv.indexOf('--out');
@@ -16,13 +16,17 @@ const plan = [
   { backend: 'webgpu', webgpu: true, runs: 2 },
 ].filter((p) => !only || only.includes(p.backend));
 
+const brotli = (bytes) => brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 const wasm = readdirSync(dist).filter((f) => f.endsWith('.wasm')).map((file) => {
   const bytes = readFileSync(join(dist, file));
-  return { file, raw_bytes: statSync(join(dist, file)).size, gzip_bytes: gzipSync(bytes, { level: 9 }).length };
+  return { file, raw_bytes: statSync(join(dist, file)).size, gzip_bytes: gzipSync(bytes, { level: 9 }).length, brotli_bytes: brotli(bytes) };
 });
 
 const site = await serve();
-const report = { wasm, wasm_gzip_total_bytes: wasm.reduce((a, w) => a + w.gzip_bytes, 0), load: [], inference: [] };
+const report = {
+  wasm, wasm_gzip_total_bytes: wasm.reduce((a, w) => a + w.gzip_bytes, 0),
+  wasm_brotli_total_bytes: wasm.reduce((a, w) => a + w.brotli_bytes, 0), load: [], inference: [],
+};
 const image = tempFiles({ 'first.png': png(cifarTestRecord(0).rgb) })['first.png'];
 try {
   for (const { backend, webgpu, runs } of plan) {

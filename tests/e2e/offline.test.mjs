@@ -57,6 +57,10 @@ test('after one visit the page opens, classifies, explains and trains with the s
     const { context, page, problems, workers } = await visit(browser);
     const build = await page.getAttribute('meta[name="pinhole-build"]', 'content');
     assert.match(build, /^[0-9a-f]{12}$/);
+    // The build's hooks both ran, in order: versioned names, then the CSP over the renamed loader.
+    const html = readFileSync(join(dist, 'index.html'), 'utf8');
+    assert.match(html, /http-equiv="Content-Security-Policy"/);
+    assert.ok(html.includes(`pinhole-ui-${build}.js`));
     assert.ok(workers.length > 0 && workers.every((url) => url.endsWith(`/engine_loader-${build}.js`)),
       `the UI starts its own build's engine: ${workers}`);
     assert.ok((await cacheNames(page)).includes(`pinhole-app-${build}`));

@@ -1,6 +1,6 @@
 // Training throughput of the built page in headless Chromium: per backend and preset, the median
 // time of one optimiser step (forward, backward, update, loss read-back) and images/s at batch 64.
-// Prints JSON; `--out FILE` also writes it. Usage: node tests/e2e/train-bench.mjs [--out FILE]
+// Prints JSON; `--out FILE` also writes it. Usage: node tests/e2e/train-bench.mjs [--out FILE] [--backends cpu,webgpu]
 import { writeFileSync } from 'node:fs';
 import { serve, launch, openPage, waitReady } from './lib.mjs';
 
@@ -8,10 +8,12 @@ const outIndex = process.argv.indexOf('--out');
 const out = outIndex > 0 ? process.argv[outIndex + 1] : null;
 const batch = Number(process.env.BATCH ?? 64);
 // SwiftShader's WebGPU is far slower than wasm here: fewer timed steps.
+const backendsIndex = process.argv.indexOf('--backends');
+const only = backendsIndex > 0 ? process.argv[backendsIndex + 1].split(',') : null;
 const plan = [
   { backend: 'cpu', webgpu: false, steps: 3 },
   { backend: 'webgpu', webgpu: true, steps: 2 },
-];
+].filter((p) => !only || only.includes(p.backend));
 
 const site = await serve();
 const report = { batch, training: [] };

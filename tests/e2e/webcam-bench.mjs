@@ -1,7 +1,7 @@
 // Webcam-path benchmark in headless Chromium: a fake camera plays a CIFAR-10 test record, and per
 // backend the page's live loop (canvas grab → engine → result) is timed without saliency and with
 // each saliency method. Prints JSON; `--out FILE` also writes it; `--seconds N` sets the window.
-// Usage: node tests/e2e/webcam-bench.mjs [--out webcam-bench.json] [--seconds 8]
+// Usage: node tests/e2e/webcam-bench.mjs [--out webcam-bench.json] [--seconds 8] [--backends cpu,webgpu]
 import { writeFileSync } from 'node:fs';
 import {
   serve, launch, openPage, waitReady, cifarTestRecord, tempFiles, y4m, fakeCameraArgs,
@@ -13,6 +13,7 @@ const arg = (name, fallback) => {
 };
 const out = arg('--out', null);
 const seconds = Number(arg('--seconds', 8));
+const backends = arg('--backends', 'cpu,webgpu').split(',');
 const modes = ['none', 'gradcam', 'gradient', 'smoothgrad'];
 const { 'camera.y4m': video } = tempFiles({ 'camera.y4m': y4m(cifarTestRecord(11).rgb) });
 
@@ -36,7 +37,7 @@ async function measure(page) {
 const site = await serve();
 const results = [];
 try {
-  for (const backend of ['cpu', 'webgpu']) {
+  for (const backend of backends) {
     const browser = await launch({ webgpu: backend === 'webgpu', extraArgs: fakeCameraArgs({ video }) });
     try {
       const { page } = await openPage(browser, site, `?backend=${backend}`);
