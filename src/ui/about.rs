@@ -66,8 +66,9 @@ pub fn AboutPage() -> impl IntoView {
             <h3>"Privacy"</h3>
             <p data-testid="privacy">"Your images, camera frames and trained weights never leave this device. \
                 The page is static files; it downloads only its own code, weights and CIFAR-10 shards from the \
-                site it was opened from, and sends nothing anywhere. Training checkpoints are kept in this \
-                browser's storage (IndexedDB) and shards in its cache, both of which you can clear."</p>
+                site it was opened from, and sends nothing anywhere. Training checkpoints and your classes are \
+                kept in this browser's storage (IndexedDB); shards, and the page's own files for offline use, in \
+                its cache. You can clear both."</p>
         </section>
     }
 }
