@@ -54,7 +54,9 @@ pub fn ClassCard(
             .teach
             .with(|v| v.class(class).map(|c| (c.name.clone(), c.samples.len())))
     };
-    let name = move || info().map(|(n, _)| n).unwrap_or_default();
+    // A memo, so the name box is written only when the name itself changes: samples arriving
+    // for any class would otherwise reset the box to the stored name while someone types.
+    let name = Memo::new(move |_| info().map(|(n, _)| n).unwrap_or_default());
     let count = move || info().map_or(0, |(_, n)| n);
     let samples = move || {
         engine.teach.with(|v| {
@@ -79,7 +81,7 @@ pub fn ClassCard(
             Ok(()) => rename_error.set(None),
             Err(message) => {
                 rename_error.set(Some(message));
-                input.set_value(&name());
+                input.set_value(&name.get_untracked());
             }
         }
     };
@@ -113,7 +115,7 @@ pub fn ClassCard(
                 <span class="count" data-testid="class-count">
                     {move || format!("{} sample{}", count(), if count() == 1 { "" } else { "s" })}
                 </span>
-                <button class="remove" data-testid="remove-class" aria-label=move || format!("Remove class {}", name())
+                <button class="remove" data-testid="remove-class" aria-label=move || format!("Remove class {}", name.get())
                     disabled=move || engine.teach.with(|v| v.teaching.is_some())
                     on:click=move |_| {
                         camera.release();

@@ -268,3 +268,26 @@ test('webgpu: three classes taught on the GPU classify new images', async () => 
     await browser.close();
   }
 });
+
+test('cpu: a class renamed while another class\'s samples arrive keeps its new name', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, problems } = await openPage(browser, site, '?backend=cpu#/teach');
+    await waitReady(page);
+    await page.waitForSelector('[data-testid="teach"][data-ready="true"]');
+    const files = classFiles(0, 40, 'busy');
+    await classCard(page, 0).locator('[data-testid="class-files"]').setInputFiles(files.airplane);
+    // Typed while the first class's samples stream in (each re-renders the page's classes).
+    const input = classCard(page, 1).locator('[data-testid="class-name"]');
+    await input.fill('cat');
+    await page.waitForTimeout(300);
+    await input.dispatchEvent('change');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="teach-class"]').dataset.samples) === 40,
+      null, { timeout: 120_000 });
+    assert.equal(await classCard(page, 1).getAttribute('data-name'), 'cat');
+    assert.equal(await input.inputValue(), 'cat');
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
