@@ -20,9 +20,14 @@ stage = Path(os.environ.get("TRUNK_STAGING_DIR", "dist"))
 index = stage / "index.html"
 html = index.read_text()
 
-files = sorted(p for p in stage.rglob("*") if p.is_file() and "data" not in p.relative_to(stage).parts[:1])
+
+def build_files():
+    """The files Trunk wrote (a dev staging folder may hold shards under data/: not the build's)."""
+    return sorted(p for p in stage.rglob("*") if p.is_file() and p.relative_to(stage).parts[0] != "data")
+
+
 digest = hashlib.sha256()
-for path in files:
+for path in build_files():
     digest.update(str(path.relative_to(stage)).encode() + b"\0" + path.read_bytes())
 build = digest.hexdigest()[:12]
 
@@ -55,12 +60,11 @@ index.write_text(html)
 sw = stage / "sw.js"
 if not sw.exists():
     sys.exit(f"pwa.py: {sw} missing (index.html copies public/sw.js)")
-app_files = sorted(
+app_files = [
     str(p.relative_to(stage))
-    for p in stage.rglob("*")
-    if p.is_file() and p.name != "sw.js" and not p.name.endswith(".jsonl")
-    and "data" not in p.relative_to(stage).parts[:1]
-)
+    for p in build_files()
+    if p.name != "sw.js" and not p.name.endswith(".jsonl")
+]
 text = sw.read_text()
 text, n_build = re.subn(r"^const BUILD = '[^']*';$", f"const BUILD = '{build}';", text, flags=re.M)
 listing = "[\n" + "".join(f"  '{f}',\n" for f in app_files) + "]"

@@ -180,14 +180,14 @@ fn ConfusionMatrix(
                                     (lightness.max(63.0), "#1d2433")
                                 };
                                 let style = format!("background: hsl(220 70% {lightness:.0}%); color: {text}");
+                                let label = format!("{count} {} records predicted {}", CLASS_NAMES[t], CLASS_NAMES[p]);
                                 view! {
                                     <td data-testid="confusion-cell" data-truth=t.to_string() data-predicted=p.to_string()
                                         data-count=count.to_string() style=style
                                         class:selected=move || cell.get() == Some((t, p))>
                                         // A button: Tab reaches every cell, Enter or Space opens its images.
                                         <button type="button" aria-pressed=move || (cell.get() == Some((t, p))).to_string()
-                                            title=format!("{count} {} records predicted {}", CLASS_NAMES[t], CLASS_NAMES[p])
-                                            aria-label=format!("{count} {} records predicted {}", CLASS_NAMES[t], CLASS_NAMES[p])
+                                            title=label.clone() aria-label=label
                                             on:click=move |_| open(t, p)>
                                             {count}
                                         </button>

@@ -3,6 +3,7 @@
 //! the running one. The running build never mixes with the new one: each build's files carry its
 //! version in their names, and the old service worker serves the old build until the reload.
 
+use super::engine_client::EngineClient;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -46,7 +47,16 @@ pub fn OfflineStatus() -> impl IntoView {
     // visit's worker also takes control, and that must not reload it).
     let reload_asked = StoredValue::new(false);
     if build_version().is_some() {
-        wasm_bindgen_futures::spawn_local(register(status, registration, reload_asked));
+        // Once the engine has its model: on a first visit the worker's install downloads the
+        // whole build, which must not compete with the page's own first download.
+        let engine = expect_context::<EngineClient>();
+        let registering = StoredValue::new(false);
+        Effect::new(move |_| {
+            if engine.model.with(Option::is_some) && !registering.get_value() {
+                registering.set_value(true);
+                wasm_bindgen_futures::spawn_local(register(status, registration, reload_asked));
+            }
+        });
     }
     let reload = move |_| {
         let Some(waiting) = registration.get_value().and_then(|r| r.waiting()) else {

@@ -7,9 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import {
-  serve, launch, waitReady, cifarTestRecord, png, tempFiles, upload, y4m, fakeCameraArgs,
-} from './lib.mjs';
+import { serve, launch, launchWithCamera, waitReady } from './lib.mjs';
+import { PAGES, showPage } from './content.mjs';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 let site;
@@ -48,50 +47,14 @@ async function audit(page, label) {
   return found;
 }
 
-const goto = async (page, slug) => {
-  await page.click(`[data-testid="nav-${slug}"]`);
-  await page.waitForSelector(`[data-testid="page"][data-page="${slug}"]`);
-};
 
 test('axe finds no serious or critical violation on any page, light or dark, with content on it', async () => {
   const browser = await launch({ webgpu: false });
   try {
     const { page, problems } = await open(browser, '#/classify');
     const violations = [];
-    const file = tempFiles({ 'horse.png': png(cifarTestRecord(13).rgb) })['horse.png'];
-    await upload(page, [file]);
-    const result = page.locator('[data-testid="result"][data-name="horse.png"]');
-    await result.locator('[data-testid="explain-button"]').click();
-    await result.locator('[data-testid="explain"][data-state="done"]').waitFor({ timeout: 240_000 });
-    violations.push(...await audit(page, 'classify'));
-
-    await goto(page, 'teach');
-    await page.waitForSelector('[data-testid="teach"][data-ready="true"]');
-    violations.push(...await audit(page, 'teach'));
-
-    await goto(page, 'train');
-    violations.push(...await audit(page, 'train'));
-
-    await goto(page, 'evaluate');
-    await page.selectOption('[data-testid="eval-limit"]', '500');
-    // Without TTA: half the time, the same page.
-    await page.uncheck('[data-testid="eval-tta"]');
-    await page.click('[data-testid="eval-run"]');
-    await page.waitForSelector('[data-testid="eval-accuracy"]', { timeout: 300_000 });
-    await page.click('[data-testid="confusion-cell"][data-truth="3"][data-predicted="5"]');
-    await page.waitForSelector('[data-testid="cell-gallery"]');
-    violations.push(...await audit(page, 'evaluate'));
-
-    await goto(page, 'data');
-    await page.waitForSelector('[data-testid="sample"]', { timeout: 120_000 });
-    violations.push(...await audit(page, 'data'));
-
-    await goto(page, 'inside');
-    await page.waitForSelector('[data-testid="arch-total"]', { timeout: 120_000 });
-    violations.push(...await audit(page, 'inside'));
-
-    for (const slug of ['benchmark', 'about']) {
-      await goto(page, slug);
+    for (const slug of PAGES) {
+      await showPage(page, slug);
       violations.push(...await audit(page, slug));
     }
     assert.deepEqual(violations, []);
@@ -116,9 +79,7 @@ const focusRing = (page) => page.evaluate(() => {
 });
 
 test('the keyboard reaches confusion cells, samples and Record, with a visible focus ring', async () => {
-  const { rgb } = cifarTestRecord(11);
-  const { 'camera.y4m': video } = tempFiles({ 'camera.y4m': y4m(rgb) });
-  const browser = await launch({ webgpu: false, extraArgs: fakeCameraArgs({ video }) });
+  const browser = await launchWithCamera(11);
   try {
     const { page, problems } = await open(browser, '#/evaluate');
     await page.selectOption('[data-testid="eval-limit"]', '500');
@@ -139,8 +100,7 @@ test('the keyboard reaches confusion cells, samples and Record, with a visible f
     await page.waitForSelector(`[data-testid="cell-gallery"][data-count="${cell.count}"]`);
     assert.equal(await page.getAttribute('[data-testid="confusion-cell"].selected', 'data-truth'), cell.truth);
 
-    await goto(page, 'data');
-    await page.waitForSelector('[data-testid="sample"]', { timeout: 120_000 });
+    await showPage(page, 'data');
     await page.focus('[data-testid="nav-data"]');
     await tabTo(page, 'button:has(> [data-testid="sample"])');
     const index = await page.evaluate(() => document.activeElement.querySelector('img').dataset.index);
@@ -148,8 +108,7 @@ test('the keyboard reaches confusion cells, samples and Record, with a visible f
     await page.waitForSelector(`[data-testid="augment"][data-index="${index}"]`, { timeout: 60_000 });
 
     // Teach: Space held on Record records from the camera, as a held pointer does.
-    await goto(page, 'teach');
-    await page.waitForSelector('[data-testid="teach"][data-ready="true"]');
+    await showPage(page, 'teach');
     await page.click('[data-testid="teach-camera-toggle"]');
     await page.waitForSelector('[data-testid="teach-camera"][data-running="true"]');
     await page.waitForFunction(() => document.querySelector('[data-testid="teach-video"]').readyState >= 2);
@@ -166,9 +125,7 @@ test('the keyboard reaches confusion cells, samples and Record, with a visible f
 });
 
 test('the webcam top class is announced in a polite live region, at most every few seconds', async () => {
-  const { rgb } = cifarTestRecord(13);
-  const { 'camera.y4m': video } = tempFiles({ 'camera.y4m': y4m(rgb) });
-  const browser = await launch({ webgpu: false, extraArgs: fakeCameraArgs({ video }) });
+  const browser = await launchWithCamera(13);
   try {
     const { page, problems } = await open(browser, '#/classify');
     assert.equal(await page.getAttribute('[data-testid="live-announce"]', 'aria-live'), 'polite');
@@ -199,30 +156,11 @@ test('no page is wider than a 360 px phone, with content on it', async () => {
   const browser = await launch({ webgpu: false });
   try {
     const { page, problems } = await open(browser, '#/classify', { width: 360 });
-    const file = tempFiles({ 'horse.png': png(cifarTestRecord(13).rgb) })['horse.png'];
-    await upload(page, [file]);
-    const result = page.locator('[data-testid="result"][data-name="horse.png"]');
-    await result.locator('[data-testid="explain-button"]').click();
-    await result.locator('[data-testid="explain"][data-state="done"]').waitFor({ timeout: 240_000 });
     const wider = [];
-    const check = async (slug) => {
+    for (const slug of PAGES) {
+      await showPage(page, slug);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       if (overflow > 0) wider.push(`${slug}: ${overflow} px too wide`);
-    };
-    await check('classify');
-    for (const slug of ['teach', 'train', 'evaluate', 'data', 'inside', 'benchmark', 'about']) {
-      await goto(page, slug);
-      if (slug === 'evaluate') {
-        await page.selectOption('[data-testid="eval-limit"]', '500');
-        // Without TTA: half the time, the same page.
-        await page.uncheck('[data-testid="eval-tta"]');
-        await page.click('[data-testid="eval-run"]');
-        await page.waitForSelector('[data-testid="eval-accuracy"]', { timeout: 300_000 });
-        await page.click('[data-testid="confusion-cell"][data-truth="3"][data-predicted="5"]');
-      }
-      if (slug === 'data') await page.waitForSelector('[data-testid="sample"]', { timeout: 120_000 });
-      if (slug === 'inside') await page.waitForSelector('[data-testid="arch-total"]', { timeout: 120_000 });
-      await check(slug);
     }
     assert.deepEqual(wider, []);
     assert.deepEqual(problems, []);

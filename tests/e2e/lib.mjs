@@ -216,6 +216,12 @@ export function fakeCameraArgs({ video, grant = true } = {}) {
   return args;
 }
 
+/** Headless Chromium on the CPU path whose fake camera plays CIFAR-10 test record `record`. */
+export function launchWithCamera(record, { webgpu = false } = {}) {
+  const { 'camera.y4m': video } = tempFiles({ 'camera.y4m': y4m(cifarTestRecord(record).rgb) });
+  return launch({ webgpu, extraArgs: fakeCameraArgs({ video }) });
+}
+
 /** Run before the page's scripts: keeps every camera stream the page opens in
  *  `window.__streams`, so a test can check that stopping released the tracks. */
 export const RECORD_STREAMS = () => {

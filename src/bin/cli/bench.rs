@@ -65,10 +65,5 @@ pub fn run(args: BenchTrainArgs) -> Result<(), String> {
             results.push(line);
         }
     }
-    let report = serde_json::json!({ "train_throughput": results });
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-    );
-    Ok(())
+    super::print_report("train_throughput", results)
 }

@@ -72,10 +72,5 @@ pub fn run(args: BenchInferArgs) -> Result<(), String> {
             results.push(line);
         }
     }
-    let report = serde_json::json!({ "inference": results });
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-    );
-    Ok(())
+    super::print_report("inference", results)
 }

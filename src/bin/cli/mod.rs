@@ -90,6 +90,15 @@ impl Backend {
 
 /// Writes `FILE.partial` then renames it to `path`, so an interrupted write never destroys the
 /// previous file (weights, checkpoints, shards, manifests).
+/// A benchmark's result lines as one pretty JSON object `{ key: [...] }` on stdout (each line
+/// was also printed to stderr as it was measured).
+pub fn print_report(key: &str, results: Vec<serde_json::Value>) -> Result<(), String> {
+    let report = serde_json::json!({ key: results });
+    let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(())
+}
+
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
