@@ -1,10 +1,12 @@
 //! The inference form of a network (norms and normalisation folded into its convolutions, the
-//! one-pass GELU) gives the logits of the network it was folded from, on real CIFAR-10 records.
+//! one-pass GELU) gives the logits of the network it was folded from, on real CIFAR-10 records;
+//! so does its packed CPU form (channels-last, Winograd convolutions, `model::packed`).
 
 mod common;
 
 use burn::module::Param;
 use burn::tensor::{Device, Tensor};
+use pinhole::model::packed::Activations;
 use pinhole::model::{Classifier, FoldedClassifier, Preset, load_weights, read_floats};
 
 /// Largest |Δ| between two sets of logits over the logits' own largest magnitude.
@@ -23,6 +25,25 @@ fn relative_gap(expected: &[f32], got: &[f32]) -> f32 {
 fn logits(model: &Classifier, device: &Device) -> (Vec<f32>, Vec<f32>) {
     let images = common::test_images(100, device);
     let folded = FoldedClassifier::fold(model, device, device);
+    let block = futures::executor::block_on;
+    let expected = block(read_floats(model.forward(images.clone()), "unfolded")).unwrap();
+    let got = block(read_floats(folded.forward(images.clone()), "folded")).unwrap();
+    // The packed form of the same fold, on the same 100 records.
+    let packed = folded.pack().expect("an airbench network packs").unwrap();
+    let shape = images.dims();
+    let pixels = block(read_floats(images, "images")).unwrap();
+    let packed_logits = packed.logits(&Activations::from_nchw(&pixels, shape));
+    let gap = relative_gap(&expected, &packed_logits);
+    println!("packed logits within {gap:e} of the network's (relative)");
+    assert!(gap <= 1e-4, "packed: relative gap {gap:e}");
+    (expected, got)
+}
+
+/// Baselines have no packed form: Burn runs them.
+fn folded_logits(model: &Classifier, device: &Device) -> (Vec<f32>, Vec<f32>) {
+    let images = common::test_images(100, device);
+    let folded = FoldedClassifier::fold(model, device, device);
+    assert!(folded.pack().is_none());
     let block = futures::executor::block_on;
     let expected = block(read_floats(model.forward(images.clone()), "unfolded")).unwrap();
     let got = block(read_floats(folded.forward(images), "folded")).unwrap();
@@ -57,7 +78,7 @@ fn an_untrained_baseline_folds_to_the_same_logits() {
     let device = Device::flex();
     device.seed(7);
     let model = Classifier::new(Preset::Baseline, &device);
-    let (expected, got) = logits(&model, &device);
+    let (expected, got) = folded_logits(&model, &device);
     let gap = relative_gap(&expected, &got);
     assert!(gap <= 1e-4, "baseline: relative gap {gap:e}");
 }
@@ -109,6 +130,12 @@ fn a_folded_network_keeps_a_taught_head() {
     let images = common::test_images(8, &device);
     let block = futures::executor::block_on;
     let a = block(read_floats(model.features(images.clone()), "features")).unwrap();
+    let shape = images.dims();
+    let pixels = block(read_floats(images.clone(), "images")).unwrap();
     let b = block(read_floats(folded.features(images), "folded features")).unwrap();
     assert!(relative_gap(&a, &b) <= 1e-4);
+    let packed = folded.pack().unwrap().unwrap();
+    assert_eq!(packed.classes(), 4);
+    let c = packed.features(&Activations::from_nchw(&pixels, shape));
+    assert!(relative_gap(&a, &c) <= 1e-4);
 }

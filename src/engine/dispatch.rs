@@ -102,6 +102,7 @@ impl Engine {
         let inference = Inference {
             model: &store.model,
             folded: &store.folded,
+            packed: store.packed.as_ref(),
             classes: &store.classes,
             device: &store.device,
         };

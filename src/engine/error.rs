@@ -2,7 +2,7 @@
 //! failure is one of these turned into a [`Failure`] (kind and message) only where it is posted.
 
 use crate::data::{ManifestError, RecordError, ShardError, SourceError};
-use crate::model::{ReadbackError, WeightsError};
+use crate::model::{PackError, ReadbackError, WeightsError};
 use crate::protocol::{Failure, FailureKind};
 use crate::teach::TeachError;
 use crate::train::{CheckpointError, DivergedError, SettingsError};
@@ -32,6 +32,8 @@ pub enum EngineError {
     Settings(#[from] SettingsError),
     #[error(transparent)]
     Teach(#[from] TeachError),
+    #[error(transparent)]
+    Pack(#[from] PackError),
     /// A fetch failed: network error, HTTP status, unreadable body.
     #[error("{0}")]
     Network(String),
@@ -74,6 +76,7 @@ impl EngineError {
             | EngineError::Records(_)
             | EngineError::Source(_)
             | EngineError::Settings(_)
+            | EngineError::Pack(_)
             | EngineError::InvalidRequest(_) => FailureKind::InvalidInput,
             EngineError::Manifest(_) | EngineError::Shard(_) | EngineError::Network(_) => {
                 FailureKind::Data

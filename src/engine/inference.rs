@@ -4,9 +4,11 @@ use burn::tensor::Device;
 
 use super::EngineError;
 use super::worker::now_ms;
-use crate::data::{IMAGE_BYTES, images_to_tensor};
+use crate::data::{IMAGE_BYTES, IMAGE_SIDE, images_to_tensor};
+use crate::model::packed::Activations;
 use crate::model::{
-    Classifier, FoldedClassifier, SaliencyMethod, read_floats, saliency, top_k_named,
+    Classifier, FoldedClassifier, PackedAirbench, SaliencyMethod, read_floats, saliency,
+    top_k_named,
 };
 use crate::protocol::{Heatmap, Reply};
 use crate::vision::{preprocess, preprocess_rgba};
@@ -16,6 +18,8 @@ pub struct Inference<'a> {
     pub model: &'a Classifier,
     /// `model` folded: the logits without gradients.
     pub folded: &'a FoldedClassifier,
+    /// `folded` on the CPU's packed kernels, where it runs instead (same logits to 1e-4).
+    pub packed: Option<&'a PackedAirbench>,
     /// Its class names, one per output.
     pub classes: &'a [String],
     pub device: &'a Device,
@@ -104,6 +108,10 @@ impl Inference<'_> {
         name: &str,
         pixels: &[u8; IMAGE_BYTES],
     ) -> Result<Vec<f32>, EngineError> {
+        if let Some(packed) = self.packed {
+            let images = Activations::from_planar_rgb([&pixels[..]].into_iter(), IMAGE_SIDE);
+            return Ok(packed.logits(&images));
+        }
         let images = images_to_tensor([pixels], self.device);
         let what = format!("the logits of {name}");
         Ok(read_floats(self.folded.forward(images), &what).await?)

@@ -12,8 +12,8 @@ use super::shipped::ShippedIndex;
 use super::worker::{Reporter, post};
 use crate::model::class_names::{cifar_class_names, is_cifar};
 use crate::model::{
-    Classifier, FoldedClassifier, Network, Precision, Preset, load_any_network, load_any_weights,
-    save_network_as, save_network_safetensors, to_device_async,
+    Classifier, FoldedClassifier, Network, PackedAirbench, Precision, Preset, load_any_network,
+    load_any_weights, save_network_as, save_network_safetensors, to_device_async,
 };
 use crate::protocol::{
     BackendKind, BackendStatus, Event, KeptNetwork, MAX_WEIGHTS_FILE_BYTES, ModelCard, ModelInfo,
@@ -36,6 +36,8 @@ pub struct ModelStore {
     pub model: Classifier,
     /// `model` folded for inference (same logits, less work): classify, camera, benchmark.
     pub folded: FoldedClassifier,
+    /// `folded` packed for the CPU's own kernels, when on the CPU (airbench presets).
+    pub packed: Option<PackedAirbench>,
     /// The names of the network's classes (CIFAR-10's unless a taught network is in use).
     pub classes: Vec<String>,
     /// Shipped CIFAR-10 networks on the current device, kept as Teach backbones.
@@ -71,6 +73,7 @@ impl ModelStore {
             notice: None,
             // The folded form of this same network (two `new` calls would draw different weights).
             folded: FoldedClassifier::fold(&initial, &cpu, &cpu),
+            packed: None,
             model: initial,
             classes: cifar_class_names(),
             backbones: Vec::new(),
@@ -245,9 +248,21 @@ impl ModelStore {
         Ok(())
     }
 
-    /// `host` (on the CPU) becomes the network, with its folded form, on the current device.
+    /// `host` (on the CPU) becomes the network, with its folded form on the current device and,
+    /// on the CPU, its packed form.
     fn set_model(&mut self, host: Classifier) {
-        self.folded = FoldedClassifier::fold(&host, &backend::cpu(), &self.device);
+        let cpu = backend::cpu();
+        let folded = FoldedClassifier::fold(&host, &cpu, &cpu);
+        self.packed = match (self.status.kind, folded.pack()) {
+            (BackendKind::Cpu, Some(Ok(packed))) => Some(packed),
+            (BackendKind::Cpu, Some(Err(e))) => {
+                // Burn's kernels still classify; only speed is lost.
+                web_sys::console::warn_1(&format!("CPU inference runs on Burn: {e}").into());
+                None
+            }
+            _ => None,
+        };
+        self.folded = folded.to_device(&self.device);
         self.model = host.to_device(&self.device);
     }
 

@@ -22,19 +22,19 @@ use super::{Airbench, Baseline, CIFAR_MEAN, CIFAR_STD, Classifier};
 /// A conv group with its norms folded: conv1 → pool (→ sign) → GELU → conv2 → GELU.
 #[derive(Module, Debug)]
 pub struct FoldedGroup {
-    conv1: Conv2d,
-    pool: MaxPool2d,
+    pub(super) conv1: Conv2d,
+    pub(super) pool: MaxPool2d,
     /// −1 for the channels whose norm scale is negative, when there are any.
-    sign: Option<Param<Tensor<1>>>,
-    conv2: Conv2d,
+    pub(super) sign: Option<Param<Tensor<1>>>,
+    pub(super) conv2: Conv2d,
 }
 
 #[derive(Module, Debug)]
 pub struct FoldedAirbench {
-    whiten: Conv2d,
-    groups: Vec<FoldedGroup>,
-    head_pool: MaxPool2d,
-    head: Linear,
+    pub(super) whiten: Conv2d,
+    pub(super) groups: Vec<FoldedGroup>,
+    pub(super) head_pool: MaxPool2d,
+    pub(super) head: Linear,
 }
 
 #[derive(Module, Debug)]

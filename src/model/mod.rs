@@ -17,6 +17,10 @@ mod folded;
 pub(crate) mod framing;
 #[cfg(feature = "compute")]
 mod network;
+#[cfg(feature = "compute")]
+pub mod packed;
+#[cfg(feature = "compute")]
+mod packing;
 mod prediction;
 mod preset;
 #[cfg(feature = "compute")]
@@ -43,6 +47,8 @@ pub use classifier::Classifier;
 pub use folded::FoldedClassifier;
 #[cfg(feature = "compute")]
 pub use network::Network;
+#[cfg(feature = "compute")]
+pub use packed::{PackError, PackedAirbench};
 pub use prediction::{Prediction, softmax, top_k, top_k_named};
 pub use preset::{Preset, PresetParseError};
 #[cfg(feature = "compute")]

@@ -1,12 +1,16 @@
 //! `pinhole bench-infer`: inference latency (batch 1) and throughput (batch 64) of each preset,
-//! the network as trained against its folded inference form, on real test records. Prints one
-//! JSON object. With `RAYON_NUM_THREADS=1` flex runs on one core, as the page's worker does.
+//! the network as trained against its folded inference form and the folded form packed for the
+//! CPU (what the page's CPU engine runs), on real test records. Prints one JSON object. With
+//! `RAYON_NUM_THREADS=1` flex runs on one core, as the page's worker does (the packed kernels
+//! always run on one).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
+use burn::tensor::Tensor;
 use clap::Args;
-use pinhole::data::images_to_tensor;
+use pinhole::data::{IMAGE_SIDE, images_to_tensor};
+use pinhole::model::packed::Activations;
 use pinhole::model::{Classifier, FoldedClassifier, Preset, read_floats};
 
 use super::{Backend, load_model};
@@ -38,28 +42,49 @@ pub fn run(args: BenchInferArgs) -> Result<(), String> {
         let path = PathBuf::from(format!("weights/{preset}.bin"));
         let model = load_model(&path, &device)?;
         let folded = FoldedClassifier::fold(&model, &Backend::Flex.device()?, &device);
-        let time = |forward: &dyn Fn(burn::tensor::Tensor<4>) -> burn::tensor::Tensor<2>,
-                    images: &burn::tensor::Tensor<4>|
-         -> Result<f64, String> {
-            forward(images.clone()); // warm-up
+        let cpu = Backend::Flex.device()?;
+        let packed = FoldedClassifier::fold(&model, &cpu, &cpu)
+            .pack()
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        let time = |forward: &dyn Fn(usize) -> Result<(), String>, images: usize| {
+            forward(images)?; // warm-up
             let mut times = Vec::new();
             for _ in 0..args.runs.max(1) {
                 let start = Instant::now();
-                futures::executor::block_on(read_floats(forward(images.clone()), "logits"))
-                    .map_err(|e| e.to_string())?;
+                forward(images)?;
                 times.push(start.elapsed().as_secs_f64() * 1000.0);
             }
             times.sort_by(f64::total_cmp);
-            Ok(times[times.len() / 2])
+            Ok::<_, String>(times[times.len() / 2])
         };
-        let network = |x| Classifier::forward(&model, x);
-        let inference = |x| FoldedClassifier::forward(&folded, x);
-        for (form, forward) in [
-            ("network", &network as &dyn Fn(_) -> _),
-            ("folded", &inference as &dyn Fn(_) -> _),
-        ] {
-            let latency = time(forward, &single)?;
-            let batch_ms = time(forward, &many)?;
+        let burn_forward = |model: &dyn Fn(Tensor<4>) -> Tensor<2>, images: usize| {
+            let images = if images == 1 { &single } else { &many };
+            futures::executor::block_on(read_floats(model(images.clone()), "logits"))
+                .map(drop)
+                .map_err(|e| e.to_string())
+        };
+        let network = |n| burn_forward(&|x| Classifier::forward(&model, x), n);
+        let inference = |n| burn_forward(&|x| FoldedClassifier::forward(&folded, x), n);
+        let packed_forward = |n: usize| {
+            let packed = packed
+                .as_ref()
+                .ok_or_else(|| "no packed form".to_string())?;
+            let pixels = records[..n].iter().map(|r| &r.pixels[..]);
+            let images = Activations::from_planar_rgb(pixels, IMAGE_SIDE);
+            std::hint::black_box(packed.logits(&images));
+            Ok(())
+        };
+        let mut forms = vec![
+            ("network", &network as &dyn Fn(usize) -> Result<(), String>),
+            ("folded", &inference),
+        ];
+        if packed.is_some() {
+            forms.push(("packed", &packed_forward));
+        }
+        for (form, forward) in forms {
+            let latency = time(forward, 1)?;
+            let batch_ms = time(forward, batch)?;
             let line = serde_json::json!({
                 "backend": args.backend.name(),
                 "preset": preset.name(),

@@ -5,6 +5,7 @@ mod op_check;
 mod train_bench;
 mod train_check;
 
+use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
 
 use super::EngineError;
@@ -12,7 +13,8 @@ use super::backend::{self, INIT_SEED};
 use super::insight::RecordSets;
 use super::worker::{Reporter, now_ms};
 use crate::data::Split;
-use crate::model::{Classifier, FoldedClassifier, Preset, read_floats};
+use crate::model::packed::Activations;
+use crate::model::{Classifier, FoldedClassifier, PackedAirbench, Preset, read_floats};
 use crate::protocol::{BackendKind, BenchmarkResult, DEFAULT_MANIFEST, RecordSet, Reply};
 
 /// Largest batch a benchmark or check may ask for: a batch of 512 images of `full` already
@@ -46,8 +48,16 @@ pub async fn benchmark(
         reporter.step(format!("Benchmarking {preset} on {}…", kind.label()), 0, 0);
         let cpu = backend::cpu();
         cpu.seed(INIT_SEED);
-        // What inference runs: the folded form.
-        let model = FoldedClassifier::fold(&Classifier::new(preset, &cpu), &cpu, device);
+        // What inference runs: the folded form, packed on the CPU.
+        let folded = FoldedClassifier::fold(&Classifier::new(preset, &cpu), &cpu, &cpu);
+        let packed = match (kind, folded.pack()) {
+            (BackendKind::Cpu, Some(packed)) => Some(packed?),
+            _ => None,
+        };
+        let model = match &packed {
+            Some(packed) => Forward::Packed(packed),
+            None => Forward::Burn(folded.to_device(device)),
+        };
         let uniform = Distribution::Uniform(0.0, 1.0);
         let single = Tensor::<4>::random([1, 3, 32, 32], uniform, device);
         let many = Tensor::<4>::random([batch, 3, 32, 32], uniform, device);
@@ -74,10 +84,26 @@ pub async fn benchmark(
     Ok(Reply::Benchmark { results })
 }
 
-/// Milliseconds for one forward pass including the read-back (which waits for the device).
-async fn timed_forward(model: &FoldedClassifier, images: &Tensor<4>) -> Result<f64, EngineError> {
+/// The inference network a benchmark times.
+enum Forward<'a> {
+    Packed(&'a PackedAirbench),
+    Burn(FoldedClassifier),
+}
+
+/// Milliseconds for one forward pass including the read-back (which waits for the device); for
+/// the packed network, from Burn's NCHW tensor (the input's read and layout change included).
+async fn timed_forward(model: &Forward<'_>, images: &Tensor<4>) -> Result<f64, EngineError> {
     let start = now_ms();
-    read_floats(model.forward(images.clone()), "the benchmark's logits").await?;
+    match model {
+        Forward::Packed(packed) => {
+            let shape = images.dims();
+            let values = read_floats(images.clone(), "the benchmark's images").await?;
+            std::hint::black_box(packed.logits(&Activations::from_nchw(&values, shape)));
+        }
+        Forward::Burn(folded) => {
+            read_floats(folded.forward(images.clone()), "the benchmark's logits").await?;
+        }
+    }
     Ok(now_ms() - start)
 }
 
