@@ -31,7 +31,7 @@ fn logits(model: &Classifier, device: &Device) -> (Vec<f32>, Vec<f32>) {
     // The packed form of the same fold, on the same 100 records.
     let packed = folded.pack().expect("an airbench network packs").unwrap();
     let shape = images.dims();
-    let pixels = block(read_floats(images, "images")).unwrap();
+    let pixels = futures::executor::block_on(read_floats(images, "images")).unwrap();
     let packed_logits = packed.logits(&Activations::from_nchw(&pixels, shape));
     let gap = relative_gap(&expected, &packed_logits);
     println!("packed logits within {gap:e} of the network's (relative)");
@@ -131,7 +131,7 @@ fn a_folded_network_keeps_a_taught_head() {
     let block = futures::executor::block_on;
     let a = block(read_floats(model.features(images.clone()), "features")).unwrap();
     let shape = images.dims();
-    let pixels = block(read_floats(images.clone(), "images")).unwrap();
+    let pixels = futures::executor::block_on(read_floats(images.clone(), "images")).unwrap();
     let b = block(read_floats(folded.features(images), "folded features")).unwrap();
     assert!(relative_gap(&a, &b) <= 1e-4);
     let packed = folded.pack().unwrap().unwrap();

@@ -71,8 +71,8 @@ mod tests {
             .map(|x| (f64::from(erf(x as f32)) - erf_f64(x)).abs())
             .fold(0.0, f64::max);
         assert!(worst < 1e-6, "{worst}");
-        assert_eq!(erf(100.0), 1.0);
-        assert_eq!(erf(-100.0), -1.0);
+        // Past the clamp, ±1 to float rounding.
+        assert!((erf(100.0) - 1.0).abs() < 1e-6 && (erf(-100.0) + 1.0).abs() < 1e-6);
         assert!(erf(f32::NAN).is_nan());
     }
 
