@@ -56,7 +56,7 @@ pub async fn benchmark(
         };
         let model = match &packed {
             Some(packed) => Forward::Packed(packed),
-            None => Forward::Burn(folded.to_device(device)),
+            None => Forward::Burn(Box::new(folded.to_device(device))),
         };
         let uniform = Distribution::Uniform(0.0, 1.0);
         let single = Tensor::<4>::random([1, 3, 32, 32], uniform, device);
@@ -87,7 +87,7 @@ pub async fn benchmark(
 /// The inference network a benchmark times.
 enum Forward<'a> {
     Packed(&'a PackedAirbench),
-    Burn(FoldedClassifier),
+    Burn(Box<FoldedClassifier>),
 }
 
 /// Milliseconds for one forward pass including the read-back (which waits for the device); for

@@ -13,7 +13,7 @@ pub fn erf(x: f32) -> f32 {
     p = p.mul_add_plain(x2, -2.101_024e-6);
     p = p.mul_add_plain(x2, -5.692_506_4e-5);
     p = p.mul_add_plain(x2, -7.349_906_3e-4);
-    p = p.mul_add_plain(x2, -2.954_600_0e-3);
+    p = p.mul_add_plain(x2, -2.9546e-3);
     p = p.mul_add_plain(x2, -1.609_603_3e-2);
     let mut q = -1.456_607_2e-5_f32;
     q = q.mul_add_plain(x2, -2.133_740_6e-4);
