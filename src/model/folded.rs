@@ -213,11 +213,11 @@ fn normalizing_conv(conv: &Conv2d) -> Conv2d {
     folded
 }
 
-/// A small CPU tensor's values. On the CPU backend the read is ready at once, so blocking on
-/// it is safe in the browser too.
-fn host_floats(tensor: Tensor<1>) -> Vec<f32> {
+/// A CPU tensor's values, as f32. On the CPU backend the read is ready at once, so blocking
+/// on it is safe in the browser too. Empty if the read fails (callers check the length).
+pub(super) fn host_floats<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
     futures::executor::block_on(tensor.into_data_async())
         .ok()
-        .and_then(|data| data.try_to_vec::<f32>().ok())
+        .and_then(|data| data.convert::<f32>().try_into_vec::<f32>().ok())
         .unwrap_or_default()
 }

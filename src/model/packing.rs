@@ -6,9 +6,8 @@
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::MaxPool2d;
-use burn::tensor::Tensor;
 
-use super::folded::{FoldedAirbench, FoldedClassifier};
+use super::folded::{FoldedAirbench, FoldedClassifier, host_floats};
 use super::packed::{PackError, PackedAirbench, PackedConv, PackedGroup, WinogradConv};
 
 impl FoldedClassifier {
@@ -92,12 +91,4 @@ fn pool_window(pool: &MaxPool2d) -> Result<usize, PackError> {
         )));
     }
     Ok(window)
-}
-
-/// A CPU tensor's values (ready at once on the CPU backend, so blocking is safe in a worker).
-fn host_floats<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
-    futures::executor::block_on(tensor.into_data_async())
-        .ok()
-        .and_then(|data| data.convert::<f32>().try_into_vec::<f32>().ok())
-        .unwrap_or_default()
 }

@@ -132,45 +132,19 @@ impl PackedConv {
                     segment_step: width * self.channels_in,
                 };
                 for y in 0..out_h {
-                    let mut x = 0;
-                    while x + PIXELS <= out_w {
-                        let sums = tile.sums::<PIXELS>(src, (y * width + x) * self.channels_in);
-                        store(
-                            dst,
-                            &sums,
-                            (y * out_w + x) * self.channels_out,
-                            self.channels_out,
+                    tile.store_run(
+                        src,
+                        y * width * self.channels_in,
+                        out_w,
+                        Destination {
+                            values: dst,
+                            at: y * out_w * self.channels_out,
+                            stride: self.channels_out,
                             block,
                             lanes,
-                            epilogue,
-                        );
-                        x += PIXELS;
-                    }
-                    while x + 2 <= out_w {
-                        let sums = tile.sums::<2>(src, (y * width + x) * self.channels_in);
-                        store(
-                            dst,
-                            &sums,
-                            (y * out_w + x) * self.channels_out,
-                            self.channels_out,
-                            block,
-                            lanes,
-                            epilogue,
-                        );
-                        x += 2;
-                    }
-                    if x < out_w {
-                        let sums = tile.sums::<1>(src, (y * width + x) * self.channels_in);
-                        store(
-                            dst,
-                            &sums,
-                            (y * out_w + x) * self.channels_out,
-                            self.channels_out,
-                            block,
-                            lanes,
-                            epilogue,
-                        );
-                    }
+                        },
+                        epilogue,
+                    );
                 }
             }
         }
@@ -213,11 +187,80 @@ impl Tile<'_> {
         }
         acc
     }
+
+    /// The sums of `count` consecutive rows from `first` (each `row_step` further on), stored
+    /// at `dst`: [`PIXELS`] rows at a time, then pairs, then one.
+    #[inline(always)]
+    pub fn store_run(
+        &self,
+        src: &[f32],
+        first: usize,
+        count: usize,
+        dst: Destination<'_>,
+        epilogue: Epilogue,
+    ) {
+        let Destination {
+            values,
+            at,
+            stride,
+            block,
+            lanes,
+        } = dst;
+        let mut i = 0;
+        while i + PIXELS <= count {
+            let sums = self.sums::<PIXELS>(src, first + i * self.row_step);
+            store(
+                values,
+                &sums,
+                at + i * stride,
+                stride,
+                block,
+                lanes,
+                epilogue,
+            );
+            i += PIXELS;
+        }
+        while i + 2 <= count {
+            let sums = self.sums::<2>(src, first + i * self.row_step);
+            store(
+                values,
+                &sums,
+                at + i * stride,
+                stride,
+                block,
+                lanes,
+                epilogue,
+            );
+            i += 2;
+        }
+        if i < count {
+            let sums = self.sums::<1>(src, first + i * self.row_step);
+            store(
+                values,
+                &sums,
+                at + i * stride,
+                stride,
+                block,
+                lanes,
+                epilogue,
+            );
+        }
+    }
+}
+
+/// Where a run of rows' sums go: row `i` at `at + i·stride`, channel block `block`, of which
+/// `lanes` are real channels.
+pub(super) struct Destination<'a> {
+    pub values: &'a mut [f32],
+    pub at: usize,
+    pub stride: usize,
+    pub block: usize,
+    pub lanes: usize,
 }
 
 /// Writes `R` pixels' sums of one channel block into NHWC `dst` from `at`.
 #[inline(always)]
-pub(super) fn store<const R: usize>(
+fn store<const R: usize>(
     dst: &mut [f32],
     sums: &[[f32; LANES]; R],
     at: usize,

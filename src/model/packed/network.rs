@@ -79,10 +79,6 @@ impl PackedAirbench {
 
     /// Pixels in `[0, 1]`, NHWC `[n, 32, 32, 3]` → the pooled features, `[n][width]`.
     pub fn features(&self, images: &Activations) -> Vec<f32> {
-        self.image_features(images)
-    }
-
-    fn image_features(&self, images: &Activations) -> Vec<f32> {
         let mut x = self.whiten.forward(images, Epilogue::Gelu);
         for group in &self.groups {
             x = group.conv1.forward(&x, Epilogue::Linear);

@@ -5,7 +5,7 @@
 //! 4×4 products go back to 2×2 outputs (`Aᵀ m A`) with the bias and GELU. The transforms are
 //! additions only; in f32 the result differs from the direct sum by rounding (≈1e-6 relative).
 
-use super::conv::{Epilogue, LANES, PIXELS, Tile, store};
+use super::conv::{Destination, Epilogue, LANES, Tile};
 use super::gelu::gelu;
 use super::{Activations, PackError};
 
@@ -133,33 +133,14 @@ impl WinogradConv {
                     row_step: channels,
                     segment_step: 0,
                 };
-                let mut row = 0;
-                while row + PIXELS <= rows {
-                    let sums = tile.sums::<PIXELS>(src, row * channels);
-                    store(
-                        dst,
-                        &sums,
-                        row * stride,
-                        stride,
-                        block,
-                        LANES,
-                        Epilogue::Linear,
-                    );
-                    row += PIXELS;
-                }
-                while row < rows {
-                    let sums = tile.sums::<1>(src, row * channels);
-                    store(
-                        dst,
-                        &sums,
-                        row * stride,
-                        stride,
-                        block,
-                        LANES,
-                        Epilogue::Linear,
-                    );
-                    row += 1;
-                }
+                let dst = Destination {
+                    values: &mut *dst,
+                    at: 0,
+                    stride,
+                    block,
+                    lanes: LANES,
+                };
+                tile.store_run(src, 0, rows, dst, Epilogue::Linear);
             }
         }
         self.output_transform(&products, input.images, height, width, epilogue)
