@@ -19,11 +19,12 @@ const scope = new URL(self.registration.scope);
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(APP_CACHE);
-    // A versioned name is this build's file whatever cache holds it, so the copy the page has just
-    // downloaded is reused; the others (the page, weights, icons) are asked of the server
-    // (`reload`), so they never come from the HTTP cache of an earlier build.
+    // A versioned name (the build's, or a weights file's content hash) is this build's file
+    // whatever cache holds it, so the copy the page has just downloaded is reused; the others (the
+    // page, the weights index, icons) are asked of the server (`reload`), so they never come from
+    // the HTTP cache of an earlier build.
     await cache.addAll(APP_FILES.map((path) => new Request(new URL(path, scope),
-      { cache: path.includes(`-${BUILD}.`) ? 'default' : 'reload' })));
+      { cache: path.includes(`-${BUILD}.`) || /-[0-9a-f]{12}\./.test(path) ? 'default' : 'reload' })));
     // The built-in shard manifest, if this site serves one (best effort: a site may have none).
     try {
       const response = await fetch(new URL(DEFAULT_MANIFEST, scope), { cache: 'no-store' });

@@ -6,11 +6,13 @@ service worker's list of them.
   wasm), the UI (glue and wasm) and the style get it in their names, and index.html says it in
   `<meta name="pinhole-build">`, from which the UI starts `engine_loader-<build>.js`. So a page
   can only ever start the engine it was built with, whatever a browser or CDN has cached.
+* The shipped weights and model cards are named by their content, and weights/index.json says so.
 * sw.js (the template in public/) gets the version and the list of files to keep offline:
   everything in the build except the service worker itself and the training logs.
 """
 
 import hashlib
+import json
 import os
 import re
 import sys
@@ -25,6 +27,28 @@ def build_files():
     """The files Trunk wrote (a dev staging folder may hold shards under data/: not the build's)."""
     return sorted(p for p in stage.rglob("*") if p.is_file() and p.relative_to(stage).parts[0] != "data")
 
+
+# The shipped weights and their model cards are named by their content (`full-<sha256>.bin`), and
+# weights/index.json names them so: a browser or CDN holding an older file under the old name can
+# never hand it to a newer engine. The index itself is read as `index.json?build=<build>`.
+weights = stage / "weights"
+listing_path = weights / "index.json"
+if listing_path.exists():
+    listing = json.loads(listing_path.read_text())
+    for model in listing.get("models", []):
+        for key in ["file", "card"]:
+            name = model.get(key)
+            if not name or re.search(r"-[0-9a-f]{12}\.", name):
+                continue
+            path = weights / name
+            if not path.is_file():
+                sys.exit(f"pwa.py: {listing_path} names {name}, which the build lacks")
+            content = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+            stem, dot, ext = name.rpartition(".")
+            hashed = f"{stem}-{content}.{ext}"
+            path.rename(weights / hashed)
+            model[key] = hashed
+    listing_path.write_text(json.dumps(listing) + "\n")
 
 digest = hashlib.sha256()
 for path in build_files():

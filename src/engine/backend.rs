@@ -4,7 +4,7 @@
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -75,7 +75,7 @@ async fn self_test(gpu: &Device) -> Result<(), EngineError> {
     Ok(())
 }
 
-fn has_navigator_gpu() -> bool {
+pub fn has_navigator_gpu() -> bool {
     let global = js_sys::global();
     js_sys::Reflect::get(&global, &"navigator".into())
         .and_then(|nav| js_sys::Reflect::get(&nav, &"gpu".into()))
@@ -94,6 +94,21 @@ pub fn webgpu_detail() -> String {
 thread_local! {
     /// The `GPUDevice` wgpu asked the browser for (see [`watch_gpu_devices`]).
     static GPU_DEVICE: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+    /// Whether a job runs on WebGPU (the classifier's network or training): a device lost
+    /// while no job uses it (the automatic choice kept every job on the CPU) stops nothing.
+    static GPU_IN_USE: Cell<bool> = const { Cell::new(false) };
+    /// A device was lost while unused: the next use of WebGPU acquires a new one.
+    static GPU_LOST: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Tells the device watch whether a job runs on WebGPU.
+pub fn set_gpu_in_use(in_use: bool) {
+    GPU_IN_USE.with(|u| u.set(in_use));
+}
+
+/// Whether an unused WebGPU device was lost since the last call.
+pub fn take_gpu_lost() -> bool {
+    GPU_LOST.with(|l| l.replace(false))
 }
 
 /// Wraps `navigator.gpu.requestAdapter` (and the adapter's `requestDevice`) so that the engine
@@ -142,8 +157,8 @@ fn observe_async_method(
     Ok(())
 }
 
-/// When the device is lost, the engine stops with the reason (`Event::Fatal`), and the page
-/// restarts it on the CPU.
+/// When the device is lost while a job uses it, the engine stops with the reason
+/// (`Event::Fatal`), and the page restarts it on the CPU.
 fn watch_lost(device: &JsValue) {
     let Ok(lost) = Reflect::get(device, &"lost".into()).and_then(|l| l.dyn_into::<Promise>())
     else {
@@ -168,7 +183,11 @@ fn watch_lost(device: &JsValue) {
             (reason, false) => format!("the WebGPU device was lost ({reason}: {detail})"),
         };
         web_sys::console::warn_1(&message.clone().into());
-        post(&Event::Fatal { message });
+        if GPU_IN_USE.with(Cell::get) {
+            post(&Event::Fatal { message });
+        } else {
+            GPU_LOST.with(|l| l.set(true));
+        }
     });
 }
 

@@ -7,8 +7,10 @@ use std::collections::VecDeque;
 
 use futures::StreamExt;
 use futures::channel::mpsc::{TryRecvError, UnboundedReceiver};
+use futures::future::{Either, select};
 
 use super::EngineError;
+use super::auto_backend::AutoBackend;
 use super::backend;
 use super::diagnostics;
 use super::inference::Inference;
@@ -18,7 +20,7 @@ use super::teaching::{make_sample, teach_classes};
 use super::training_jobs::{Training, post_saved_run};
 use super::worker::{Reporter, finish, queue_out, yield_now};
 use crate::model::class_names::{cifar_class_names, is_cifar};
-use crate::model::load_any_network;
+use crate::model::{load_any_network, to_device_async};
 use crate::protocol::{Envelope, Reply, Request};
 
 struct Engine {
@@ -27,6 +29,7 @@ struct Engine {
     store: ModelStore,
     training: Training,
     insight: Insight,
+    auto: AutoBackend,
 }
 
 pub async fn run(mut requests: UnboundedReceiver<Envelope>) {
@@ -53,6 +56,7 @@ pub async fn run(mut requests: UnboundedReceiver<Envelope>) {
     let store = ModelStore::start(backend, notice, restore, Reporter::new(start_id)).await;
     let mut engine = Engine {
         faults,
+        auto: AutoBackend::start(&store),
         store,
         training: Training::default(),
         insight: Insight::default(),
@@ -62,13 +66,27 @@ pub async fn run(mut requests: UnboundedReceiver<Envelope>) {
     loop {
         let envelope = if let Some(envelope) = early.pop_front() {
             Some(envelope)
-        } else if engine.training.running() || engine.insight.evaluating() {
+        } else if engine.training.running() || engine.insight.evaluating() || engine.auto.timing() {
             // Between steps: let queued requests (Pause, Classify…) in, then work on.
             yield_now().await;
+            engine.auto.poll_probe(&mut engine.store);
             match requests.try_recv() {
                 Ok(envelope) => Some(envelope),
                 Err(TryRecvError::Closed) => return,
                 Err(TryRecvError::Empty) => None,
+            }
+        } else if let Some(probe) = engine.auto.probe() {
+            // Idle while WebGPU is checked in the background: whichever comes first.
+            match select(requests.next(), probe).await {
+                Either::Left((Some(envelope), _)) => Some(envelope),
+                Either::Left((None, _)) => return,
+                Either::Right((answer, _)) => {
+                    let answer = answer.unwrap_or_else(|_| {
+                        Err(EngineError::Device("the WebGPU check stopped".into()))
+                    });
+                    engine.auto.probed(answer, &mut engine.store);
+                    continue;
+                }
             }
         } else {
             match requests.next().await {
@@ -84,7 +102,10 @@ pub async fn run(mut requests: UnboundedReceiver<Envelope>) {
                 }
             }
             None if engine.insight.evaluating() => engine.insight.tick().await,
-            None => engine.training.tick().await,
+            None if engine.training.running() => engine.training.tick().await,
+            // The backend timing only when nothing else runs: it would slow a run down and be
+            // slowed down by it.
+            None => engine.auto.tick(&mut engine.store).await,
         }
     }
 }
@@ -99,6 +120,8 @@ impl Engine {
     ) -> Option<Result<Reply, EngineError>> {
         let store = &mut self.store;
         let (device, kind) = (store.device.clone(), store.status.kind);
+        // Batch work: training, evaluation and their checks.
+        let (batch_device, batch_kind) = (store.training_device.clone(), store.status.training);
         let inference = Inference {
             model: &store.model,
             folded: &store.folded,
@@ -127,6 +150,7 @@ impl Engine {
                 saliency,
             } => inference.frame(width, height, rgba, saliency).await,
             Request::SwitchBackend { backend } => {
+                self.auto.end(store).await;
                 store.switch(backend).await;
                 Ok(Reply::Done)
             }
@@ -162,7 +186,7 @@ impl Engine {
             Request::Train { source, settings } => {
                 let started = self
                     .training
-                    .start(reporter, source, settings, None, &device, kind)
+                    .start(reporter, source, settings, None, &batch_device, batch_kind)
                     .await;
                 return started.err().map(Err);
             }
@@ -170,7 +194,14 @@ impl Engine {
                 let started = match self.training.saved_run().await {
                     Ok((source, settings, saved)) => {
                         self.training
-                            .start(reporter, source, settings, Some(saved), &device, kind)
+                            .start(
+                                reporter,
+                                source,
+                                settings,
+                                Some(saved),
+                                &batch_device,
+                                batch_kind,
+                            )
                             .await
                     }
                     Err(e) => Err(e),
@@ -191,8 +222,15 @@ impl Engine {
                 batch,
                 steps,
             } => {
-                diagnostics::benchmark_training(&presets, batch, steps, &device, kind, reporter)
-                    .await
+                diagnostics::benchmark_training(
+                    &presets,
+                    batch,
+                    steps,
+                    &batch_device,
+                    batch_kind,
+                    reporter,
+                )
+                .await
             }
             Request::CheckTraining {
                 presets,
@@ -200,8 +238,16 @@ impl Engine {
                 steps,
             } => {
                 let sets = &mut self.insight.sets;
-                diagnostics::check_training(&presets, batch, steps, &device, kind, sets, reporter)
-                    .await
+                diagnostics::check_training(
+                    &presets,
+                    batch,
+                    steps,
+                    &batch_device,
+                    batch_kind,
+                    sets,
+                    reporter,
+                )
+                .await
             }
             Request::Evaluate { .. } if !is_cifar(&store.classes) => {
                 Err(EngineError::Unavailable(format!(
@@ -210,11 +256,21 @@ impl Engine {
                 )))
             }
             Request::Evaluate { set, limit, tta } => {
-                let (model, name) = (store.model.clone(), store.model_name());
-                let started = self
-                    .insight
-                    .evaluate(reporter, set, limit, tta, model, name, device)
-                    .await;
+                let name = store.model_name();
+                // The classifier's network, where batch work runs (an async read-back when it
+                // leaves WebGPU).
+                let model = match kind == batch_kind {
+                    true => Ok(store.model.clone()),
+                    false => to_device_async(&store.model, &batch_device).await,
+                };
+                let started = match model {
+                    Ok(model) => {
+                        self.insight
+                            .evaluate(reporter, set, limit, tta, model, name, batch_device)
+                            .await
+                    }
+                    Err(e) => Err(e.into()),
+                };
                 return started.err().map(Err);
             }
             Request::CancelEvaluation => match self.insight.cancel("cancelled by the visitor") {

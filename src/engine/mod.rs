@@ -2,8 +2,10 @@
 //! `protocol::Envelope`s one at a time and answers each with progress and one outcome.
 //!
 //! One file per job; `dispatch.rs` hands each request to its owner:
-//! - `model_store.rs`: device and backend, the shipped list, the classifier's network and its
-//!   card (start, switch, select, import, export, use trained);
+//! - `model_store.rs`: devices and backends, the shipped list, the classifier's network and its
+//!   card (start, switch, select, import, export, use trained); `auto_backend.rs`: the
+//!   automatic choice (CPU at once, WebGPU checked and timed in the background, each job on
+//!   the faster);
 //! - `inference.rs`: classify, explain (saliency), camera frames;
 //! - `training.rs` (a run), `training_data.rs` (its records and shards) and
 //!   `training_jobs.rs` (start, pause, resume, stop, saved runs);
@@ -14,6 +16,8 @@
 
 pub mod error;
 
+#[cfg(target_arch = "wasm32")]
+mod auto_backend;
 #[cfg(target_arch = "wasm32")]
 mod backend;
 #[cfg(target_arch = "wasm32")]

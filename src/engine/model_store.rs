@@ -16,12 +16,15 @@ use crate::model::{
     load_any_weights, save_network_as, save_network_safetensors, to_device_async,
 };
 use crate::protocol::{
-    BackendKind, BackendStatus, Event, KeptNetwork, MAX_WEIGHTS_FILE_BYTES, ModelCard, ModelInfo,
-    Restore, WeightsFormat,
+    AutoChoice, BackendKind, BackendStatus, Event, KeptNetwork, MAX_WEIGHTS_FILE_BYTES, ModelCard,
+    ModelInfo, Restore, WeightsFormat,
 };
 
 pub struct ModelStore {
+    /// Where the classifier's network runs (`status.kind`).
     pub device: Device,
+    /// Where training and evaluation run (`status.training`).
+    pub training_device: Device,
     pub status: BackendStatus,
     /// The WebGPU device once acquired and self-tested; `Err` holds why it is unusable.
     webgpu: Option<Result<Device, String>>,
@@ -47,9 +50,11 @@ pub struct ModelStore {
 const CPU_DETAIL: &str = "Burn flex (WebAssembly SIMD)";
 
 impl ModelStore {
-    /// The backend (WebGPU unless the CPU is asked for or WebGPU fails its self-test), then the
-    /// default shipped network. `notice` (from the UI, e.g. why the engine was restarted) wins
-    /// over the engine's own.
+    /// The backend, then the default shipped network. `requested` WebGPU waits for its
+    /// self-test (the CPU if it fails); with no request the engine starts on the CPU at once and
+    /// `status.auto` is pending: the dispatcher checks and times WebGPU in the background
+    /// (`auto_backend.rs`). `notice` (from the UI, e.g. why the engine was restarted) wins over
+    /// the engine's own.
     pub async fn start(
         requested: Option<BackendKind>,
         notice: Option<String>,
@@ -60,10 +65,13 @@ impl ModelStore {
         let initial = Classifier::new(Preset::Fast, &cpu);
         let mut store = ModelStore {
             device: cpu.clone(),
+            training_device: cpu.clone(),
             status: BackendStatus {
                 kind: BackendKind::Cpu,
+                training: BackendKind::Cpu,
                 detail: CPU_DETAIL.into(),
                 notice: None,
+                auto: None,
             },
             webgpu: None,
             shipped: ShippedIndex::default(),
@@ -78,16 +86,27 @@ impl ModelStore {
             classes: cifar_class_names(),
             backbones: Vec::new(),
         };
-        if requested != Some(BackendKind::Cpu) {
-            reporter.step("Checking WebGPU…", 0, 0);
-            store.use_backend(BackendKind::WebGpu).await;
+        match requested {
+            Some(BackendKind::WebGpu) => {
+                reporter.step("Checking WebGPU…", 0, 0);
+                store.use_backend(BackendKind::WebGpu).await;
+            }
+            Some(BackendKind::Cpu) => {}
+            None if !backend::has_navigator_gpu() => {
+                // Nothing to check: the reason is shown at once.
+                store.use_backend(BackendKind::WebGpu).await;
+            }
+            None => {
+                store.status.auto = Some(AutoChoice {
+                    pending: true,
+                    ..AutoChoice::default()
+                });
+            }
         }
         if notice.is_some() {
             store.status.notice = notice;
         }
-        post(&Event::Backend {
-            status: store.status.clone(),
-        });
+        store.post_backend();
         let index = ShippedIndex::fetch().await;
         let problem = index.as_ref().err().map(|e| {
             format!("Could not read the list of shipped weights ({e}); the model is untrained.")
@@ -121,19 +140,82 @@ impl ModelStore {
         store
     }
 
-    /// Moves the network to another backend.
+    /// Moves every job to another backend (the visitor's switch: the automatic choice ends).
     pub async fn switch(&mut self, kind: BackendKind) {
         self.use_backend(kind).await;
+        self.status.auto = None;
         self.backbones.clear();
         self.rebuild_model();
-        post(&Event::Backend {
-            status: self.status.clone(),
-        });
+        self.post_backend();
         self.post_model();
     }
 
-    /// Moves to `kind`, falling back to the CPU (with the reason as the notice) if WebGPU fails.
+    /// Keeps the background check's WebGPU device (or why there is none) for later switches.
+    pub fn offer_webgpu(&mut self, checked: Result<Device, String>) {
+        if backend::take_gpu_lost() {
+            self.webgpu = None;
+        }
+        if self.webgpu.is_none() {
+            self.webgpu = Some(checked);
+        }
+    }
+
+    /// The automatic choice moves the classifier's network to `kind` (`gpu` is the checked
+    /// WebGPU device).
+    pub fn auto_inference(&mut self, kind: BackendKind, gpu: &Device) {
+        if kind == self.status.kind {
+            return;
+        }
+        self.device = match kind {
+            BackendKind::WebGpu => gpu.clone(),
+            BackendKind::Cpu => backend::cpu(),
+        };
+        self.status.kind = kind;
+        self.status.detail = self.detail();
+        self.backbones.clear();
+        self.rebuild_model();
+        self.post_model();
+    }
+
+    /// The automatic choice sends training and evaluation to `kind`.
+    pub fn auto_training(&mut self, kind: BackendKind, gpu: &Device) {
+        self.training_device = match kind {
+            BackendKind::WebGpu => gpu.clone(),
+            BackendKind::Cpu => backend::cpu(),
+        };
+        self.status.training = kind;
+        self.status.detail = self.detail();
+    }
+
+    fn detail(&self) -> String {
+        match (self.status.kind, self.status.training) {
+            (BackendKind::Cpu, BackendKind::Cpu) => CPU_DETAIL.into(),
+            (BackendKind::WebGpu, BackendKind::WebGpu) => backend::webgpu_detail(),
+            (BackendKind::Cpu, BackendKind::WebGpu) => {
+                format!("{CPU_DETAIL}; training on {}", backend::webgpu_detail())
+            }
+            (BackendKind::WebGpu, BackendKind::Cpu) => {
+                format!("{}; training on {CPU_DETAIL}", backend::webgpu_detail())
+            }
+        }
+    }
+
+    /// Pushes the backend status to the page (and tells the device watch whether WebGPU is used).
+    pub fn post_backend(&self) {
+        backend::set_gpu_in_use(
+            self.status.kind == BackendKind::WebGpu || self.status.training == BackendKind::WebGpu,
+        );
+        post(&Event::Backend {
+            status: self.status.clone(),
+        });
+    }
+
+    /// Moves every job to `kind`, falling back to the CPU (with the reason as the notice) if
+    /// WebGPU fails.
     async fn use_backend(&mut self, kind: BackendKind) {
+        if backend::take_gpu_lost() {
+            self.webgpu = None;
+        }
         if kind == BackendKind::WebGpu && self.webgpu.is_none() {
             self.webgpu = Some(backend::init_webgpu().await.map_err(|e| e.to_string()));
         }
@@ -143,11 +225,14 @@ impl ModelStore {
         };
         match webgpu {
             Some(Ok(device)) => {
-                self.device = device;
+                self.device = device.clone();
+                self.training_device = device;
                 self.status = BackendStatus {
                     kind: BackendKind::WebGpu,
+                    training: BackendKind::WebGpu,
                     detail: backend::webgpu_detail(),
                     notice: None,
+                    auto: None,
                 };
             }
             Some(Err(reason)) => self.use_cpu(Some(format!("Running on the CPU: {reason}."))),
@@ -157,10 +242,13 @@ impl ModelStore {
 
     fn use_cpu(&mut self, notice: Option<String>) {
         self.device = backend::cpu();
+        self.training_device = backend::cpu();
         self.status = BackendStatus {
             kind: BackendKind::Cpu,
+            training: BackendKind::Cpu,
             detail: CPU_DETAIL.into(),
             notice,
+            auto: None,
         };
     }
 

@@ -26,9 +26,14 @@ pub struct ShippedModel {
 }
 
 impl ShippedIndex {
-    /// Reads `weights/index.json`; a missing index means nothing ships.
+    /// Reads `weights/index.json` (as `?build=<build>`, so no cache can give another build's
+    /// list); a missing index means nothing ships.
     pub async fn fetch() -> Result<Self, EngineError> {
-        let bytes = fetch_bytes("weights/index.json", MAX_JSON_BYTES).await?;
+        let url = match build() {
+            Some(build) => format!("weights/index.json?build={build}"),
+            None => "weights/index.json".into(),
+        };
+        let bytes = fetch_bytes(&url, MAX_JSON_BYTES).await?;
         serde_json::from_slice(&bytes)
             .map_err(|e| EngineError::Network(format!("weights/index.json: {e}")))
     }
@@ -66,4 +71,14 @@ impl ShippedIndex {
             .find(|&p| self.get(p).is_some())
             .unwrap_or(Preset::Fast)
     }
+}
+
+/// This build's version, from the worker's own script name (`engine_loader-<build>.js`, named by
+/// scripts/pwa.py); `None` for a build without the hook.
+fn build() -> Option<String> {
+    let scope: web_sys::WorkerGlobalScope = wasm_bindgen::JsCast::unchecked_into(js_sys::global());
+    let path = scope.location().pathname();
+    let name = path.rsplit('/').next()?;
+    let build = name.strip_prefix("engine_loader-")?.strip_suffix(".js")?;
+    (build.len() == 12 && build.bytes().all(|b| b.is_ascii_hexdigit())).then(|| build.to_string())
 }

@@ -5,6 +5,7 @@
 //! Messages cross `postMessage` as structured clones made by `serde-wasm-bindgen` (byte buffers
 //! travel as `Uint8Array`).
 
+mod auto_choice;
 mod insight;
 mod limits;
 mod outcome;
@@ -13,6 +14,7 @@ mod training;
 
 use serde::{Deserialize, Serialize};
 
+pub use auto_choice::AutoChoice;
 pub use insight::{
     Anatomy, DataSummary, Evaluation, InspectImage, LayerView, ModelCard, RecordImage, RecordSet,
 };
@@ -58,11 +60,17 @@ impl BackendKind {
 /// What the engine is running on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BackendStatus {
+    /// Where the classifier's network runs: uploads, camera frames, saliency, Teach.
     pub kind: BackendKind,
+    /// Where training runs and evaluations run (batch work).
+    pub training: BackendKind,
     /// e.g. the WebGPU adapter's description, or "flex (WebAssembly SIMD)".
     pub detail: String,
     /// Why the engine is not on the backend the user would expect (shown in the page).
     pub notice: Option<String>,
+    /// The automatic choice (no `?backend=` and no manual switch): `None` once the visitor
+    /// chose.
+    pub auto: Option<AutoChoice>,
 }
 
 /// The model the engine holds.
@@ -225,8 +233,15 @@ mod tests {
         round_trip(Event::Backend {
             status: BackendStatus {
                 kind: BackendKind::Cpu,
+                training: BackendKind::WebGpu,
                 detail: "flex".into(),
                 notice: Some("WebGPU is not available in this browser".into()),
+                auto: Some(AutoChoice {
+                    pending: false,
+                    inference_ms: Some([3.5, 20.25]),
+                    training_ms: Some([900.0, 120.5]),
+                    webgpu_problem: None,
+                }),
             },
         });
     }

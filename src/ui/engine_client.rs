@@ -300,7 +300,7 @@ impl EngineClient {
         let was_gpu = self
             .backend
             .get_untracked()
-            .is_none_or(|s| s.kind == BackendKind::WebGpu);
+            .is_none_or(|s| s.kind == BackendKind::WebGpu || s.training == BackendKind::WebGpu);
         let reason = reason.trim().trim_start_matches("Uncaught ").to_string();
         self.outbox.set_value(Vec::new());
         let pending = self

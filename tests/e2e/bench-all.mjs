@@ -20,17 +20,18 @@ const backends = arg('--backends', 'cpu,webgpu');
 const scratch = mkdtempSync(join(tmpdir(), 'pinhole-bench-'));
 
 /** Runs one benchmark script (its progress on stderr passes through) and reads its JSON. */
-function run(script, extra = []) {
+function run(script, extra = [], which = backends) {
   const file = join(scratch, script.replace('.mjs', '.json'));
   const started = Date.now();
   console.error(`== ${script}`);
-  execFileSync(process.execPath, [join(here, script), '--out', file, '--backends', backends, ...extra],
+  execFileSync(process.execPath, [join(here, script), '--out', file, '--backends', which, ...extra],
     { stdio: ['ignore', 'ignore', 'inherit'], cwd: join(here, '..', '..') });
   console.error(`== ${script}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 
-const inference = run('bench.mjs');
+// The page's first minute under the automatic choice too (its load and timings).
+const inference = run('bench.mjs', [], `${backends},auto`);
 const training = run('train-bench.mjs');
 const webcam = run('webcam-bench.mjs');
 const teach = run('teach-bench.mjs');
@@ -43,6 +44,7 @@ const report = {
     wasm_brotli_total_bytes: inference.wasm_brotli_total_bytes,
   },
   first_prediction: inference.load,
+  auto_choice: inference.auto_choice ?? null,
   inference: inference.inference,
   training,
   webcam,

@@ -1,5 +1,6 @@
 // Inference benchmark of the built page in headless Chromium: wasm sizes, time from page load to
-// first prediction, and per preset and backend the batch-1 latency and batch-64 throughput.
+// first prediction (per backend and for the automatic choice, with its timings), and per preset and
+// backend the batch-1 latency and batch-64 throughput.
 // Prints JSON; `--out FILE` also writes it. Usage: node tests/e2e/bench.mjs [--out bench.json]
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ const only = backendsIndex > 0 ? process.argv[backendsIndex + 1].split(',') : nu
 const plan = [
   { backend: 'cpu', webgpu: false, runs: 5 },
   { backend: 'webgpu', webgpu: true, runs: 2 },
+  // The automatic choice: load and first prediction, then the background timing's figures.
+  { backend: 'auto', webgpu: true, runs: 0 },
 ].filter((p) => !only || only.includes(p.backend));
 
 const brotli = (bytes) => brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
@@ -33,11 +36,24 @@ try {
     const browser = await launch({ webgpu });
     try {
       const t0 = Date.now();
-      const { page } = await openPage(browser, site, `?backend=${backend}`);
+      const { page } = await openPage(browser, site, backend === 'auto' ? '' : `?backend=${backend}`);
       const kind = await waitReady(page, 300_000);
       const ready = Date.now() - t0;
       await upload(page, [image], 300_000);
-      report.load.push({ backend: kind, ready_ms: ready, first_prediction_ms: Date.now() - t0 });
+      const load = { backend: kind, ready_ms: ready, first_prediction_ms: Date.now() - t0 };
+      report.load.push(load);
+      if (backend === 'auto') {
+        load.requested = 'auto';
+        await page.waitForSelector('[data-testid="backend-choice"][data-state="done"]', { timeout: 300_000 });
+        const choice = await page.$eval('[data-testid="backend-choice"]', (e) => ({ ...e.dataset, text: e.textContent }));
+        const kinds = await page.$eval('[data-testid="backend-kind"]', (e) => ({ ...e.dataset }));
+        const pair = (s) => (s ? s.split(',').map(Number) : null);
+        report.auto_choice = {
+          chosen_ms: Date.now() - t0, inference: kinds.kind, training: kinds.trainingKind,
+          inference_ms_cpu_webgpu: pair(choice.inferenceMs), training_step_ms_cpu_webgpu: pair(choice.trainingMs), reason: choice.text,
+        };
+        continue;
+      }
       if (kind !== backend) { console.error(`skipping ${backend}: the page runs on ${kind}`); continue; }
       await page.click('[data-testid="nav-benchmark"]');
       await page.fill('[data-testid="bench-runs"]', String(runs));

@@ -121,7 +121,7 @@ test('images can also be dropped on the page or pasted, several at once, and rem
 test('WebGPU runs in headless Chromium and agrees with the CPU backend', async () => {
   const browser = await launch({ webgpu: true });
   try {
-    const { page, problems } = await openPage(browser, site);
+    const { page, problems } = await openPage(browser, site, '?backend=webgpu');
     assert.equal(await waitReady(page, 240_000), 'webgpu', 'WebGPU passed its self-test and is in use');
     assert.equal(await page.locator('[data-testid="backend-notice"]').count(), 0);
 
@@ -147,6 +147,49 @@ test('WebGPU runs in headless Chromium and agrees with the CPU backend', async (
     // And back to WebGPU by hand.
     await page.click('[data-testid="use-webgpu"]');
     await page.waitForSelector('[data-testid="backend-kind"][data-kind="webgpu"]');
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('automatic: the first prediction comes from the CPU at once, WebGPU is checked and timed in the background, each job goes to the faster, and the switch wins', async () => {
+  const browser = await launch({ webgpu: true });
+  try {
+    const { page, problems } = await openPage(browser, site);
+    const loaded = Date.now();
+    assert.equal(await waitReady(page), 'cpu', 'the engine starts on the CPU without waiting for WebGPU');
+    const record = cifarTestRecord(5);
+    const files = tempFiles({ 'first.png': png(record.rgb), 'after.png': png(record.rgb) });
+    await upload(page, [files['first.png']]);
+    const first = await card(page, 'first.png');
+    assert.equal(first.state, 'done');
+    const whileChoosing = await page.getAttribute('[data-testid="backend-choice"]', 'data-state');
+    console.log(`# first prediction ${Date.now() - loaded} ms after the page loaded; the choice was ${whileChoosing} then`);
+
+    await page.waitForSelector('[data-testid="backend-choice"][data-state="done"]', { timeout: 300_000 });
+    const choice = await page.$eval('[data-testid="backend-choice"]', (e) => ({ ...e.dataset, text: e.textContent }));
+    const kinds = await page.$eval('[data-testid="backend-kind"]', (e) => ({ ...e.dataset }));
+    const pair = (s) => s.split(',').map(Number);
+    const inference = pair(choice.inferenceMs);
+    const training = pair(choice.trainingMs);
+    console.log(`# ${choice.text}`);
+    assert.ok([...inference, ...training].every((ms) => Number.isFinite(ms) && ms > 0), JSON.stringify(choice));
+    const faster = ([cpu, gpu]) => (gpu < cpu * 0.9 ? 'webgpu' : 'cpu');
+    assert.equal(kinds.kind, faster(inference), 'classifying runs on the faster backend');
+    assert.equal(kinds.trainingKind, faster(training), 'training runs on the faster backend');
+    // SwiftShader emulates a GPU on this machine's CPU cores: a software GPU must not make the page
+    // slower than its CPU, so both jobs stay there.
+    assert.deepEqual([kinds.kind, kinds.trainingKind], ['cpu', 'cpu'], choice.text);
+    assert.match(choice.text, /classifying on the CPU \(.* ms an image on the CPU, .* on WebGPU\); training on the CPU/);
+    await upload(page, [files['after.png']]);
+    const after = await card(page, 'after.png');
+    assert.deepEqual(after.logits, first.logits);
+
+    // The visitor's switch wins: every job on WebGPU, and the automatic line goes.
+    await page.click('[data-testid="use-webgpu"]');
+    await page.waitForSelector('[data-testid="backend-kind"][data-kind="webgpu"][data-training-kind="webgpu"]', { timeout: 240_000 });
+    assert.equal(await page.locator('[data-testid="backend-choice"]').count(), 0);
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();

@@ -196,7 +196,7 @@ test('a whole visit (load, classify, camera, train, export, import, evaluate) se
 test('webgpu: a lost device mid-training: the engine moves to the CPU, keeps the imported network and continues from the checkpoint', async () => {
   const browser = await launch({ webgpu: true });
   try {
-    const { page, problems } = await openPage(browser, site, '?test-faults#/train');
+    const { page, problems } = await openPage(browser, site, '?backend=webgpu&test-faults#/train');
     assert.equal(await waitReady(page), 'webgpu', 'SwiftShader offers WebGPU here');
     await page.setInputFiles('[data-testid="import-weights"]', join(repo, 'weights/fast.bin'));
     await page.waitForSelector('[data-testid="model-preset"][data-weights="fast.bin"]');

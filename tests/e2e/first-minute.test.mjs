@@ -33,7 +33,7 @@ async function settledCards(page, n, timeout) {
 
 for (const { name, query, webgpu } of [
   { name: 'the CPU', query: '?backend=cpu', webgpu: false },
-  { name: 'the automatic choice (WebGPU self-test first)', query: '', webgpu: true },
+  { name: 'the automatic choice (CPU at once, WebGPU checked and timed meanwhile)', query: '', webgpu: true },
 ]) {
   test(`on ${name}: files chosen and the camera started at once after load are answered`, async () => {
     const record = cifarTestRecord(11);

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { serve, launch, waitReady, cifarTestRecord, png, tempFiles, upload, card, dist } from './lib.mjs';
 import { records, shardSet, routes, startTraining, waitTraining } from './training.mjs';
@@ -37,16 +38,18 @@ async function visit(browser) {
   const page = await context.newPage();
   const problems = [];
   const workers = [];
+  const requests = [];
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   page.on('worker', (worker) => workers.push(worker.url()));
   context.on('request', (req) => {
+    requests.push(req.url());
     if (!req.url().startsWith(site.origin) && !/^(data|blob):/.test(req.url())) problems.push(`request to another origin: ${req.url()}`);
   });
   await page.goto(`${site.url}?backend=cpu#/classify`);
   assert.equal(await waitReady(page, 180_000), 'cpu');
   await page.waitForSelector('[data-testid="offline-status"][data-state="offline-ready"]', { timeout: 120_000 });
-  return { context, page, problems, workers };
+  return { context, page, problems, workers, requests };
 }
 
 const cacheNames = (page) => page.evaluate(() => caches.keys());
@@ -54,7 +57,7 @@ const cacheNames = (page) => page.evaluate(() => caches.keys());
 test('after one visit the page opens, classifies, explains and trains with the site unreachable', async () => {
   const browser = await launch({ webgpu: false });
   try {
-    const { context, page, problems, workers } = await visit(browser);
+    const { context, page, problems, workers, requests } = await visit(browser);
     const build = await page.getAttribute('meta[name="pinhole-build"]', 'content');
     assert.match(build, /^[0-9a-f]{12}$/);
     // The build's hooks both ran, in order: versioned names, then the CSP over the renamed loader.
@@ -64,6 +67,16 @@ test('after one visit the page opens, classifies, explains and trains with the s
     assert.ok(workers.length > 0 && workers.every((url) => url.endsWith(`/engine_loader-${build}.js`)),
       `the UI starts its own build's engine: ${workers}`);
     assert.ok((await cacheNames(page)).includes(`pinhole-app-${build}`));
+    // The shipped weights and cards are named by their content, and the index is read for this
+    // build: no cache can give a new engine an old network.
+    const index = JSON.parse(readFileSync(join(dist, 'weights/index.json'), 'utf8'));
+    for (const name of index.models.flatMap((m) => [m.file, m.card])) {
+      const [, hash] = name.match(/-([0-9a-f]{12})\.(bin|json)$/) ?? [];
+      assert.ok(hash, `a content-hashed name: ${name}`);
+      assert.equal(createHash('sha256').update(readFileSync(join(dist, 'weights', name))).digest('hex').slice(0, 12), hash, name);
+    }
+    assert.ok(requests.some((url) => url.endsWith(`weights/index.json?build=${build}`)), `the index asked for by build: ${requests.filter((u) => u.includes('weights/'))}`);
+    assert.ok(requests.some((url) => index.models.some((m) => url.endsWith(`weights/${m.file}`))), 'a hashed weights file was read');
 
     // Online, from the page the service worker now controls: a classification to compare with,
     // and one short run, so that the engine keeps the shards it checked.

@@ -67,7 +67,7 @@ test('gradient, SmoothGrad and Grad-CAM maps of an uploaded image, for any class
 test('Grad-CAM on WebGPU agrees with the CPU', async () => {
   const browser = await launch({ webgpu: true });
   try {
-    const { page, problems } = await openPage(browser, site);
+    const { page, problems } = await openPage(browser, site, '?backend=webgpu');
     assert.equal(await waitReady(page, 240_000), 'webgpu');
     const record = cifarTestRecord(13);
     const files = tempFiles({ 'gpu.png': png(record.rgb), 'cpu.png': png(record.rgb) });

@@ -3,6 +3,8 @@
 
 mod op_check;
 mod train_bench;
+
+pub use train_bench::synthetic_records;
 mod train_check;
 
 use burn::module::Module;

@@ -19,15 +19,7 @@ pub async fn run(
     backend: BackendKind,
     reporter: Reporter,
 ) -> Result<Vec<TrainingBenchmarkResult>, EngineError> {
-    let mut rng = SplitMix64(7);
-    let records: Vec<CifarRecord> = (0..batch)
-        .map(|_| CifarRecord {
-            label: rng.below(10) as u8,
-            pixels: Box::new(std::array::from_fn::<u8, IMAGE_BYTES, _>(|_| {
-                rng.below(256) as u8
-            })),
-        })
-        .collect();
+    let records = synthetic_records(batch);
     let all: Vec<usize> = (0..batch).collect();
     let mut results = Vec::new();
     for &preset in presets {
@@ -62,4 +54,17 @@ pub async fn run(
         });
     }
     Ok(results)
+}
+
+/// `count` records of random pixels and labels (a step's speed does not depend on them).
+pub fn synthetic_records(count: usize) -> Vec<CifarRecord> {
+    let mut rng = SplitMix64(7);
+    (0..count)
+        .map(|_| CifarRecord {
+            label: rng.below(10) as u8,
+            pixels: Box::new(std::array::from_fn::<u8, IMAGE_BYTES, _>(|_| {
+                rng.below(256) as u8
+            })),
+        })
+        .collect()
 }
