@@ -6,12 +6,13 @@
 use std::collections::VecDeque;
 
 use futures::StreamExt;
-use futures::channel::mpsc::{TryRecvError, UnboundedReceiver};
+use futures::channel::mpsc::{TryRecvError, UnboundedReceiver, UnboundedSender};
 use futures::future::{Either, select};
 
 use super::EngineError;
 use super::auto_backend::AutoBackend;
 use super::backend;
+use super::cpu_pool::CpuPool;
 use super::diagnostics;
 use super::inference::Inference;
 use super::insight::Insight;
@@ -21,7 +22,7 @@ use super::training_jobs::{Training, post_saved_run};
 use super::worker::{Reporter, finish, queue_out, yield_now};
 use crate::model::class_names::{cifar_class_names, is_cifar};
 use crate::model::{load_any_network, to_device_async};
-use crate::protocol::{Envelope, Reply, Request};
+use crate::protocol::{BackendKind, Envelope, Reply, Request, WeightsFormat};
 
 struct Engine {
     /// Whether the test-only fault requests are allowed (`Start { faults }`).
@@ -30,11 +31,13 @@ struct Engine {
     training: Training,
     insight: Insight,
     auto: AutoBackend,
+    pool: CpuPool,
 }
 
-pub async fn run(mut requests: UnboundedReceiver<Envelope>) {
+/// `requeue` is where the CPU pool sends back work that a lost helper did not finish.
+pub async fn run(mut requests: UnboundedReceiver<Envelope>, requeue: UnboundedSender<Envelope>) {
     let mut early = VecDeque::new();
-    let (start_id, backend, notice, restore, faults) = loop {
+    let (start_id, backend, notice, restore, faults, workers) = loop {
         match requests.next().await {
             Some(Envelope {
                 id,
@@ -44,10 +47,11 @@ pub async fn run(mut requests: UnboundedReceiver<Envelope>) {
                         notice,
                         restore,
                         faults,
+                        workers,
                     },
             }) => {
                 queue_out();
-                break (id, backend, notice, restore, faults);
+                break (id, backend, notice, restore, faults, workers);
             }
             Some(other) => early.push_back(other),
             None => return,
@@ -60,7 +64,9 @@ pub async fn run(mut requests: UnboundedReceiver<Envelope>) {
         store,
         training: Training::default(),
         insight: Insight::default(),
+        pool: CpuPool::new(workers, requeue),
     };
+    engine.sync_pool().await;
     post_saved_run().await;
     finish(start_id, Ok(Reply::Done));
     loop {
@@ -100,6 +106,7 @@ pub async fn run(mut requests: UnboundedReceiver<Envelope>) {
                 if let Some(outcome) = engine.handle(Reporter::new(id), request).await {
                     finish(id, outcome.map_err(Into::into));
                 }
+                engine.sync_pool().await;
             }
             None if engine.insight.evaluating() => engine.insight.tick().await,
             None if engine.training.running() => engine.training.tick().await,
@@ -111,6 +118,36 @@ pub async fn run(mut requests: UnboundedReceiver<Envelope>) {
 }
 
 impl Engine {
+    /// Gives the CPU pool the classifier's network when it changed (or tells it to wait when
+    /// the CPU does not classify).
+    async fn sync_pool(&mut self) {
+        let store = &self.store;
+        if self.pool.generation() == Some(store.generation) {
+            return;
+        }
+        if store.status.kind != BackendKind::Cpu {
+            return self.pool.idle("WebGPU classifies: the CPU workers wait");
+        }
+        if store.packed.is_none() {
+            return self
+                .pool
+                .idle("this network runs on Burn's kernels, in the engine alone");
+        }
+        match export(
+            &store.model,
+            &store.classes,
+            WeightsFormat::Pinhole,
+            "model",
+        )
+        .await
+        {
+            Ok((name, bytes)) => self.pool.load(store.generation, name, bytes),
+            Err(e) => self.pool.idle(&format!(
+                "the network could not be copied to the CPU workers: {e}"
+            )),
+        }
+    }
+
     /// The request's outcome, or `None` when it became a long job (a training run, an
     /// evaluation) that sends its outcome when it ends.
     async fn handle(
@@ -137,7 +174,30 @@ impl Engine {
             Request::LoseDevice => Err(EngineError::InvalidRequest(
                 "fault requests are for tests: open the page with ?test-faults".into(),
             )),
-            Request::Classify { name, bytes } => inference.classify(name, &bytes).await,
+            Request::Classify { name, bytes } => {
+                // On the CPU a helper with room takes it (and posts its outcome).
+                let (name, bytes) = match kind == BackendKind::Cpu && inference.packed.is_some() {
+                    true => match self.pool.classify(reporter.id, name, bytes) {
+                        Some(image) => image,
+                        None => return None,
+                    },
+                    false => (name, bytes),
+                };
+                inference.classify(name, &bytes).await
+            }
+            Request::SetWorkers { count } => {
+                self.pool.resize(count);
+                Ok(Reply::Done)
+            }
+            Request::CrashWorker if self.faults => match self.pool.crash_one() {
+                true => Ok(Reply::Done),
+                false => Err(EngineError::Unavailable(
+                    "no CPU helper worker is running".into(),
+                )),
+            },
+            Request::CrashWorker => Err(EngineError::InvalidRequest(
+                "fault requests are for tests: open the page with ?test-faults".into(),
+            )),
             Request::Explain {
                 pixels,
                 class,
@@ -216,7 +276,10 @@ impl Engine {
                 presets,
                 batch,
                 runs,
-            } => diagnostics::benchmark(&presets, batch, runs, &device, kind, reporter).await,
+            } => {
+                let pool = &self.pool;
+                diagnostics::benchmark(&presets, batch, runs, &device, kind, pool, reporter).await
+            }
             Request::BenchmarkTraining {
                 presets,
                 batch,

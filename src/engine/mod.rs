@@ -11,6 +11,8 @@
 //!   `training_jobs.rs` (start, pause, resume, stop, saved runs);
 //! - `insight/`: record sets, evaluation, data explorer, anatomy;
 //! - `diagnostics/`: benchmarks, the training check, the layer-gradient check;
+//! - `cpu_pool.rs`: the CPU worker pool (helpers that hold the same network and take batch
+//!   work), `pool_helper.rs`: a helper's side;
 //! - `worker.rs` (post, clock, yield), `fetch.rs`, `shards.rs`, `checkpoint_store.rs`,
 //!   `backend.rs`, `shipped.rs`; `error.rs` (typed errors, native too).
 
@@ -23,6 +25,8 @@ mod backend;
 #[cfg(target_arch = "wasm32")]
 mod checkpoint_store;
 #[cfg(target_arch = "wasm32")]
+mod cpu_pool;
+#[cfg(target_arch = "wasm32")]
 mod diagnostics;
 #[cfg(target_arch = "wasm32")]
 mod dispatch;
@@ -34,6 +38,8 @@ mod inference;
 mod insight;
 #[cfg(target_arch = "wasm32")]
 mod model_store;
+#[cfg(target_arch = "wasm32")]
+mod pool_helper;
 #[cfg(target_arch = "wasm32")]
 mod shards;
 #[cfg(target_arch = "wasm32")]
@@ -65,6 +71,10 @@ mod entry {
 
     /// Entry point of the worker binary.
     pub fn run_worker() {
+        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+        if scope.name().starts_with(super::pool_helper::HELPER_NAME) {
+            return super::pool_helper::run_helper();
+        }
         std::panic::set_hook(Box::new(|info| {
             // A panic aborts the wasm instance; tell the UI first so it can restart the engine
             // (on the CPU) and say why, instead of hanging.
@@ -72,8 +82,8 @@ mod entry {
             web_sys::console::warn_1(&format!("pinhole engine panicked: {message}").into());
             post(&Event::Fatal { message });
         }));
-        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
         let (sender, receiver) = mpsc::unbounded::<Envelope>();
+        let requeue = sender.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             match serde_wasm_bindgen::from_value::<Envelope>(event.data()) {
                 // A page (or a script) that floods the engine gets refusals, not an ever longer
@@ -101,7 +111,7 @@ mod entry {
         });
         scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
-        wasm_bindgen_futures::spawn_local(super::dispatch::run(receiver));
+        wasm_bindgen_futures::spawn_local(super::dispatch::run(receiver, requeue));
         // Messages sent before this point would have been lost: say we are listening.
         post(&Event::Alive);
     }

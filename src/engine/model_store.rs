@@ -41,6 +41,8 @@ pub struct ModelStore {
     pub folded: FoldedClassifier,
     /// `folded` packed for the CPU's own kernels, when on the CPU (airbench presets).
     pub packed: Option<PackedAirbench>,
+    /// Counts the networks that became the classifier's (the CPU pool copies each one).
+    pub generation: u64,
     /// The names of the network's classes (CIFAR-10's unless a taught network is in use).
     pub classes: Vec<String>,
     /// Shipped CIFAR-10 networks on the current device, kept as Teach backbones.
@@ -82,6 +84,7 @@ impl ModelStore {
             // The folded form of this same network (two `new` calls would draw different weights).
             folded: FoldedClassifier::fold(&initial, &cpu, &cpu),
             packed: None,
+            generation: 0,
             model: initial,
             classes: cifar_class_names(),
             backbones: Vec::new(),
@@ -339,6 +342,7 @@ impl ModelStore {
     /// `host` (on the CPU) becomes the network, with its folded form on the current device and,
     /// on the CPU, its packed form.
     fn set_model(&mut self, host: Classifier) {
+        self.generation += 1;
         let cpu = backend::cpu();
         let folded = FoldedClassifier::fold(&host, &cpu, &cpu);
         self.packed = match (self.status.kind, folded.pack()) {

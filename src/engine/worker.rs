@@ -7,15 +7,20 @@ use crate::protocol::{Event, Outcome, Progress, RequestId};
 
 /// Sends an event to the UI.
 pub fn post(event: &Event) {
+    post_message(event);
+}
+
+/// Posts `message` to whoever started this worker (the UI, or a pool helper's coordinator).
+pub fn post_message<T: serde::Serialize>(message: &T) {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    match serde_wasm_bindgen::to_value(event) {
+    match serde_wasm_bindgen::to_value(message) {
         Ok(value) => {
             if let Err(e) = scope.post_message(&value) {
-                web_sys::console::error_2(&"engine could not post an event".into(), &e);
+                web_sys::console::error_2(&"engine could not post a message".into(), &e);
             }
         }
         Err(e) => {
-            web_sys::console::error_1(&format!("engine could not encode an event: {e}").into())
+            web_sys::console::error_1(&format!("engine could not encode a message: {e}").into())
         }
     }
 }

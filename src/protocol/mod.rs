@@ -9,6 +9,7 @@ mod auto_choice;
 mod insight;
 mod limits;
 mod outcome;
+mod pool;
 mod request;
 mod training;
 
@@ -25,6 +26,7 @@ pub use outcome::{
     BenchmarkResult, Failure, FailureKind, Heatmap, Outcome, Progress, Reply,
     TrainingBenchmarkResult,
 };
+pub use pool::{HelperReply, HelperRequest, MAX_CPU_WORKERS, PoolStatus, pool_size, split_batch};
 pub use request::{Envelope, KeptNetwork, Request, RequestId, Restore};
 pub use training::{
     CheckpointSummary, DataSource, DroppedFile, EpochPoint, OpCheck, RECIPE_TRANSLATE, StepCheck,
@@ -124,6 +126,8 @@ pub enum Event {
     Progress { id: RequestId, progress: Progress },
     /// How request `id` ended: sent exactly once per request.
     Outcome { id: RequestId, outcome: Outcome },
+    /// The CPU worker pool changed (started, a network loaded, a worker lost, resized).
+    Pool { status: PoolStatus },
     /// The engine hit a bug and is about to stop; the UI restarts it and fails what was pending.
     Fatal { message: String },
 }
@@ -149,7 +153,9 @@ mod tests {
                 faults: false,
                 backend: Some(BackendKind::WebGpu),
                 notice: None,
+                workers: Some(2),
             },
+            Request::SetWorkers { count: None },
             Request::Classify {
                 name: "cat.png".into(),
                 bytes: vec![0, 1, 255],

@@ -206,6 +206,13 @@ pub struct BenchmarkResult {
     pub batch: usize,
     /// Images per second at `batch`.
     pub images_per_second: f64,
+    /// Workers the batch was split across (the CPU pool; 1 on WebGPU).
+    #[serde(default = "one")]
+    pub workers: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

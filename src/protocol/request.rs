@@ -53,7 +53,16 @@ pub enum Request {
         restore: Box<Restore>,
         #[serde(default)]
         faults: bool,
+        /// CPU workers (the engine included; `None`: one per core).
+        #[serde(default)]
+        workers: Option<usize>,
     },
+    /// Resizes the CPU worker pool (`None`: one worker per core).
+    SetWorkers {
+        count: Option<usize>,
+    },
+    /// Test only (`faults`): one CPU helper worker panics.
+    CrashWorker,
     /// Moves the model to another backend (re-running the WebGPU self-test if needed).
     SwitchBackend {
         backend: BackendKind,
@@ -203,6 +212,8 @@ impl Request {
             Request::ResumeCheckpoint => "resuming the saved run",
             Request::DiscardCheckpoint => "discarding the saved run",
             Request::LoseDevice => "losing the WebGPU device (a test)",
+            Request::SetWorkers { .. } => "resizing the CPU worker pool",
+            Request::CrashWorker => "crashing a CPU worker (a test)",
             Request::UseTrainedModel => "using the trained network",
             Request::ExportWeights { .. } => "the export",
             Request::ImportWeights { .. } => "the import",

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::engine_client::EngineClient;
 use crate::model::Preset;
-use crate::protocol::Request;
+use crate::protocol::{MAX_CPU_WORKERS, Request};
 
 #[component]
 pub fn BenchmarkPanel() -> impl IntoView {
@@ -39,6 +39,7 @@ pub fn BenchmarkPanel() -> impl IntoView {
             <p class="caption">"Each preset, timed here on the backend in use (switch it in the header), \
                 on real test records. The training check compares every layer's gradients and a few \
                 training steps with the CPU's."</p>
+            <CpuWorkers/>
             <fieldset class="bench-group">
                 <legend>"Inference"</legend>
                 <label>"Batch " <input type="number" min="1" max="256" data-testid="bench-batch"
@@ -64,13 +65,14 @@ pub fn BenchmarkPanel() -> impl IntoView {
                 let json = serde_json::to_string_pretty(&results).unwrap_or_default();
                 view! {
                     <table>
-                        <tr><th>"preset"</th><th>"backend"</th><th>"ms / image (batch 1)"</th><th>"images/s (batch)"</th></tr>
+                        <tr><th>"preset"</th><th>"backend"</th><th>"ms / image (batch 1)"</th><th>"images/s (batch)"</th><th>"workers"</th></tr>
                         {results.into_iter().map(|r| view! {
                             <tr>
                                 <td>{r.preset.name()}</td>
                                 <td>{r.backend.label()}</td>
                                 <td>{format!("{:.2}", r.latency_ms)}</td>
                                 <td>{format!("{:.0}", r.images_per_second)}</td>
+                                <td>{r.workers}</td>
                             </tr>
                         }).collect_view()}
                     </table>
@@ -151,4 +153,40 @@ pub fn BenchmarkPanel() -> impl IntoView {
 fn failed<T>(result: Option<Result<T, String>>) -> Option<impl IntoView> {
     let message = result?.err()?;
     Some(view! { <p class="error" role="alert" data-testid="benchmark-error">{message}</p> })
+}
+
+/// The CPU worker pool: how many workers hold the network, their memory, and the setting.
+#[component]
+fn CpuWorkers() -> impl IntoView {
+    let engine = expect_context::<EngineClient>();
+    let chosen = RwSignal::new(String::new());
+    let apply = move |_| {
+        let count = chosen.get_untracked().trim().parse::<usize>().ok();
+        engine.set_workers(count.map(|n| n.clamp(1, MAX_CPU_WORKERS)));
+    };
+    view! {
+        <fieldset class="bench-group" data-testid="cpu-workers">
+            <legend>"CPU workers"</legend>
+            {move || engine.pool.get().map(|pool| {
+                let memory = pool.memory_bytes.iter()
+                    .map(|b| format!("{:.0} MB", *b as f64 / 1e6))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                view! {
+                    <p data-testid="pool-status" data-ready=pool.ready data-wanted=pool.wanted
+                        data-cores=pool.cores>
+                        {format!("{} of {} workers hold the network ({} cores here); memory per worker: {memory}.",
+                            pool.ready, pool.wanted, pool.cores)}
+                    </p>
+                    {pool.problem.map(|p| view! { <p class="notice" role="note" data-testid="pool-problem">{p}</p> })}
+                }
+            })}
+            <label>"Workers " <input type="number" min="1" max=MAX_CPU_WORKERS.to_string()
+                data-testid="workers-count" placeholder="one per core"
+                prop:value=move || chosen.get()
+                on:input=move |ev| chosen.set(event_target_value(&ev))/></label>
+            <button data-testid="set-workers" on:click=apply
+                title="Empty: one worker per core">"Use"</button>
+        </fieldset>
+    }
 }

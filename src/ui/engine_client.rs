@@ -12,8 +12,8 @@ use super::download::{object_url, revoke, save_file};
 use super::insight_state::InsightViews;
 use super::teach_store;
 use crate::protocol::{
-    BackendKind, BackendStatus, Envelope, Event, KeptNetwork, ModelInfo, Outcome, Progress, Reply,
-    Request, RequestId, Restore,
+    BackendKind, BackendStatus, Envelope, Event, KeptNetwork, ModelInfo, Outcome, PoolStatus,
+    Progress, Reply, Request, RequestId, Restore,
 };
 use crate::ui_state::{
     Asked, BenchmarkView, ClassifyView, ImageResult, Ledger, LiveView, ObjectUrls, Persist,
@@ -62,6 +62,10 @@ pub struct EngineClient {
     pub classify: RwSignal<ClassifyView>,
     pub live: RwSignal<LiveView>,
     pub benchmark: RwSignal<BenchmarkView>,
+    /// The CPU worker pool (Speed page).
+    pub pool: RwSignal<Option<PoolStatus>>,
+    /// The visitor's pool size (`None`: one worker per core), for a restarted engine too.
+    workers: StoredValue<Option<usize>>,
     pub training: RwSignal<TrainingView>,
     /// The evaluate, explore and inside pages' state.
     pub insight: InsightViews,
@@ -84,6 +88,7 @@ impl EngineClient {
                 notice: None,
                 restore: Box::default(),
                 faults: test_faults(),
+                workers: requested_workers(),
             }),
             restarts: StoredValue::new(0),
             kept: StoredValue::new(None),
@@ -98,6 +103,8 @@ impl EngineClient {
             classify: RwSignal::new(ClassifyView::default()),
             live: RwSignal::new(LiveView::default()),
             benchmark: RwSignal::new(BenchmarkView::default()),
+            pool: RwSignal::new(None),
+            workers: StoredValue::new(requested_workers()),
             training: RwSignal::new(TrainingView::default()),
             insight: InsightViews::new(),
             teach: RwSignal::new(TeachView::starter()),
@@ -353,6 +360,7 @@ impl EngineClient {
                 network: self.kept.get_value(),
             }),
             faults: test_faults(),
+            workers: self.workers.get_value(),
         });
         self.backend.set(None);
         self.busy.set(Some("Restarting the engine…".into()));
@@ -378,6 +386,7 @@ impl EngineClient {
             Event::Progress { id, progress } => self.on_progress(id, progress),
             Event::Outcome { id, outcome } => self.on_outcome(id, outcome),
             // Handled with the worker's generation in `spawn_worker`.
+            Event::Pool { status } => self.pool.set(Some(status)),
             Event::Fatal { .. } => {}
         }
     }
@@ -487,6 +496,56 @@ fn test_faults() -> bool {
     web_sys::window()
         .and_then(|w| w.location().search().ok())
         .is_some_and(|search| search.contains("test-faults"))
+}
+
+const WORKERS_KEY: &str = "pinhole-cpu-workers";
+
+/// The CPU pool's size: `?workers=N` in the page URL, else the visitor's last choice (kept in
+/// `localStorage`), else `None` (one worker per core).
+fn requested_workers() -> Option<usize> {
+    let window = web_sys::window()?;
+    let search = window.location().search().ok().unwrap_or_default();
+    let from_url = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("workers="))
+        .and_then(|n| n.parse().ok());
+    from_url.or_else(|| {
+        storage_call("getItem", &[WORKERS_KEY.into()])?
+            .as_string()?
+            .parse()
+            .ok()
+    })
+}
+
+/// `localStorage.<method>(args…)`, through `Reflect` (web-sys's `Storage` would rebuild every
+/// crate that uses web-sys); `None` where storage is refused.
+fn storage_call(method: &str, args: &[wasm_bindgen::JsValue]) -> Option<wasm_bindgen::JsValue> {
+    use wasm_bindgen::JsCast;
+    let window = web_sys::window()?;
+    let storage = js_sys::Reflect::get(&window, &"localStorage".into()).ok()?;
+    if storage.is_null() || storage.is_undefined() {
+        return None;
+    }
+    let function: js_sys::Function = js_sys::Reflect::get(&storage, &method.into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    function
+        .apply(&storage, &args.iter().collect::<js_sys::Array>())
+        .ok()
+}
+
+impl EngineClient {
+    /// Resizes the CPU worker pool (`None`: one per core) and remembers the choice.
+    pub fn set_workers(self, count: Option<usize>) {
+        self.workers.set_value(count);
+        let _ = match count {
+            Some(n) => storage_call("setItem", &[WORKERS_KEY.into(), n.to_string().into()]),
+            None => storage_call("removeItem", &[WORKERS_KEY.into()]),
+        };
+        self.send(Request::SetWorkers { count });
+    }
 }
 
 /// `?backend=cpu` or `?backend=webgpu` in the page URL forces the first backend.

@@ -74,6 +74,7 @@ mod tests {
             latency_ms: 7.0,
             batch: 64,
             images_per_second: 180.0,
+            workers: 2,
         };
         assert!(view.apply(
             Asked::Benchmark,

@@ -57,7 +57,10 @@ impl Asked {
             | Request::ResumeTraining
             | Request::StopTraining
             | Request::DiscardCheckpoint => Asked::TrainingControl,
-            Request::LoseDevice => Asked::ModelChange,
+            // A device, a worker or the pool's size changes what the model runs on.
+            Request::LoseDevice | Request::CrashWorker | Request::SetWorkers { .. } => {
+                Asked::ModelChange
+            }
             Request::SwitchBackend { .. }
             | Request::SelectModel { .. }
             | Request::ImportWeights { .. }

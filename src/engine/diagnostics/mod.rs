@@ -12,12 +12,18 @@ use burn::tensor::{Device, Distribution, Tensor};
 
 use super::EngineError;
 use super::backend::{self, INIT_SEED};
+use super::cpu_pool::CpuPool;
 use super::insight::RecordSets;
+use super::model_store::export;
+use super::pool_helper::planar_logits;
 use super::worker::{Reporter, now_ms};
+use crate::data::IMAGE_BYTES;
 use crate::data::Split;
-use crate::model::packed::Activations;
-use crate::model::{Classifier, FoldedClassifier, PackedAirbench, Preset, read_floats};
-use crate::protocol::{BackendKind, BenchmarkResult, DEFAULT_MANIFEST, RecordSet, Reply};
+use crate::model::class_names::cifar_class_names;
+use crate::model::{Classifier, FoldedClassifier, Preset, read_floats};
+use crate::protocol::{
+    BackendKind, BenchmarkResult, DEFAULT_MANIFEST, RecordSet, Reply, WeightsFormat,
+};
 
 /// Largest batch a benchmark or check may ask for: a batch of 512 images of `full` already
 /// needs about 1 GB of activations for a training step.
@@ -35,78 +41,134 @@ fn checked(batch: usize, runs: usize) -> Result<(usize, usize), EngineError> {
 }
 
 /// Inference latency (batch 1) and throughput (`batch`) of each preset, untrained (speed does
-/// not depend on the weights).
+/// not depend on the weights). On the CPU the batch splits across the worker pool, as batch
+/// work does; batch 1 stays in the engine.
 pub async fn benchmark(
     presets: &[Preset],
     batch: usize,
     runs: usize,
     device: &Device,
     kind: BackendKind,
+    pool: &CpuPool,
     reporter: Reporter,
 ) -> Result<Reply, EngineError> {
     let (batch, runs) = checked(batch, runs)?;
     let mut results = Vec::new();
-    for &preset in presets {
+    for (i, &preset) in presets.iter().enumerate() {
         reporter.step(format!("Benchmarking {preset} on {}…", kind.label()), 0, 0);
         let cpu = backend::cpu();
         cpu.seed(INIT_SEED);
+        let host = Classifier::new(preset, &cpu);
         // What inference runs: the folded form, packed on the CPU.
-        let folded = FoldedClassifier::fold(&Classifier::new(preset, &cpu), &cpu, &cpu);
+        let folded = FoldedClassifier::fold(&host, &cpu, &cpu);
         let packed = match (kind, folded.pack()) {
             (BackendKind::Cpu, Some(packed)) => Some(packed?),
             _ => None,
         };
-        let model = match &packed {
-            Some(packed) => Forward::Packed(packed),
-            None => Forward::Burn(Box::new(folded.to_device(device))),
+        let result = match &packed {
+            Some(packed) => {
+                let generation = BENCHMARK_GENERATIONS + i as u64;
+                let (name, weights) = export(
+                    &host,
+                    &cifar_class_names(),
+                    WeightsFormat::Pinhole,
+                    "benchmark",
+                )
+                .await?;
+                pool.load(generation, name, weights);
+                reporter.step(format!("Copying {preset} to the CPU workers…"), 0, 0);
+                pool.settled(generation).await;
+                reporter.step(format!("Benchmarking {preset} on {}…", kind.label()), 0, 0);
+                let (single, many) = (noise_images(1), noise_images(batch));
+                let (latency_ms, total_ms) = timed_runs(
+                    runs,
+                    || async {
+                        planar_logits(packed, &single).map_err(EngineError::InvalidRequest)?;
+                        Ok(())
+                    },
+                    || async {
+                        pool.logits(packed, generation, &many).await;
+                        Ok(())
+                    },
+                )
+                .await?;
+                (latency_ms, total_ms, pool.ready())
+            }
+            None => {
+                let model = folded.to_device(device);
+                let uniform = Distribution::Uniform(0.0, 1.0);
+                let single = Tensor::<4>::random([1, 3, 32, 32], uniform, device);
+                let many = Tensor::<4>::random([batch, 3, 32, 32], uniform, device);
+                let forward = |images: &Tensor<4>| {
+                    let logits = model.forward(images.clone());
+                    async move {
+                        read_floats(logits, "the benchmark's logits").await?;
+                        Ok(())
+                    }
+                };
+                let (latency_ms, total_ms) =
+                    timed_runs(runs, || forward(&single), || forward(&many)).await?;
+                (latency_ms, total_ms, 1)
+            }
         };
-        let uniform = Distribution::Uniform(0.0, 1.0);
-        let single = Tensor::<4>::random([1, 3, 32, 32], uniform, device);
-        let many = Tensor::<4>::random([batch, 3, 32, 32], uniform, device);
-        // Warm-up compiles shaders and sizes buffers.
-        timed_forward(&model, &single).await?;
-        timed_forward(&model, &many).await?;
-        let mut latencies = Vec::new();
-        for _ in 0..runs.max(5) {
-            latencies.push(timed_forward(&model, &single).await?);
-        }
-        latencies.sort_by(f64::total_cmp);
-        let mut batch_total = 0.0;
-        for _ in 0..runs {
-            batch_total += timed_forward(&model, &many).await?;
-        }
+        let (latency_ms, total_ms, workers) = result;
         results.push(BenchmarkResult {
             preset,
             backend: kind,
-            latency_ms: latencies[latencies.len() / 2],
+            latency_ms,
             batch,
-            images_per_second: (batch * runs) as f64 / (batch_total / 1000.0),
+            images_per_second: (batch * runs) as f64 / (total_ms / 1000.0),
+            workers,
         });
     }
     Ok(Reply::Benchmark { results })
 }
 
-/// The inference network a benchmark times.
-enum Forward<'a> {
-    Packed(&'a PackedAirbench),
-    Burn(Box<FoldedClassifier>),
+/// Network generations the benchmark's networks take in the CPU pool (beyond any model's), so
+/// that the pool gets the classifier's network back afterwards.
+const BENCHMARK_GENERATIONS: u64 = 1 << 62;
+
+/// After a warm-up of each (shader compiles, buffer sizes): the median milliseconds of
+/// `max(runs, 5)` single-image passes, and the total of `runs` batch passes. Each pass includes
+/// its read-back, which waits for the device.
+async fn timed_runs<S, SF, B, BF>(
+    runs: usize,
+    single: S,
+    many: B,
+) -> Result<(f64, f64), EngineError>
+where
+    S: Fn() -> SF,
+    SF: Future<Output = Result<(), EngineError>>,
+    B: Fn() -> BF,
+    BF: Future<Output = Result<(), EngineError>>,
+{
+    single().await?;
+    many().await?;
+    let mut latencies = Vec::new();
+    for _ in 0..runs.max(5) {
+        let start = now_ms();
+        single().await?;
+        latencies.push(now_ms() - start);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let start = now_ms();
+    for _ in 0..runs {
+        many().await?;
+    }
+    Ok((latencies[latencies.len() / 2], now_ms() - start))
 }
 
-/// Milliseconds for one forward pass including the read-back (which waits for the device); for
-/// the packed network, from Burn's NCHW tensor (the input's read and layout change included).
-async fn timed_forward(model: &Forward<'_>, images: &Tensor<4>) -> Result<f64, EngineError> {
-    let start = now_ms();
-    match model {
-        Forward::Packed(packed) => {
-            let shape = images.dims();
-            let values = read_floats(images.clone(), "the benchmark's images").await?;
-            std::hint::black_box(packed.logits(&Activations::from_nchw(&values, shape)));
-        }
-        Forward::Burn(folded) => {
-            read_floats(folded.forward(images.clone()), "the benchmark's logits").await?;
-        }
-    }
-    Ok(now_ms() - start)
+/// `count` 32×32 planar RGB images of noise (a fixed sequence: speed does not depend on it).
+fn noise_images(count: usize) -> Vec<u8> {
+    let mut state = 0x9E37_79B9_u32;
+    (0..count * IMAGE_BYTES)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state >> 24) as u8
+        })
+        .collect()
 }
 
 /// Training steps per second of each preset.

@@ -1,0 +1,530 @@
+//! The CPU worker pool, coordinator side: helper workers (`pool_helper.rs`), each its own wasm
+//! instance holding a copy of the classifier's network, so that batch work on the CPU uses
+//! every core. Classify requests go to a helper with room (its outcome is posted from here when
+//! the helper answers); batch logits split across the helpers and the engine itself. A helper
+//! that dies or cannot hold the network leaves the pool, and its unfinished work is redone by
+//! the engine: nothing the visitor asked for is lost.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use futures::channel::{mpsc, oneshot};
+use wasm_bindgen::prelude::*;
+use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
+
+use super::pool_helper::{HELPER_NAME, memory_bytes, planar_logits};
+use super::worker::{finish, now_ms, post, queue_in, yield_now};
+use crate::data::IMAGE_BYTES;
+use crate::model::PackedAirbench;
+use crate::protocol::{
+    Envelope, Event, HelperReply, HelperRequest, PoolStatus, Request, RequestId, pool_size,
+    split_batch,
+};
+
+/// Classify requests one helper holds at once: one at work, one waiting (so it never idles
+/// between two), and no more, so that the engine takes its share of a big drop.
+const HELPER_QUEUE: usize = 2;
+/// How long a network may take to load in every helper before the work goes on without them.
+const LOAD_TIMEOUT_MS: f64 = 20_000.0;
+
+/// Work a helper holds, kept so that the engine can redo it if the helper is lost.
+enum Job {
+    Classify(Envelope),
+    Logits(oneshot::Sender<Result<Vec<f32>, String>>),
+}
+
+struct Helper {
+    worker: Worker,
+    /// Its code has loaded (messages before that would be lost).
+    alive: bool,
+    /// The network generation it holds.
+    loaded: Option<u64>,
+    memory_bytes: u64,
+    jobs: HashMap<u64, Job>,
+    /// Kept alive as long as the worker.
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+/// The network every worker should hold: its generation and weights file.
+struct Current {
+    generation: u64,
+    name: String,
+    weights: Vec<u8>,
+}
+
+struct Shared {
+    helpers: HashMap<usize, Helper>,
+    next_helper: usize,
+    next_job: u64,
+    current: Option<Current>,
+    wanted: usize,
+    cores: usize,
+    problem: Option<String>,
+    /// Where redone work goes: the engine's own request queue.
+    requeue: mpsc::UnboundedSender<Envelope>,
+}
+
+#[derive(Clone)]
+pub struct CpuPool {
+    shared: Rc<RefCell<Shared>>,
+}
+
+impl CpuPool {
+    /// A pool of `wanted` workers (the engine included; `None`: one per core). Helpers start
+    /// when the first network is loaded.
+    pub fn new(wanted: Option<usize>, requeue: mpsc::UnboundedSender<Envelope>) -> Self {
+        let cores = hardware_concurrency();
+        CpuPool {
+            shared: Rc::new(RefCell::new(Shared {
+                helpers: HashMap::new(),
+                next_helper: 0,
+                next_job: 0,
+                current: None,
+                wanted: pool_size(wanted, cores),
+                cores,
+                problem: None,
+                requeue,
+            })),
+        }
+    }
+
+    /// The generation of the network the helpers hold or are loading.
+    pub fn generation(&self) -> Option<u64> {
+        self.shared.borrow().current.as_ref().map(|c| c.generation)
+    }
+
+    /// Workers that take work now, the engine included.
+    pub fn ready(&self) -> usize {
+        1 + self.shared.borrow().ready_helpers().len()
+    }
+
+    /// From now on every helper holds `weights` (network `generation`); helpers are started or
+    /// stopped to match the pool's size.
+    pub fn load(&self, generation: u64, name: String, weights: Vec<u8>) {
+        let mut shared = self.shared.borrow_mut();
+        shared.current = Some(Current {
+            generation,
+            name,
+            weights,
+        });
+        let ids: Vec<usize> = shared.helpers.keys().copied().collect();
+        for id in ids {
+            shared.send_load(id);
+        }
+        drop(shared);
+        self.fit();
+    }
+
+    /// No network the helpers can run (WebGPU classifies, or a network the CPU kernels lack):
+    /// work stays with the engine.
+    pub fn idle(&self, why: &str) {
+        let mut shared = self.shared.borrow_mut();
+        if shared.current.take().is_some() || shared.problem.is_none() {
+            shared.problem = Some(why.to_string());
+            shared.post_status();
+        }
+    }
+
+    /// Changes the pool's size (`None`: one worker per core).
+    pub fn resize(&self, wanted: Option<usize>) {
+        {
+            let mut shared = self.shared.borrow_mut();
+            shared.wanted = pool_size(wanted, shared.cores);
+            shared.problem = None;
+        }
+        self.fit();
+        self.shared.borrow().post_status();
+    }
+
+    /// Starts or stops helpers until there are `wanted - 1` of them.
+    fn fit(&self) {
+        let mut shared = self.shared.borrow_mut();
+        if shared.current.is_none() {
+            return;
+        }
+        while shared.helpers.len() + 1 > shared.wanted {
+            let Some(&id) = shared.helpers.keys().max() else {
+                break;
+            };
+            // Its unfinished work is redone by the engine.
+            shared.remove(id, None);
+        }
+        while shared.helpers.len() + 1 < shared.wanted {
+            let id = shared.next_helper;
+            shared.next_helper += 1;
+            match spawn(id, &self.shared) {
+                Ok(helper) => {
+                    shared.helpers.insert(id, helper);
+                }
+                Err(e) => {
+                    shared.problem = Some(format!(
+                        "a CPU worker could not start ({e}); the pool has {} of {}",
+                        shared.helpers.len() + 1,
+                        shared.wanted
+                    ));
+                    break;
+                }
+            }
+        }
+        shared.post_status();
+    }
+
+    /// Hands request `id`'s image to a helper with room (its outcome is posted when the helper
+    /// answers); gives the image back when none has room.
+    pub fn classify(
+        &self,
+        id: RequestId,
+        name: String,
+        bytes: Vec<u8>,
+    ) -> Option<(String, Vec<u8>)> {
+        let mut shared = self.shared.borrow_mut();
+        let Some(generation) = shared.current.as_ref().map(|c| c.generation) else {
+            return Some((name, bytes));
+        };
+        let Some(helper) = shared
+            .ready_helpers()
+            .into_iter()
+            .filter(|&(_, jobs)| jobs < HELPER_QUEUE)
+            .min_by_key(|&(_, jobs)| jobs)
+            .map(|(helper, _)| helper)
+        else {
+            return Some((name, bytes));
+        };
+        let job = shared.job_id();
+        let message = HelperRequest::Classify {
+            job,
+            generation,
+            name: name.clone(),
+            bytes: bytes.clone(),
+        };
+        shared.send(helper, &message);
+        let envelope = Envelope {
+            id,
+            request: Request::Classify { name, bytes },
+        };
+        if let Some(helper) = shared.helpers.get_mut(&helper) {
+            helper.jobs.insert(job, Job::Classify(envelope));
+        }
+        None
+    }
+
+    /// Logits of 32×32 planar RGB images (3,072 bytes each), split across the helpers that hold
+    /// network `generation` and the engine (which runs `packed`, the same network). A slice whose
+    /// helper fails is redone here, so the result is always the whole batch's.
+    pub async fn logits(
+        &self,
+        packed: &PackedAirbench,
+        generation: u64,
+        images: &[u8],
+    ) -> Vec<f32> {
+        let count = images.len() / IMAGE_BYTES;
+        let helpers: Vec<usize> = {
+            let shared = self.shared.borrow();
+            match shared.current.as_ref().map(|c| c.generation) {
+                Some(g) if g == generation => shared
+                    .ready_helpers()
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        let slices = split_batch(count, helpers.len() + 1);
+        let bytes = |range: &std::ops::Range<usize>| {
+            &images[range.start * IMAGE_BYTES..range.end * IMAGE_BYTES]
+        };
+        // The helpers take the later slices, the engine the first.
+        let mut waiting = Vec::new();
+        for (range, &helper) in slices.iter().skip(1).zip(&helpers) {
+            let (sender, receiver) = oneshot::channel();
+            let mut shared = self.shared.borrow_mut();
+            let job = shared.job_id();
+            shared.send(
+                helper,
+                &HelperRequest::Logits {
+                    job,
+                    generation,
+                    images: bytes(range).to_vec(),
+                },
+            );
+            if let Some(h) = shared.helpers.get_mut(&helper) {
+                h.jobs.insert(job, Job::Logits(sender));
+            }
+            waiting.push((range.clone(), receiver));
+        }
+        let mut logits = planar_logits(packed, bytes(&slices[0])).unwrap_or_default();
+        for (range, receiver) in waiting {
+            let part = match receiver.await {
+                Ok(Ok(part)) => part,
+                // Lost or failed: the engine does this slice too.
+                _ => planar_logits(packed, bytes(&range)).unwrap_or_default(),
+            };
+            logits.extend(part);
+        }
+        logits
+    }
+
+    /// Waits until every helper holds network `generation` (or left the pool), up to a limit.
+    pub async fn settled(&self, generation: u64) {
+        let start = now_ms();
+        while now_ms() - start < LOAD_TIMEOUT_MS {
+            let settled = self
+                .shared
+                .borrow()
+                .helpers
+                .values()
+                .all(|h| h.loaded == Some(generation));
+            if settled {
+                return;
+            }
+            yield_now().await;
+        }
+    }
+
+    /// Test only: makes one helper panic, as a bug would.
+    pub fn crash_one(&self) -> bool {
+        let shared = self.shared.borrow();
+        match shared.helpers.keys().min() {
+            Some(&id) => {
+                shared.send(id, &HelperRequest::Crash);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl Shared {
+    fn job_id(&mut self) -> u64 {
+        self.next_job += 1;
+        self.next_job
+    }
+
+    /// Helpers that hold the current network, with how many jobs each has.
+    fn ready_helpers(&self) -> Vec<(usize, usize)> {
+        let generation = self.current.as_ref().map(|c| c.generation);
+        let mut ready: Vec<(usize, usize)> = self
+            .helpers
+            .iter()
+            .filter(|(_, h)| h.alive && generation.is_some() && h.loaded == generation)
+            .map(|(&id, h)| (id, h.jobs.len()))
+            .collect();
+        ready.sort();
+        ready
+    }
+
+    fn send(&self, id: usize, message: &HelperRequest) {
+        let Some(helper) = self.helpers.get(&id) else {
+            return;
+        };
+        match serde_wasm_bindgen::to_value(message) {
+            Ok(value) => {
+                if let Err(e) = helper.worker.post_message(&value) {
+                    web_sys::console::error_2(&"could not post to a CPU worker".into(), &e);
+                }
+            }
+            Err(e) => web_sys::console::error_1(
+                &format!("could not encode a message for a CPU worker: {e}").into(),
+            ),
+        }
+    }
+
+    fn send_load(&mut self, id: usize) {
+        let Some(current) = &self.current else {
+            return;
+        };
+        if !self.helpers.get(&id).is_some_and(|h| h.alive) {
+            return;
+        }
+        let message = HelperRequest::Load {
+            generation: current.generation,
+            name: current.name.clone(),
+            weights: current.weights.clone(),
+        };
+        self.send(id, &message);
+    }
+
+    fn on_reply(&mut self, id: usize, reply: HelperReply) {
+        match reply {
+            HelperReply::Alive => {
+                if let Some(helper) = self.helpers.get_mut(&id) {
+                    helper.alive = true;
+                }
+                self.send_load(id);
+            }
+            HelperReply::Loaded {
+                generation,
+                problem,
+                memory_bytes,
+            } => {
+                if let Some(problem) = problem {
+                    self.remove(
+                        id,
+                        Some(format!(
+                            "a CPU worker could not hold the network: {problem}"
+                        )),
+                    );
+                } else if let Some(helper) = self.helpers.get_mut(&id) {
+                    helper.loaded = Some(generation);
+                    helper.memory_bytes = memory_bytes;
+                }
+                self.post_status();
+            }
+            HelperReply::Classified { job, outcome } => {
+                if let Some(Job::Classify(envelope)) = self.take_job(id, job) {
+                    finish(envelope.id, outcome);
+                }
+            }
+            HelperReply::Logits { job, logits } => {
+                if let Some(Job::Logits(sender)) = self.take_job(id, job) {
+                    let _ = sender.send(logits);
+                }
+            }
+            HelperReply::Stale { job } => {
+                if let Some(job) = self.take_job(id, job) {
+                    self.redo(job);
+                }
+            }
+            HelperReply::Died { message } => {
+                self.remove(id, Some(format!("a CPU worker stopped: {message}")));
+                self.post_status();
+            }
+        }
+    }
+
+    fn take_job(&mut self, id: usize, job: u64) -> Option<Job> {
+        self.helpers.get_mut(&id)?.jobs.remove(&job)
+    }
+
+    /// The engine does a lost helper's job itself.
+    fn redo(&self, job: Job) {
+        match job {
+            Job::Classify(envelope) => {
+                queue_in();
+                if self.requeue.unbounded_send(envelope).is_err() {
+                    queue_out_lost();
+                }
+            }
+            // The waiting `logits` call computes the slice when its answer is dropped.
+            Job::Logits(sender) => drop(sender),
+        }
+    }
+
+    /// Stops helper `id`; its work is redone by the engine. `problem` says why, for the page.
+    fn remove(&mut self, id: usize, problem: Option<String>) {
+        let Some(helper) = self.helpers.remove(&id) else {
+            return;
+        };
+        helper.worker.terminate();
+        for (_, job) in helper.jobs {
+            self.redo(job);
+        }
+        if let Some(problem) = problem {
+            self.problem = Some(format!(
+                "{problem}; its work was redone by the engine, and the pool has {} of {} workers",
+                self.helpers.len() + 1,
+                self.wanted
+            ));
+        }
+    }
+
+    fn post_status(&self) {
+        let mut memory = vec![memory_bytes()];
+        let mut ids: Vec<&usize> = self.helpers.keys().collect();
+        ids.sort();
+        memory.extend(ids.iter().map(|id| self.helpers[id].memory_bytes));
+        post(&Event::Pool {
+            status: PoolStatus {
+                wanted: self.wanted,
+                ready: 1 + self.ready_helpers().len(),
+                cores: self.cores,
+                memory_bytes: memory,
+                problem: self.problem.clone(),
+            },
+        });
+    }
+}
+
+/// A requeued request that could not be queued (the engine is stopping) is not waiting.
+fn queue_out_lost() {
+    super::worker::queue_out();
+}
+
+fn spawn(id: usize, shared: &Rc<RefCell<Shared>>) -> Result<Helper, String> {
+    let options = WorkerOptions::new();
+    options.set_name(&format!("{HELPER_NAME}-{id}"));
+    options.set_type(WorkerType::Classic);
+    let worker =
+        Worker::new_with_options(&own_script_url()?, &options).map_err(|e| format!("{e:?}"))?;
+    let on_message =
+        {
+            let shared = Rc::downgrade(shared);
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let Some(shared) = shared.upgrade() else {
+                    return;
+                };
+                let reply = serde_wasm_bindgen::from_value::<HelperReply>(event.data())
+                    .unwrap_or_else(|e| HelperReply::Died {
+                        message: format!("it sent a malformed reply ({e})"),
+                    });
+                // Replies can arrive while the engine runs a job that borrows the pool: they wait
+                // for the next turn of the event loop.
+                let Ok(mut shared) = shared.try_borrow_mut() else {
+                    let again = Rc::downgrade(&shared);
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if let Some(shared) = again.upgrade() {
+                            shared.borrow_mut().on_reply(id, reply);
+                        }
+                    });
+                    return;
+                };
+                shared.on_reply(id, reply);
+            })
+        };
+    let on_error = {
+        let shared = Rc::downgrade(shared);
+        Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+            event.prevent_default();
+            let message = event.message();
+            let shared = shared.clone();
+            // Never inside another borrow: the next turn of the event loop.
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(shared) = shared.upgrade() {
+                    shared
+                        .borrow_mut()
+                        .on_reply(id, HelperReply::Died { message });
+                }
+            });
+        })
+    };
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    Ok(Helper {
+        worker,
+        alive: false,
+        loaded: None,
+        memory_bytes: 0,
+        jobs: HashMap::new(),
+        _on_message: on_message,
+        _on_error: on_error,
+    })
+}
+
+/// The engine's own loader script: helpers run the same code.
+fn own_script_url() -> Result<String, String> {
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    Ok(scope.location().href())
+}
+
+/// `navigator.hardwareConcurrency` (through `Reflect`: web-sys's `WorkerNavigator` would
+/// rebuild every crate that uses web-sys); 1 where the browser does not say.
+fn hardware_concurrency() -> usize {
+    let cores = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|navigator| js_sys::Reflect::get(&navigator, &"hardwareConcurrency".into()))
+        .ok()
+        .and_then(|n| n.as_f64())
+        .unwrap_or(1.0);
+    (cores as usize).max(1)
+}

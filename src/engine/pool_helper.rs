@@ -1,0 +1,161 @@
+//! A helper worker of the CPU pool (`cpu_pool.rs`): its own wasm instance of the engine that
+//! holds the coordinator's network and classifies images or computes logits on request.
+
+use burn::tensor::Device;
+use futures::StreamExt;
+use futures::channel::mpsc;
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use super::EngineError;
+use super::backend;
+use super::inference::Inference;
+use super::worker::post_message;
+use crate::data::{IMAGE_BYTES, IMAGE_SIDE};
+use crate::model::packed::Activations;
+use crate::model::{Classifier, FoldedClassifier, PackedAirbench, load_any_network};
+use crate::protocol::{HelperReply, HelperRequest};
+
+/// The name the coordinator gives its helpers' `Worker`s (how the entry point tells them apart).
+pub const HELPER_NAME: &str = "pinhole-cpu-helper";
+
+/// The network a helper holds, in every form inference needs.
+struct Held {
+    generation: u64,
+    model: Classifier,
+    folded: FoldedClassifier,
+    packed: PackedAirbench,
+    classes: Vec<String>,
+    device: Device,
+}
+
+impl Held {
+    fn load(generation: u64, name: &str, weights: &[u8]) -> Result<Self, EngineError> {
+        let cpu = backend::cpu();
+        let network = load_any_network(weights, name, &cpu)?;
+        let folded = FoldedClassifier::fold(&network.model, &cpu, &cpu);
+        let packed = folded.pack().ok_or_else(|| {
+            EngineError::Unavailable(format!("{name}: the CPU kernels do not run this network"))
+        })??;
+        Ok(Held {
+            generation,
+            model: network.model,
+            folded,
+            packed,
+            classes: network.classes,
+            device: cpu,
+        })
+    }
+
+    fn inference(&self) -> Inference<'_> {
+        Inference {
+            model: &self.model,
+            folded: &self.folded,
+            packed: Some(&self.packed),
+            classes: &self.classes,
+            device: &self.device,
+        }
+    }
+}
+
+pub fn run_helper() {
+    std::panic::set_hook(Box::new(|info| {
+        post_message(&HelperReply::Died {
+            message: info.to_string(),
+        });
+    }));
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let (sender, receiver) = mpsc::unbounded::<HelperRequest>();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        match serde_wasm_bindgen::from_value::<HelperRequest>(event.data()) {
+            Ok(request) => {
+                let _ = sender.unbounded_send(request);
+            }
+            Err(e) => web_sys::console::error_1(
+                &format!("CPU helper got a malformed request: {e}").into(),
+            ),
+        }
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    wasm_bindgen_futures::spawn_local(serve(receiver));
+    post_message(&HelperReply::Alive);
+}
+
+async fn serve(mut requests: mpsc::UnboundedReceiver<HelperRequest>) {
+    let mut held: Option<Held> = None;
+    while let Some(request) = requests.next().await {
+        let reply = match request {
+            HelperRequest::Load {
+                generation,
+                name,
+                weights,
+            } => {
+                // The old network goes first: two at once may not fit.
+                held = None;
+                let problem = match Held::load(generation, &name, &weights) {
+                    Ok(network) => {
+                        held = Some(network);
+                        None
+                    }
+                    Err(e) => Some(e.to_string()),
+                };
+                HelperReply::Loaded {
+                    generation,
+                    problem,
+                    memory_bytes: memory_bytes(),
+                }
+            }
+            HelperRequest::Classify {
+                job,
+                generation,
+                name,
+                bytes,
+            } => match &held {
+                Some(network) if network.generation == generation => HelperReply::Classified {
+                    job,
+                    outcome: network
+                        .inference()
+                        .classify(name, &bytes)
+                        .await
+                        .map_err(Into::into),
+                },
+                _ => HelperReply::Stale { job },
+            },
+            HelperRequest::Logits {
+                job,
+                generation,
+                images,
+            } => match &held {
+                Some(network) if network.generation == generation => HelperReply::Logits {
+                    job,
+                    logits: planar_logits(&network.packed, &images),
+                },
+                _ => HelperReply::Stale { job },
+            },
+            HelperRequest::Crash => panic!("a CPU helper was told to crash (test fault)"),
+        };
+        post_message(&reply);
+    }
+}
+
+/// Logits of 32×32 planar RGB images laid one after another.
+pub fn planar_logits(packed: &PackedAirbench, images: &[u8]) -> Result<Vec<f32>, String> {
+    if !images.len().is_multiple_of(IMAGE_BYTES) {
+        return Err(format!(
+            "images of {IMAGE_BYTES} bytes each, not {} bytes in all",
+            images.len()
+        ));
+    }
+    let images = Activations::from_planar_rgb(images.chunks_exact(IMAGE_BYTES), IMAGE_SIDE);
+    Ok(packed.logits(&images))
+}
+
+/// This instance's WebAssembly memory.
+pub fn memory_bytes() -> u64 {
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as u64
+}

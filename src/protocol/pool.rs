@@ -1,0 +1,142 @@
+//! The CPU worker pool: the engine (the coordinator) and its helper workers, each its own wasm
+//! instance holding the same network. wasm32's standard library has no threads, so every core
+//! gets a worker instead; the coordinator splits batch work across them.
+
+use serde::{Deserialize, Serialize};
+
+use super::Outcome;
+
+/// Most workers in the pool (the coordinator included): each holds a copy of the engine
+/// (about 60 MB with `full`), and few machines that lack WebGPU have more cores than this.
+pub const MAX_CPU_WORKERS: usize = 8;
+
+/// The pool's size for `wanted` (the visitor's setting) on a machine with `cores` logical
+/// cores: every core by default, always at least the coordinator itself.
+pub fn pool_size(wanted: Option<usize>, cores: usize) -> usize {
+    wanted.unwrap_or(cores).clamp(1, MAX_CPU_WORKERS)
+}
+
+/// How `count` images split across `workers`: contiguous slices in worker order, sizes differing
+/// by at most one (the first ones get the extra), none empty unless there are fewer images than
+/// workers. The slices' logits, joined in order, are the whole batch's.
+pub fn split_batch(count: usize, workers: usize) -> Vec<std::ops::Range<usize>> {
+    let workers = workers.clamp(1, count.max(1));
+    let (base, extra) = (count / workers, count % workers);
+    let mut start = 0;
+    (0..workers)
+        .map(|i| {
+            let len = base + usize::from(i < extra);
+            let range = start..start + len;
+            start += len;
+            range
+        })
+        .collect()
+}
+
+/// The pool as the page shows it (Speed page).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PoolStatus {
+    /// Workers asked for (the setting, or the machine's cores), the coordinator included.
+    pub wanted: usize,
+    /// Workers that hold the current network and take work, the coordinator included.
+    pub ready: usize,
+    /// `navigator.hardwareConcurrency`.
+    pub cores: usize,
+    /// Each worker's WebAssembly memory in bytes, the coordinator first.
+    pub memory_bytes: Vec<u64>,
+    /// Why the pool is smaller than asked (a helper that failed to start or died), or why it is
+    /// idle (WebGPU classifies, a network the CPU kernels cannot run).
+    pub problem: Option<String>,
+}
+
+/// Coordinator → helper. Messages arrive in order, so work sent after a `Load` uses its network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HelperRequest {
+    /// The network to hold from now on, as a weights file in Pinhole's format.
+    Load {
+        generation: u64,
+        name: String,
+        #[serde(with = "serde_bytes")]
+        weights: Vec<u8>,
+    },
+    /// Decode, preprocess and classify one image file with network `generation`.
+    Classify {
+        job: u64,
+        generation: u64,
+        name: String,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
+    /// The logits of 32×32 planar RGB images (3,072 bytes each, one after another).
+    Logits {
+        job: u64,
+        generation: u64,
+        #[serde(with = "serde_bytes")]
+        images: Vec<u8>,
+    },
+    /// Test only: the helper panics, as a bug would make it.
+    Crash,
+}
+
+/// Helper → coordinator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HelperReply {
+    /// The helper's code has loaded and listens.
+    Alive,
+    /// Network `generation` is held (or could not be), and the helper's memory after it.
+    Loaded {
+        generation: u64,
+        problem: Option<String>,
+        memory_bytes: u64,
+    },
+    Classified {
+        job: u64,
+        outcome: Outcome,
+    },
+    Logits {
+        job: u64,
+        logits: Result<Vec<f32>, String>,
+    },
+    /// A job for a network the helper does not hold (its `Load` failed): the coordinator does it.
+    Stale {
+        job: u64,
+    },
+    /// The helper panicked and stops.
+    Died {
+        message: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_splits_into_contiguous_near_equal_slices() {
+        assert_eq!(split_batch(64, 2), vec![0..32, 32..64]);
+        assert_eq!(split_batch(10, 3), vec![0..4, 4..7, 7..10]);
+        // Fewer images than workers: one image each, no empty slices.
+        assert_eq!(split_batch(2, 4), vec![0..1, 1..2]);
+        assert_eq!(split_batch(0, 3), vec![0..0]);
+        assert_eq!(split_batch(5, 1), vec![0..5]);
+        for (count, workers) in [(1, 1), (63, 4), (512, 8), (7, 7)] {
+            let slices = split_batch(count, workers);
+            assert_eq!(slices.first().unwrap().start, 0);
+            assert_eq!(slices.last().unwrap().end, count);
+            assert!(slices.windows(2).all(|w| w[0].end == w[1].start));
+            let lens: Vec<_> = slices.iter().map(|r| r.len()).collect();
+            assert!(lens.iter().max().unwrap() - lens.iter().min().unwrap() <= 1);
+        }
+    }
+
+    #[test]
+    fn the_pool_uses_every_core_within_bounds() {
+        assert_eq!(pool_size(None, 2), 2);
+        assert_eq!(pool_size(None, 32), MAX_CPU_WORKERS);
+        assert_eq!(pool_size(Some(1), 16), 1);
+        assert_eq!(pool_size(Some(0), 16), 1);
+        assert_eq!(pool_size(Some(3), 2), 3);
+    }
+}

@@ -1,0 +1,61 @@
+//! A CPU pool helper computes what the engine computes: it loads the network from the engine's
+//! exported weights file (Pinhole's format), folds and packs it itself, and its shares of a
+//! batch, joined in order, are the whole batch's logits bit for bit (so a batch gives the same
+//! figures on 1, 2 or more workers).
+
+mod common;
+
+use burn::tensor::Device;
+use pinhole::data::{IMAGE_BYTES, IMAGE_SIDE};
+use pinhole::model::class_names::cifar_class_names;
+use pinhole::model::packed::Activations;
+use pinhole::model::{
+    Classifier, FoldedClassifier, PackedAirbench, Precision, Preset, load_any_network,
+    load_weights, save_network_as,
+};
+use pinhole::protocol::split_batch;
+
+fn packed(model: &Classifier, device: &Device) -> PackedAirbench {
+    let folded = FoldedClassifier::fold(model, device, device);
+    folded.pack().expect("an airbench network packs").unwrap()
+}
+
+fn logits(network: &PackedAirbench, images: &[u8]) -> Vec<f32> {
+    network.logits(&Activations::from_planar_rgb(
+        images.chunks_exact(IMAGE_BYTES),
+        IMAGE_SIDE,
+    ))
+}
+
+#[test]
+fn a_helpers_copy_of_the_network_gives_the_engines_logits_bit_for_bit() {
+    let device = Device::flex();
+    let records = common::records("test_batch.bin", 100);
+    let images: Vec<u8> = records
+        .iter()
+        .flat_map(|r| r.pixels.iter().copied())
+        .collect();
+    for preset in [Preset::Fast, Preset::Full] {
+        let path = format!("{}/weights/{preset}.bin", env!("CARGO_MANIFEST_DIR"));
+        let model = load_weights(&std::fs::read(&path).unwrap(), &path, &device).unwrap();
+        let engine = packed(&model, &device);
+        // What the pool sends a helper, and what the helper makes of it.
+        let file = save_network_as(model.clone(), &cifar_class_names(), Precision::Full).unwrap();
+        let copy = load_any_network(&file, "copy.bin", &device).unwrap();
+        assert_eq!(copy.classes, cifar_class_names());
+        let helper = packed(&copy.model, &device);
+
+        let whole = logits(&engine, &images);
+        assert_eq!(whole.len(), 100 * 10);
+        for workers in [2, 3, 4, 7] {
+            let mut joined = Vec::new();
+            for (i, range) in split_batch(100, workers).into_iter().enumerate() {
+                let slice = &images[range.start * IMAGE_BYTES..range.end * IMAGE_BYTES];
+                // The engine takes the first slice, helpers the rest.
+                joined.extend(logits(if i == 0 { &engine } else { &helper }, slice));
+            }
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&joined), bits(&whole), "{preset} on {workers} workers");
+        }
+    }
+}
