@@ -9,18 +9,20 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use burn::tensor::Device;
 use futures::channel::{mpsc, oneshot};
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use super::pool_helper::{HELPER_NAME, memory_bytes, planar_logits};
 use super::worker::{finish, now_ms, post, queue_in, yield_now};
-use crate::data::IMAGE_BYTES;
-use crate::model::PackedAirbench;
+use crate::data::{CifarRecord, IMAGE_BYTES, NUM_CLASSES};
+use crate::model::{Classifier, PackedAirbench, ReadbackError};
 use crate::protocol::{
-    Envelope, Event, HelperReply, HelperRequest, PoolStatus, Request, RequestId, pool_size,
-    split_batch,
+    Envelope, Event, HelperReply, HelperRequest, PoolStatus, Request, RequestId,
+    SliceProbabilities, pool_size, split_batch,
 };
+use crate::train::{EvalBatch, class_probabilities_async};
 
 /// Classify requests one helper holds at once: one at work, one waiting (so it never idles
 /// between two), and no more, so that the engine takes its share of a big drop.
@@ -31,7 +33,8 @@ const LOAD_TIMEOUT_MS: f64 = 20_000.0;
 /// Work a helper holds, kept so that the engine can redo it if the helper is lost.
 enum Job {
     Classify(Envelope),
-    Logits(oneshot::Sender<Result<Vec<f32>, String>>),
+    /// A slice of batch work (logits, probabilities): the reply goes to the waiting call.
+    Slice(oneshot::Sender<HelperReply>),
 }
 
 struct Helper {
@@ -220,50 +223,132 @@ impl CpuPool {
         images: &[u8],
     ) -> Vec<f32> {
         let count = images.len() / IMAGE_BYTES;
-        let helpers: Vec<usize> = {
-            let shared = self.shared.borrow();
-            match shared.current.as_ref().map(|c| c.generation) {
-                Some(g) if g == generation => shared
-                    .ready_helpers()
-                    .into_iter()
-                    .map(|(id, _)| id)
-                    .collect(),
-                _ => Vec::new(),
-            }
-        };
+        let helpers = self.helpers_holding(generation);
         let slices = split_batch(count, helpers.len() + 1);
         let bytes = |range: &std::ops::Range<usize>| {
             &images[range.start * IMAGE_BYTES..range.end * IMAGE_BYTES]
         };
         // The helpers take the later slices, the engine the first.
-        let mut waiting = Vec::new();
-        for (range, &helper) in slices.iter().skip(1).zip(&helpers) {
-            let (sender, receiver) = oneshot::channel();
-            let mut shared = self.shared.borrow_mut();
-            let job = shared.job_id();
-            shared.send(
-                helper,
-                &HelperRequest::Logits {
+        let waiting: Vec<_> = slices
+            .iter()
+            .skip(1)
+            .zip(&helpers)
+            .map(|(range, &helper)| {
+                let reply = self.send_slice(helper, |job| HelperRequest::Logits {
                     job,
                     generation,
                     images: bytes(range).to_vec(),
-                },
-            );
-            if let Some(h) = shared.helpers.get_mut(&helper) {
-                h.jobs.insert(job, Job::Logits(sender));
-            }
-            waiting.push((range.clone(), receiver));
-        }
+                });
+                (range.clone(), reply)
+            })
+            .collect();
         let mut logits = planar_logits(packed, bytes(&slices[0])).unwrap_or_default();
-        for (range, receiver) in waiting {
-            let part = match receiver.await {
-                Ok(Ok(part)) => part,
+        for (range, reply) in waiting {
+            let part = match reply.await {
+                Ok(HelperReply::Logits {
+                    logits: Ok(part), ..
+                }) => part,
                 // Lost or failed: the engine does this slice too.
                 _ => planar_logits(packed, bytes(&range)).unwrap_or_default(),
             };
             logits.extend(part);
         }
         logits
+    }
+
+    /// Helpers that hold network `generation` and can take a slice now.
+    pub fn helpers_holding(&self, generation: u64) -> Vec<usize> {
+        let shared = self.shared.borrow();
+        match shared.current.as_ref().map(|c| c.generation) {
+            Some(g) if g == generation => shared
+                .ready_helpers()
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// An evaluation's batches, one per worker: the engine computes the first with `model`,
+    /// helpers that hold network `generation` (the same network) the others, each batch exactly
+    /// as one worker would. A batch whose helper fails is redone here.
+    pub async fn probabilities(
+        &self,
+        model: &Classifier,
+        device: &Device,
+        generation: u64,
+        batches: &[&[CifarRecord]],
+        tta: bool,
+    ) -> Result<EvalBatch, ReadbackError> {
+        let helpers = self.helpers_holding(generation);
+        let Some((first, rest)) = batches.split_first() else {
+            return Ok(EvalBatch {
+                plain: Vec::new(),
+                tta: tta.then(Vec::new),
+            });
+        };
+        let images = |records: &[CifarRecord]| -> Vec<u8> {
+            records
+                .iter()
+                .flat_map(|r| r.pixels.iter().copied())
+                .collect()
+        };
+        // More batches than helpers: the engine takes the rest after its own.
+        let waiting: Vec<_> = rest
+            .iter()
+            .enumerate()
+            .map(|(i, &records)| {
+                let reply = helpers.get(i).map(|&helper| {
+                    self.send_slice(helper, |job| HelperRequest::Probabilities {
+                        job,
+                        generation,
+                        images: images(records),
+                        tta,
+                    })
+                });
+                (records, reply)
+            })
+            .collect();
+        let mut all = class_probabilities_async(model, first, tta, device).await?;
+        for (records, reply) in waiting {
+            let from_helper = match reply {
+                Some(reply) => match reply.await {
+                    Ok(HelperReply::Probabilities {
+                        probabilities: Ok(part),
+                        ..
+                    }) => rows(part, records.len(), tta),
+                    _ => None,
+                },
+                None => None,
+            };
+            let part = match from_helper {
+                Some(part) => part,
+                // Lost, failed or no helper for it: the engine does this batch too.
+                None => class_probabilities_async(model, records, tta, device).await?,
+            };
+            all.plain.extend(part.plain);
+            if let (Some(all), Some(part)) = (all.tta.as_mut(), part.tta) {
+                all.extend(part);
+            }
+        }
+        Ok(all)
+    }
+
+    /// Sends helper `helper` the slice job `message(job)`; its reply arrives on the receiver
+    /// (dropped unanswered if the helper is lost).
+    fn send_slice(
+        &self,
+        helper: usize,
+        message: impl FnOnce(u64) -> HelperRequest,
+    ) -> oneshot::Receiver<HelperReply> {
+        let (sender, receiver) = oneshot::channel();
+        let mut shared = self.shared.borrow_mut();
+        let job = shared.job_id();
+        shared.send(helper, &message(job));
+        if let Some(h) = shared.helpers.get_mut(&helper) {
+            h.jobs.insert(job, Job::Slice(sender));
+        }
+        receiver
     }
 
     /// Waits until every helper holds network `generation` (or left the pool), up to a limit.
@@ -377,9 +462,9 @@ impl Shared {
                     finish(envelope.id, outcome);
                 }
             }
-            HelperReply::Logits { job, logits } => {
-                if let Some(Job::Logits(sender)) = self.take_job(id, job) {
-                    let _ = sender.send(logits);
+            HelperReply::Logits { job, .. } | HelperReply::Probabilities { job, .. } => {
+                if let Some(Job::Slice(sender)) = self.take_job(id, job) {
+                    let _ = sender.send(reply);
                 }
             }
             HelperReply::Stale { job } => {
@@ -407,8 +492,8 @@ impl Shared {
                     queue_out_lost();
                 }
             }
-            // The waiting `logits` call computes the slice when its answer is dropped.
-            Job::Logits(sender) => drop(sender),
+            // The waiting call computes the slice when its answer is dropped.
+            Job::Slice(sender) => drop(sender),
         }
     }
 
@@ -445,6 +530,26 @@ impl Shared {
             },
         });
     }
+}
+
+/// A helper's flat probabilities as rows; `None` if they do not fit `count` records.
+fn rows(part: SliceProbabilities, count: usize, tta: bool) -> Option<EvalBatch> {
+    let split = |flat: Vec<f32>| -> Option<Vec<[f32; NUM_CLASSES]>> {
+        (flat.len() == count * NUM_CLASSES).then(|| {
+            flat.chunks_exact(NUM_CLASSES)
+                .map(|row| row.try_into().expect("rows of NUM_CLASSES"))
+                .collect()
+        })
+    };
+    let tta = match (tta, part.tta) {
+        (true, Some(flat)) => Some(split(flat)?),
+        (false, _) => None,
+        (true, None) => return None,
+    };
+    Some(EvalBatch {
+        plain: split(part.plain)?,
+        tta,
+    })
 }
 
 /// A requeued request that could not be queued (the engine is stopping) is not waiting.

@@ -326,10 +326,14 @@ impl Engine {
                     true => Ok(store.model.clone()),
                     false => to_device_async(&store.model, &batch_device).await,
                 };
+                // The CPU workers take batches when they hold this very network.
+                let pool = (batch_kind == BackendKind::Cpu
+                    && self.pool.generation() == Some(store.generation))
+                .then(|| (self.pool.clone(), store.generation));
                 let started = match model {
                     Ok(model) => {
                         self.insight
-                            .evaluate(reporter, set, limit, tta, model, name, batch_device)
+                            .evaluate(reporter, set, limit, tta, model, name, batch_device, pool)
                             .await
                     }
                     Err(e) => Err(e.into()),

@@ -25,7 +25,7 @@ mod backend;
 #[cfg(target_arch = "wasm32")]
 mod checkpoint_store;
 #[cfg(target_arch = "wasm32")]
-mod cpu_pool;
+pub(crate) mod cpu_pool;
 #[cfg(target_arch = "wasm32")]
 mod diagnostics;
 #[cfg(target_arch = "wasm32")]

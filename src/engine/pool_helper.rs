@@ -14,7 +14,8 @@ use super::worker::post_message;
 use crate::data::{IMAGE_BYTES, IMAGE_SIDE};
 use crate::model::packed::Activations;
 use crate::model::{Classifier, FoldedClassifier, PackedAirbench, load_any_network};
-use crate::protocol::{HelperReply, HelperRequest};
+use crate::protocol::{HelperReply, HelperRequest, SliceProbabilities};
+use crate::train::image_probabilities_async;
 
 /// The name the coordinator gives its helpers' `Worker`s (how the entry point tells them apart).
 pub const HELPER_NAME: &str = "pinhole-cpu-helper";
@@ -133,6 +134,24 @@ async fn serve(mut requests: mpsc::UnboundedReceiver<HelperRequest>) {
                 },
                 _ => HelperReply::Stale { job },
             },
+            HelperRequest::Probabilities {
+                job,
+                generation,
+                images,
+                tta,
+            } => match &held {
+                Some(network) if network.generation == generation => HelperReply::Probabilities {
+                    job,
+                    probabilities: slice_probabilities(
+                        &network.model,
+                        &images,
+                        tta,
+                        &network.device,
+                    )
+                    .await,
+                },
+                _ => HelperReply::Stale { job },
+            },
             HelperRequest::Crash => panic!("a CPU helper was told to crash (test fault)"),
         };
         post_message(&reply);
@@ -149,6 +168,32 @@ pub fn planar_logits(packed: &PackedAirbench, images: &[u8]) -> Result<Vec<f32>,
     }
     let images = Activations::from_planar_rgb(images.chunks_exact(IMAGE_BYTES), IMAGE_SIDE);
     Ok(packed.logits(&images))
+}
+
+/// Class probabilities of CIFAR-10 images laid one after another, as an evaluation's batches
+/// compute them.
+pub async fn slice_probabilities(
+    model: &Classifier,
+    images: &[u8],
+    tta: bool,
+    device: &Device,
+) -> Result<SliceProbabilities, String> {
+    if !images.len().is_multiple_of(IMAGE_BYTES) {
+        return Err(format!(
+            "images of {IMAGE_BYTES} bytes each, not {} bytes in all",
+            images.len()
+        ));
+    }
+    let images = images
+        .chunks_exact(IMAGE_BYTES)
+        .map(|image| image.try_into().expect("chunks of IMAGE_BYTES"));
+    let batch = image_probabilities_async(model, images, tta, device)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(SliceProbabilities {
+        plain: batch.plain.concat(),
+        tta: batch.tta.map(|rows| rows.concat()),
+    })
 }
 
 /// This instance's WebAssembly memory.

@@ -26,7 +26,10 @@ pub use outcome::{
     BenchmarkResult, Failure, FailureKind, Heatmap, Outcome, Progress, Reply,
     TrainingBenchmarkResult,
 };
-pub use pool::{HelperReply, HelperRequest, MAX_CPU_WORKERS, PoolStatus, pool_size, split_batch};
+pub use pool::{
+    HelperReply, HelperRequest, MAX_CPU_WORKERS, PoolStatus, SliceProbabilities, pool_size,
+    split_batch,
+};
 pub use request::{Envelope, KeptNetwork, Request, RequestId, Restore};
 pub use training::{
     CheckpointSummary, DataSource, DroppedFile, EpochPoint, OpCheck, RECIPE_TRANSLATE, StepCheck,

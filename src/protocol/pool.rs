@@ -75,8 +75,25 @@ pub enum HelperRequest {
         #[serde(with = "serde_bytes")]
         images: Vec<u8>,
     },
+    /// Class probabilities (softmax of Burn's forward pass, and of its test-time augmentation
+    /// when `tta`) of CIFAR-10 images (3,072 planar bytes each): an evaluation's slice, computed
+    /// exactly as the coordinator would.
+    Probabilities {
+        job: u64,
+        generation: u64,
+        #[serde(with = "serde_bytes")]
+        images: Vec<u8>,
+        tta: bool,
+    },
     /// Test only: the helper panics, as a bug would make it.
     Crash,
+}
+
+/// Class probabilities of a slice, rows of `NUM_CLASSES` one after another.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SliceProbabilities {
+    pub plain: Vec<f32>,
+    pub tta: Option<Vec<f32>>,
 }
 
 /// Helper → coordinator.
@@ -98,6 +115,10 @@ pub enum HelperReply {
     Logits {
         job: u64,
         logits: Result<Vec<f32>, String>,
+    },
+    Probabilities {
+        job: u64,
+        probabilities: Result<SliceProbabilities, String>,
     },
     /// A job for a network the helper does not hold (its `Load` failed): the coordinator does it.
     Stale {

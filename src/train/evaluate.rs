@@ -5,7 +5,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor};
 
 use super::metrics::Confusion;
-use crate::data::{CifarRecord, NUM_CLASSES, images_to_tensor};
+use crate::data::{CifarRecord, IMAGE_BYTES, NUM_CLASSES, images_to_tensor};
 use crate::model::{Classifier, ReadbackError, read_floats, read_ints};
 
 /// Class probabilities of one batch: without and (when asked) with flip/shift TTA.
@@ -82,7 +82,17 @@ pub async fn class_probabilities_async(
     tta: bool,
     device: &Device,
 ) -> Result<EvalBatch, ReadbackError> {
-    let images = images_to_tensor(records.iter().map(|r| &*r.pixels), device);
+    image_probabilities_async(model, records.iter().map(|r| &*r.pixels), tta, device).await
+}
+
+/// [`class_probabilities_async`] of bare images (a CPU worker's slice of an evaluation).
+pub async fn image_probabilities_async<'a>(
+    model: &Classifier,
+    images: impl IntoIterator<Item = &'a [u8; IMAGE_BYTES]>,
+    tta: bool,
+    device: &Device,
+) -> Result<EvalBatch, ReadbackError> {
+    let images = images_to_tensor(images, device);
     let logits = model.forward(images.clone());
     let tta = if tta {
         let tta = model.forward_tta_from(logits.clone(), images);

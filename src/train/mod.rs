@@ -38,7 +38,7 @@ pub use dirac::{dirac_init, dirac_weights};
 #[cfg(feature = "compute")]
 pub use evaluate::{
     EvalBatch, class_probabilities, class_probabilities_async, confusion_matrix,
-    confusion_matrix_async,
+    confusion_matrix_async, image_probabilities_async,
 };
 #[cfg(feature = "compute")]
 pub use limits::{

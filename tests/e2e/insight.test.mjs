@@ -57,7 +57,7 @@ test('evaluate: the page equals `pinhole eval --json` on the same weights and re
   try {
     const { page, problems } = await openPage(browser, site, '?backend=cpu#/evaluate');
     assert.equal(await waitReady(page, 180_000), 'cpu');
-    assert.equal(await page.getAttribute('[data-testid="model-preset"]', 'data-weights'), shipped.file);
+    assert.equal(await page.getAttribute('[data-testid="model-preset"]', 'data-weights'), shipped.served);
     await page.selectOption('[data-testid="eval-limit"]', String(RECORDS));
     assert.ok(await page.isChecked('[data-testid="eval-tta"]'), 'TTA is on by default');
     await page.click('[data-testid="eval-run"]');

@@ -18,14 +18,21 @@ export const CLASS_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'do
 export const BASE = '/pinhole/';
 
 /** The model the page opens with, by its rule (`ShippedIndex::default_preset`): the first of
- *  `full`, `fast`, `baseline` that weights/index.json lists. Returns the entry and its card. */
+ *  `full`, `fast`, `baseline` that weights/index.json lists. Returns the entry, its card and the
+ *  content-hashed file name the build serves it under. */
 export function defaultShipped() {
   const index = JSON.parse(readFileSync(join(repo, 'weights/index.json'), 'utf8'));
   const model = ['full', 'fast', 'baseline']
     .map((preset) => index.models.find((m) => m.preset === preset))
     .find(Boolean);
   if (!model) throw new Error('weights/index.json lists no model');
-  return { ...model, card: JSON.parse(readFileSync(join(repo, 'weights', model.card), 'utf8')) };
+  // The build names weights by content (full-<hash>.bin); `served` is that name, from the
+  // index the build wrote, which the page shows.
+  const built = join(dist, 'weights/index.json');
+  const served = existsSync(built)
+    ? JSON.parse(readFileSync(built, 'utf8')).models.find((m) => m.preset === model.preset)?.file
+    : undefined;
+  return { ...model, served, card: JSON.parse(readFileSync(join(repo, 'weights', model.card), 'utf8')) };
 }
 
 const TYPES = {

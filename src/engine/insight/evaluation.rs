@@ -6,8 +6,9 @@ use std::rc::Rc;
 use burn::tensor::Device;
 
 use super::LoadedSet;
-use crate::data::NUM_CLASSES;
+use crate::data::{CifarRecord, NUM_CLASSES};
 use crate::engine::EngineError;
+use crate::engine::cpu_pool::CpuPool;
 use crate::engine::worker::{Reporter, now_ms};
 use crate::model::Classifier;
 use crate::protocol::{Evaluation, RecordSet};
@@ -32,6 +33,8 @@ pub struct EvaluationRun {
     plain: Vec<[f32; NUM_CLASSES]>,
     with_tta: Vec<[f32; NUM_CLASSES]>,
     started_ms: f64,
+    /// The CPU workers that hold this network (its generation), which take a batch each.
+    pool: Option<(CpuPool, u64)>,
 }
 
 impl EvaluationRun {
@@ -45,6 +48,7 @@ impl EvaluationRun {
         model: Classifier,
         model_name: String,
         device: Device,
+        pool: Option<(CpuPool, u64)>,
     ) -> Self {
         let count = limit.unwrap_or(usize::MAX).min(loaded.records.len());
         EvaluationRun {
@@ -59,21 +63,28 @@ impl EvaluationRun {
             plain: Vec::with_capacity(count),
             with_tta: Vec::new(),
             started_ms: now_ms(),
+            pool,
         }
     }
 
     /// One batch; after the last, the finished evaluation.
     pub async fn tick(&mut self) -> Result<Option<Evaluation>, EngineError> {
         let done = self.plain.len();
-        let end = (done + EVAL_BATCH).min(self.count);
+        let workers = match &self.pool {
+            Some((pool, generation)) => 1 + pool.helpers_holding(*generation).len(),
+            None => 1,
+        };
+        let end = (done + EVAL_BATCH * workers).min(self.count);
         let loaded = self.loaded.clone();
-        let batch = class_probabilities_async(
-            &self.model,
-            &loaded.records[done..end],
-            self.tta,
-            &self.device,
-        )
-        .await?;
+        // Batches of EVAL_BATCH whoever computes them, so that the figures are one worker's.
+        let batches: Vec<&[CifarRecord]> = loaded.records[done..end].chunks(EVAL_BATCH).collect();
+        let batch = match &self.pool {
+            Some((pool, generation)) if workers > 1 => {
+                pool.probabilities(&self.model, &self.device, *generation, &batches, self.tta)
+                    .await?
+            }
+            _ => class_probabilities_async(&self.model, batches[0], self.tta, &self.device).await?,
+        };
         self.plain.extend(batch.plain);
         self.with_tta.extend(batch.tta.unwrap_or_default());
         let tta = if self.tta {

@@ -10,6 +10,7 @@ use burn::tensor::Device;
 
 use crate::data::{IMAGE_BYTES, channel_statistics, class_counts, samples_per_class};
 use crate::engine::EngineError;
+use crate::engine::cpu_pool::CpuPool;
 use crate::engine::worker::{Reporter, finish};
 use crate::model::Classifier;
 use crate::protocol::{DataSummary, InspectImage, RecordSet, Reply};
@@ -44,11 +45,12 @@ impl Insight {
         model: Classifier,
         model_name: String,
         device: Device,
+        pool: Option<(CpuPool, u64)>,
     ) -> Result<(), EngineError> {
         self.cancel("a new evaluation started");
         let loaded = self.sets.get(&set, reporter).await?;
         self.evaluation = Some(EvaluationRun::new(
-            reporter, set, loaded, limit, tta, model, model_name, device,
+            reporter, set, loaded, limit, tta, model, model_name, device, pool,
         ));
         Ok(())
     }
