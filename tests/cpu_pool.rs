@@ -14,6 +14,7 @@ use pinhole::model::{
     load_weights, save_network_as,
 };
 use pinhole::protocol::split_batch;
+use pinhole::train::{class_probabilities, image_probabilities_async};
 
 fn packed(model: &Classifier, device: &Device) -> PackedAirbench {
     let folded = FoldedClassifier::fold(model, device, device);
@@ -57,5 +58,45 @@ fn a_helpers_copy_of_the_network_gives_the_engines_logits_bit_for_bit() {
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&joined), bits(&whole), "{preset} on {workers} workers");
         }
+    }
+}
+
+#[test]
+fn a_helpers_copy_gives_the_engines_evaluation_probabilities_bit_for_bit() {
+    // An evaluation hands each worker whole batches of 50 (evaluation.rs): the helper's batch,
+    // computed from bare images by its copy, must be the engine's batch of the same records.
+    let device = Device::flex();
+    let records = common::records("test_batch.bin", 50);
+    let path = format!("{}/weights/fast.bin", env!("CARGO_MANIFEST_DIR"));
+    let model = load_weights(&std::fs::read(&path).unwrap(), &path, &device).unwrap();
+    let file = save_network_as(model.clone(), &cifar_class_names(), Precision::Full).unwrap();
+    let copy = load_any_network(&file, "copy.bin", &device).unwrap().model;
+    let bits = |rows: &[[f32; 10]]| {
+        rows.iter()
+            .flatten()
+            .map(|x| x.to_bits())
+            .collect::<Vec<_>>()
+    };
+    for tta in [false, true] {
+        let engine = class_probabilities(&model, &records, 50, tta, &device).unwrap();
+        let mut helper_plain = Vec::new();
+        let mut helper_tta = Vec::new();
+        for batch in records.chunks(50) {
+            let part = futures::executor::block_on(image_probabilities_async(
+                &copy,
+                batch.iter().map(|r| &*r.pixels),
+                tta,
+                &device,
+            ))
+            .unwrap();
+            helper_plain.extend(part.plain);
+            helper_tta.extend(part.tta.unwrap_or_default());
+        }
+        assert_eq!(bits(&helper_plain), bits(&engine.plain), "plain, tta {tta}");
+        assert_eq!(
+            bits(&helper_tta),
+            bits(&engine.tta.unwrap_or_default()),
+            "TTA"
+        );
     }
 }

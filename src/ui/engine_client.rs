@@ -119,12 +119,15 @@ impl EngineClient {
         client
     }
 
-    /// `window.__pinholeFaults.loseDevice()` for the end-to-end tests (`?test-faults` only).
+    /// `window.__pinholeFaults.loseDevice()` and `.crashWorker()` for the end-to-end tests (`?test-faults` only).
     fn offer_faults(self) {
         let faults = js_sys::Object::new();
         let lose = Closure::<dyn FnMut()>::new(move || self.send(Request::LoseDevice));
         let _ = js_sys::Reflect::set(&faults, &"loseDevice".into(), lose.as_ref());
         lose.forget();
+        let crash = Closure::<dyn FnMut()>::new(move || self.send(Request::CrashWorker));
+        let _ = js_sys::Reflect::set(&faults, &"crashWorker".into(), crash.as_ref());
+        crash.forget();
         if let Some(window) = web_sys::window() {
             let _ = js_sys::Reflect::set(&window, &"__pinholeFaults".into(), &faults);
         }

@@ -12,8 +12,12 @@ const out = outIndex > 0 ? process.argv[outIndex + 1] : null;
 // SwiftShader's WebGPU is ~10× slower than wasm here: fewer timed runs keep the bench short.
 const backendsIndex = process.argv.indexOf('--backends');
 const only = backendsIndex > 0 ? process.argv[backendsIndex + 1].split(',') : null;
+// The CPU pool (issue 23) with 1, 2 and 4 workers (4 is more than this machine's 2 cores: it
+// shows what oversubscription costs); each row's `workers` says how many took part.
 const plan = [
-  { backend: 'cpu', webgpu: false, runs: 5 },
+  { backend: 'cpu', webgpu: false, runs: 5, workers: 1 },
+  { backend: 'cpu', webgpu: false, runs: 5, workers: 2 },
+  { backend: 'cpu', webgpu: false, runs: 5, workers: 4 },
   { backend: 'webgpu', webgpu: true, runs: 2 },
   // The automatic choice: load and first prediction, then the background timing's figures.
   { backend: 'auto', webgpu: true, runs: 0 },
@@ -32,15 +36,16 @@ const report = {
 };
 const image = tempFiles({ 'first.png': png(cifarTestRecord(0).rgb) })['first.png'];
 try {
-  for (const { backend, webgpu, runs } of plan) {
+  for (const { backend, webgpu, runs, workers } of plan) {
     const browser = await launch({ webgpu });
     try {
       const t0 = Date.now();
-      const { page } = await openPage(browser, site, backend === 'auto' ? '' : `?backend=${backend}`);
+      const query = backend === 'auto' ? '' : `?backend=${backend}${workers ? `&workers=${workers}` : ''}`;
+      const { page } = await openPage(browser, site, query);
       const kind = await waitReady(page, 300_000);
       const ready = Date.now() - t0;
       await upload(page, [image], 300_000);
-      const load = { backend: kind, ready_ms: ready, first_prediction_ms: Date.now() - t0 };
+      const load = { backend: kind, workers: workers ?? 1, ready_ms: ready, first_prediction_ms: Date.now() - t0 };
       report.load.push(load);
       if (backend === 'auto') {
         load.requested = 'auto';
@@ -56,6 +61,11 @@ try {
       }
       if (kind !== backend) { console.error(`skipping ${backend}: the page runs on ${kind}`); continue; }
       await page.click('[data-testid="nav-benchmark"]');
+      if (workers) {
+        await page.waitForSelector(`[data-testid="pool-status"][data-ready="${workers}"]`, { timeout: 120_000 });
+        report.pool_status = report.pool_status ?? {};
+        report.pool_status[workers] = (await page.textContent('[data-testid="pool-status"]')).trim();
+      }
       await page.fill('[data-testid="bench-runs"]', String(runs));
       await page.dispatchEvent('[data-testid="bench-runs"]', 'change');
       await page.click('[data-testid="run-benchmark"]');
@@ -67,6 +77,14 @@ try {
   }
 } finally {
   await site.close();
+}
+// Scaling of the CPU pool: batch-64 images/s with N workers over N × one worker's.
+report.pool_scaling = [];
+for (const row of report.inference.filter((r) => r.backend === 'cpu' && r.workers > 1)) {
+  const one = report.inference.find((r) => r.backend === 'cpu' && r.workers === 1 && r.preset === row.preset);
+  if (!one) continue;
+  const speedup = row.images_per_second / one.images_per_second;
+  report.pool_scaling.push({ preset: row.preset, workers: row.workers, speedup, efficiency: speedup / row.workers });
 }
 const json = JSON.stringify(report, null, 2);
 console.log(json);
