@@ -19,8 +19,8 @@ use super::worker::{finish, now_ms, post, queue_in, yield_now};
 use crate::data::{CifarRecord, IMAGE_BYTES, NUM_CLASSES};
 use crate::model::{Classifier, PackedAirbench, ReadbackError};
 use crate::protocol::{
-    Envelope, Event, HelperReply, HelperRequest, PoolStatus, Request, RequestId,
-    SliceProbabilities, pool_size, split_batch,
+    Envelope, Event, HelperReply, HelperRequest, POOL_MEMORY_SHARE, PoolStatus, Request, RequestId,
+    SliceProbabilities, memory_cap, pool_size, split_batch,
 };
 use crate::train::{EvalBatch, class_probabilities_async};
 
@@ -141,20 +141,33 @@ impl CpuPool {
         self.shared.borrow().post_status();
     }
 
-    /// Starts or stops helpers until there are `wanted - 1` of them.
+    /// Starts or stops helpers until there are `wanted - 1` of them, or as many as the device's
+    /// memory allows.
     fn fit(&self) {
         let mut shared = self.shared.borrow_mut();
         if shared.current.is_none() {
             return;
         }
-        while shared.helpers.len() + 1 > shared.wanted {
+        let device = device_memory_bytes();
+        let cap = memory_cap(device, memory_bytes());
+        let size = shared.wanted.min(cap);
+        if size < shared.wanted {
+            shared.problem = Some(format!(
+                "{} workers of {:.0} MB each would use more than {:.0}% of this device's {:.1} GB: the pool keeps {size}",
+                shared.wanted,
+                memory_bytes() as f64 / 1e6,
+                POOL_MEMORY_SHARE * 100.0,
+                device.unwrap_or(0) as f64 / 1e9,
+            ));
+        }
+        while shared.helpers.len() + 1 > size {
             let Some(&id) = shared.helpers.keys().max() else {
                 break;
             };
             // Its unfinished work is redone by the engine.
             shared.remove(id, None);
         }
-        while shared.helpers.len() + 1 < shared.wanted {
+        while shared.helpers.len() + 1 < size {
             let id = shared.next_helper;
             shared.next_helper += 1;
             match spawn(id, &self.shared) {
@@ -621,6 +634,16 @@ fn spawn(id: usize, shared: &Rc<RefCell<Shared>>) -> Result<Helper, String> {
 fn own_script_url() -> Result<String, String> {
     let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
     Ok(scope.location().href())
+}
+
+/// `navigator.deviceMemory` in bytes (Chromium; rounded by the browser, at most 8 GB), if said.
+fn device_memory_bytes() -> Option<u64> {
+    js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|navigator| js_sys::Reflect::get(&navigator, &"deviceMemory".into()))
+        .ok()
+        .and_then(|n| n.as_f64())
+        .filter(|gb| *gb > 0.0)
+        .map(|gb| (gb * (1u64 << 30) as f64) as u64)
 }
 
 /// `navigator.hardwareConcurrency` (through `Reflect`: web-sys's `WorkerNavigator` would

@@ -27,8 +27,8 @@ pub use outcome::{
     TrainingBenchmarkResult,
 };
 pub use pool::{
-    HelperReply, HelperRequest, MAX_CPU_WORKERS, PoolStatus, SliceProbabilities, pool_size,
-    split_batch,
+    HelperReply, HelperRequest, MAX_CPU_WORKERS, POOL_MEMORY_SHARE, PoolStatus, SliceProbabilities,
+    memory_cap, pool_size, split_batch,
 };
 pub use request::{Envelope, KeptNetwork, Request, RequestId, Restore};
 pub use training::{

@@ -16,6 +16,21 @@ pub fn pool_size(wanted: Option<usize>, cores: usize) -> usize {
     wanted.unwrap_or(cores).clamp(1, MAX_CPU_WORKERS)
 }
 
+/// Share of the device's memory (`navigator.deviceMemory`) the pool may use in all: the page,
+/// the browser and the visitor's other tabs need the rest.
+pub const POOL_MEMORY_SHARE: f64 = 0.25;
+
+/// Most workers that fit when each needs `worker_bytes` (the engine's own WebAssembly memory)
+/// on a device that reports `device_bytes` (`None`: the browser does not say, no limit).
+pub fn memory_cap(device_bytes: Option<u64>, worker_bytes: u64) -> usize {
+    match device_bytes {
+        Some(device) if worker_bytes > 0 => {
+            ((device as f64 * POOL_MEMORY_SHARE / worker_bytes as f64) as usize).max(1)
+        }
+        _ => MAX_CPU_WORKERS,
+    }
+}
+
 /// How `count` images split across `workers`: contiguous slices in worker order, sizes differing
 /// by at most one (the first ones get the extra), none empty unless there are fewer images than
 /// workers. The slices' logits, joined in order, are the whole batch's.
@@ -150,6 +165,19 @@ mod tests {
             let lens: Vec<_> = slices.iter().map(|r| r.len()).collect();
             assert!(lens.iter().max().unwrap() - lens.iter().min().unwrap() <= 1);
         }
+    }
+
+    #[test]
+    fn the_pool_keeps_to_a_share_of_the_devices_memory() {
+        const MB: u64 = 1 << 20;
+        // 8 GB and 100 MB workers: no limit below the cap on workers.
+        assert!(memory_cap(Some(8192 * MB), 100 * MB) >= MAX_CPU_WORKERS);
+        // A 1 GB phone: 256 MB for the pool, two 100 MB workers.
+        assert_eq!(memory_cap(Some(1024 * MB), 100 * MB), 2);
+        // Never below the engine itself; no figure, no limit.
+        assert_eq!(memory_cap(Some(256 * MB), 100 * MB), 1);
+        assert_eq!(memory_cap(None, 100 * MB), MAX_CPU_WORKERS);
+        assert_eq!(memory_cap(Some(1024 * MB), 0), MAX_CPU_WORKERS);
     }
 
     #[test]
