@@ -63,6 +63,21 @@ test('cpu pool: two workers classify a batch exactly as one; a crashed worker co
     await upload(page, records('two-'));
     assert.deepEqual(await logitsOf(page, 'two-'), reference, 'two workers give one worker\'s logits');
 
+    // The Speed page's inference benchmark splits its batch across both.
+    await page.click('[data-testid="nav-benchmark"]');
+    await page.fill('[data-testid="bench-runs"]', '1');
+    await page.dispatchEvent('[data-testid="bench-runs"]', 'change');
+    await page.click('[data-testid="run-benchmark"]');
+    await page.waitForSelector('[data-testid="benchmark-json"]', { timeout: 300_000 });
+    const bench = JSON.parse(await page.textContent('[data-testid="benchmark-json"]'));
+    for (const row of bench) {
+      // baseline runs on Burn's kernels, in the engine alone.
+      assert.equal(row.workers, row.preset === 'baseline' ? 1 : 2, JSON.stringify(row));
+      assert.ok(row.images_per_second > 0, JSON.stringify(row));
+    }
+    await poolReady(page, 2);
+    await page.click('[data-testid="nav-classify"]');
+
     // A helper crashes while a drop is being classified: every image still gets its answer.
     await page.setInputFiles('[data-testid="file-input"]', records('crash-'));
     await page.evaluate(() => window.__pinholeFaults.crashWorker());

@@ -125,8 +125,9 @@ pub async fn benchmark(
 }
 
 /// Network generations the benchmark's networks take in the CPU pool (beyond any model's), so
-/// that the pool gets the classifier's network back afterwards.
-const BENCHMARK_GENERATIONS: u64 = 1 << 62;
+/// that the pool gets the classifier's network back afterwards. Below 2^53: messages to the
+/// helpers carry them as JavaScript numbers.
+const BENCHMARK_GENERATIONS: u64 = 1 << 50;
 
 /// After a warm-up of each (shader compiles, buffer sizes): the median milliseconds of
 /// `max(runs, 5)` single-image passes, and the total of `runs` batch passes. Each pass includes
