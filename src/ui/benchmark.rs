@@ -182,7 +182,8 @@ fn CpuWorkers() -> impl IntoView {
                 }
             })}
             <label>"Workers " <input type="number" min="1" max=MAX_CPU_WORKERS.to_string()
-                data-testid="workers-count" placeholder="one per core"
+                data-testid="workers-count" placeholder="auto"
+                title="Empty: one worker per core"
                 prop:value=move || chosen.get()
                 on:input=move |ev| chosen.set(event_target_value(&ev))/></label>
             <button data-testid="set-workers" on:click=apply
