@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use super::pool_helper::{HELPER_NAME, memory_bytes, planar_logits};
-use super::worker::{finish, now_ms, post, queue_in, yield_now};
+use super::worker::{finish, now_ms, post, queue_in, queue_out, yield_now};
 use crate::data::{CifarRecord, IMAGE_BYTES, NUM_CLASSES};
 use crate::model::{Classifier, PackedAirbench, ReadbackError};
 use crate::protocol::{
@@ -236,37 +236,37 @@ impl CpuPool {
         images: &[u8],
     ) -> Vec<f32> {
         let count = images.len() / IMAGE_BYTES;
-        let helpers = self.helpers_holding(generation);
-        let slices = split_batch(count, helpers.len() + 1);
-        let bytes = |range: &std::ops::Range<usize>| {
-            &images[range.start * IMAGE_BYTES..range.end * IMAGE_BYTES]
-        };
-        // The helpers take the later slices, the engine the first.
-        let waiting: Vec<_> = slices
+        let slices = split_batch(count, self.helpers_holding(generation).len() + 1);
+        let parts: Vec<&[u8]> = slices
             .iter()
-            .skip(1)
-            .zip(&helpers)
-            .map(|(range, &helper)| {
-                let reply = self.send_slice(helper, |job| HelperRequest::Logits {
+            .map(|range| &images[range.start * IMAGE_BYTES..range.end * IMAGE_BYTES])
+            .collect();
+        let logits = self
+            .split(
+                generation,
+                &parts,
+                |job, part| HelperRequest::Logits {
                     job,
                     generation,
-                    images: bytes(range).to_vec(),
-                });
-                (range.clone(), reply)
-            })
-            .collect();
-        let mut logits = planar_logits(packed, bytes(&slices[0])).unwrap_or_default();
-        for (range, reply) in waiting {
-            let part = match reply.await {
-                Ok(HelperReply::Logits {
-                    logits: Ok(part), ..
-                }) => part,
-                // Lost or failed: the engine does this slice too.
-                _ => planar_logits(packed, bytes(&range)).unwrap_or_default(),
-            };
-            logits.extend(part);
+                    images: part.to_vec(),
+                },
+                |reply, _| match reply {
+                    HelperReply::Logits {
+                        logits: Ok(part), ..
+                    } => Some(part),
+                    _ => None,
+                },
+                async |part| {
+                    Ok::<_, std::convert::Infallible>(
+                        planar_logits(packed, part).unwrap_or_default(),
+                    )
+                },
+            )
+            .await;
+        match logits {
+            Ok(parts) => parts.concat(),
+            Err(never) => match never {},
         }
-        logits
     }
 
     /// Helpers that hold network `generation` and can take a slice now.
@@ -293,52 +293,37 @@ impl CpuPool {
         batches: &[&[CifarRecord]],
         tta: bool,
     ) -> Result<EvalBatch, ReadbackError> {
-        let helpers = self.helpers_holding(generation);
-        let Some((first, rest)) = batches.split_first() else {
-            return Ok(EvalBatch {
-                plain: Vec::new(),
-                tta: tta.then(Vec::new),
-            });
-        };
         let images = |records: &[CifarRecord]| -> Vec<u8> {
             records
                 .iter()
                 .flat_map(|r| r.pixels.iter().copied())
                 .collect()
         };
-        // More batches than helpers: the engine takes the rest after its own.
-        let waiting: Vec<_> = rest
-            .iter()
-            .enumerate()
-            .map(|(i, &records)| {
-                let reply = helpers.get(i).map(|&helper| {
-                    self.send_slice(helper, |job| HelperRequest::Probabilities {
-                        job,
-                        generation,
-                        images: images(records),
-                        tta,
-                    })
-                });
-                (records, reply)
-            })
-            .collect();
-        let mut all = class_probabilities_async(model, first, tta, device).await?;
-        for (records, reply) in waiting {
-            let from_helper = match reply {
-                Some(reply) => match reply.await {
-                    Ok(HelperReply::Probabilities {
+        let parts = self
+            .split(
+                generation,
+                batches,
+                |job, records| HelperRequest::Probabilities {
+                    job,
+                    generation,
+                    images: images(records),
+                    tta,
+                },
+                |reply, records| match reply {
+                    HelperReply::Probabilities {
                         probabilities: Ok(part),
                         ..
-                    }) => rows(part, records.len(), tta),
+                    } => rows(part, records.len(), tta),
                     _ => None,
                 },
-                None => None,
-            };
-            let part = match from_helper {
-                Some(part) => part,
-                // Lost, failed or no helper for it: the engine does this batch too.
-                None => class_probabilities_async(model, records, tta, device).await?,
-            };
+                async |records| class_probabilities_async(model, records, tta, device).await,
+            )
+            .await?;
+        let mut all = EvalBatch {
+            plain: Vec::new(),
+            tta: tta.then(Vec::new),
+        };
+        for part in parts {
             all.plain.extend(part.plain);
             if let (Some(all), Some(part)) = (all.tta.as_mut(), part.tta) {
                 all.extend(part);
@@ -347,9 +332,75 @@ impl CpuPool {
         Ok(all)
     }
 
+    /// Batch work in `parts`, in order: the engine computes the first with `local`, helpers that
+    /// hold network `generation` the next ones (`request` builds a part's message, `accept` reads
+    /// the reply), the engine any part left over or whose helper failed or was lost.
+    async fn split<P, T, E>(
+        &self,
+        generation: u64,
+        parts: &[P],
+        request: impl Fn(u64, &P) -> HelperRequest,
+        accept: impl Fn(HelperReply, &P) -> Option<T>,
+        local: impl AsyncFn(&P) -> Result<T, E>,
+    ) -> Result<Vec<T>, E> {
+        let Some((first, rest)) = parts.split_first() else {
+            return Ok(Vec::new());
+        };
+        let helpers = self.helpers_holding(generation);
+        let waiting: Vec<_> = rest
+            .iter()
+            .enumerate()
+            .map(|(i, part)| {
+                let reply = helpers
+                    .get(i)
+                    .map(|&helper| self.send_slice(helper, |job| request(job, part)));
+                (part, reply)
+            })
+            .collect();
+        // A message to a nested worker is handed over only when this thread returns to its event
+        // loop: without this turn a helper starts when the engine's own part is done (measured:
+        // its answer came after the sum of both times, not the larger).
+        if waiting.iter().any(|(_, reply)| reply.is_some()) {
+            yield_now().await;
+        }
+        let mut done = vec![local(first).await?];
+        for (part, reply) in waiting {
+            let from_helper = match reply {
+                Some(reply) => reply.await.ok().and_then(|reply| accept(reply, part)),
+                None => None,
+            };
+            done.push(match from_helper {
+                Some(result) => result,
+                None => local(part).await?,
+            });
+        }
+        Ok(done)
+    }
+
+    /// Helpers whose code has loaded, whatever network they classify with: a training slice
+    /// carries its own network.
+    pub fn helpers_alive(&self) -> Vec<usize> {
+        let shared = self.shared.borrow();
+        let mut ids: Vec<usize> = shared
+            .helpers
+            .iter()
+            .filter(|(_, h)| h.alive)
+            .map(|(&id, _)| id)
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// Says on the Speed page why a helper's work was redone (the helper stays).
+    pub fn report_problem(&self, problem: String) {
+        let mut shared = self.shared.borrow_mut();
+        shared.problem = Some(problem);
+        shared.post_status();
+    }
+
     /// Sends helper `helper` the slice job `message(job)`; its reply arrives on the receiver
     /// (dropped unanswered if the helper is lost).
-    fn send_slice(
+    pub(super) fn send_slice(
         &self,
         helper: usize,
         message: impl FnOnce(u64) -> HelperRequest,
@@ -475,7 +526,9 @@ impl Shared {
                     finish(envelope.id, outcome);
                 }
             }
-            HelperReply::Logits { job, .. } | HelperReply::Probabilities { job, .. } => {
+            HelperReply::Logits { job, .. }
+            | HelperReply::Probabilities { job, .. }
+            | HelperReply::TrainedSlice { job, .. } => {
                 if let Some(Job::Slice(sender)) = self.take_job(id, job) {
                     let _ = sender.send(reply);
                 }
@@ -501,8 +554,9 @@ impl Shared {
         match job {
             Job::Classify(envelope) => {
                 queue_in();
+                // Not queued (the engine is stopping): not waiting either.
                 if self.requeue.unbounded_send(envelope).is_err() {
-                    queue_out_lost();
+                    queue_out();
                 }
             }
             // The waiting call computes the slice when its answer is dropped.
@@ -563,11 +617,6 @@ fn rows(part: SliceProbabilities, count: usize, tta: bool) -> Option<EvalBatch> 
         plain: split(part.plain)?,
         tta,
     })
-}
-
-/// A requeued request that could not be queued (the engine is stopping) is not waiting.
-fn queue_out_lost() {
-    super::worker::queue_out();
 }
 
 fn spawn(id: usize, shared: &Rc<RefCell<Shared>>) -> Result<Helper, String> {

@@ -66,9 +66,10 @@ pub async fn run(mut requests: UnboundedReceiver<Envelope>, requeue: UnboundedSe
         insight: Insight::default(),
         pool: CpuPool::new(workers, requeue),
     };
-    engine.sync_pool().await;
     post_saved_run().await;
     finish(start_id, Ok(Reply::Done));
+    // After "ready": copying the network to the helpers must not delay the first prediction.
+    engine.sync_pool().await;
     loop {
         let envelope = if let Some(envelope) = early.pop_front() {
             Some(envelope)
@@ -109,7 +110,7 @@ pub async fn run(mut requests: UnboundedReceiver<Envelope>, requeue: UnboundedSe
                 engine.sync_pool().await;
             }
             None if engine.insight.evaluating() => engine.insight.tick().await,
-            None if engine.training.running() => engine.training.tick().await,
+            None if engine.training.running() => engine.training.tick(&engine.pool).await,
             // The backend timing only when nothing else runs: it would slow a run down and be
             // slowed down by it.
             None => engine.auto.tick(&mut engine.store).await,
@@ -285,12 +286,14 @@ impl Engine {
                 batch,
                 steps,
             } => {
+                let pool = &self.pool;
                 diagnostics::benchmark_training(
                     &presets,
                     batch,
                     steps,
                     &batch_device,
                     batch_kind,
+                    pool,
                     reporter,
                 )
                 .await

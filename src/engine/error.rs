@@ -5,7 +5,7 @@ use crate::data::{ManifestError, RecordError, ShardError, SourceError};
 use crate::model::{PackError, ReadbackError, WeightsError};
 use crate::protocol::{Failure, FailureKind};
 use crate::teach::TeachError;
-use crate::train::{CheckpointError, DivergedError, SettingsError};
+use crate::train::{CheckpointError, DataParallelError, DivergedError, SettingsError};
 use crate::vision::VisionError;
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +34,9 @@ pub enum EngineError {
     Teach(#[from] TeachError),
     #[error(transparent)]
     Pack(#[from] PackError),
+    /// A data-parallel training step's slices did not fit together.
+    #[error(transparent)]
+    DataParallel(#[from] DataParallelError),
     /// A fetch failed: network error, HTTP status, unreadable body.
     #[error("{0}")]
     Network(String),
@@ -81,9 +84,10 @@ impl EngineError {
             EngineError::Manifest(_) | EngineError::Shard(_) | EngineError::Network(_) => {
                 FailureKind::Data
             }
-            EngineError::Readback(_) | EngineError::Device(_) | EngineError::Diverged(_) => {
-                FailureKind::Device
-            }
+            EngineError::Readback(_)
+            | EngineError::Device(_)
+            | EngineError::Diverged(_)
+            | EngineError::DataParallel(_) => FailureKind::Device,
             EngineError::Storage(_) => FailureKind::Storage,
             EngineError::Unavailable(_) => FailureKind::Unavailable,
             EngineError::Cancelled(_) => FailureKind::Cancelled,

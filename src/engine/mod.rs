@@ -12,7 +12,7 @@
 //! - `insight/`: record sets, evaluation, data explorer, anatomy;
 //! - `diagnostics/`: benchmarks, the training check, the layer-gradient check;
 //! - `cpu_pool.rs`: the CPU worker pool (helpers that hold the same network and take batch
-//!   work), `pool_helper.rs`: a helper's side;
+//!   work), `pool_helper.rs`: a helper's side; `pool_training.rs`: data-parallel training steps;
 //! - `worker.rs` (post, clock, yield), `fetch.rs`, `shards.rs`, `checkpoint_store.rs`,
 //!   `backend.rs`, `shipped.rs`; `error.rs` (typed errors, native too).
 
@@ -40,6 +40,8 @@ mod insight;
 mod model_store;
 #[cfg(target_arch = "wasm32")]
 mod pool_helper;
+#[cfg(target_arch = "wasm32")]
+mod pool_training;
 #[cfg(target_arch = "wasm32")]
 mod shards;
 #[cfg(target_arch = "wasm32")]

@@ -13,9 +13,11 @@ use super::inference::Inference;
 use super::worker::post_message;
 use crate::data::{IMAGE_BYTES, IMAGE_SIDE};
 use crate::model::packed::Activations;
-use crate::model::{Classifier, FoldedClassifier, PackedAirbench, load_any_network};
-use crate::protocol::{HelperReply, HelperRequest, SliceProbabilities};
-use crate::train::image_probabilities_async;
+use crate::model::{Classifier, FoldedClassifier, PackedAirbench, Preset, load_any_network};
+use crate::protocol::{
+    HelperReply, HelperRequest, SliceProbabilities, WireSlice, bytes_f32, f32_bytes,
+};
+use crate::train::{image_probabilities_async, network_state, slice_gradients, with_network_state};
 
 /// The name the coordinator gives its helpers' `Worker`s (how the entry point tells them apart).
 pub const HELPER_NAME: &str = "pinhole-cpu-helper";
@@ -85,6 +87,8 @@ pub fn run_helper() {
 
 async fn serve(mut requests: mpsc::UnboundedReceiver<HelperRequest>) {
     let mut held: Option<Held> = None;
+    // The network a training run's slices are computed with (autodiff, on the CPU).
+    let mut trainee: Option<(Preset, Classifier)> = None;
     while let Some(request) = requests.next().await {
         let reply = match request {
             HelperRequest::Load {
@@ -152,10 +156,122 @@ async fn serve(mut requests: mpsc::UnboundedReceiver<HelperRequest>) {
                 },
                 _ => HelperReply::Stale { job },
             },
+            HelperRequest::TrainSlice {
+                job,
+                preset,
+                state,
+                trained,
+                images,
+                labels,
+                slices,
+                label_smoothing,
+            } => HelperReply::TrainedSlice {
+                job,
+                slices: train_slices(
+                    &mut trainee,
+                    preset,
+                    &state,
+                    &trained,
+                    TrainBatch {
+                        images: &images,
+                        labels: &labels,
+                        slices: &slices,
+                    },
+                    label_smoothing,
+                )
+                .await,
+            },
             HelperRequest::Crash => panic!("a CPU helper was told to crash (test fault)"),
         };
         post_message(&reply);
     }
+}
+
+/// A helper's share of a training batch as it arrived.
+struct TrainBatch<'a> {
+    images: &'a [u8],
+    labels: &'a [u8],
+    /// Records per ghost batch, one after another.
+    slices: &'a [u32],
+}
+
+/// Ghost batches of a data-parallel training step: the coordinator's network state placed in
+/// this helper's own network, each slice's gradients computed from that state (batch norm's
+/// running statistics change with every forward pass, so the state is placed again each time).
+async fn train_slices(
+    trainee: &mut Option<(Preset, Classifier)>,
+    preset: Preset,
+    state: &[u8],
+    trained: &[bool],
+    batch: TrainBatch<'_>,
+    label_smoothing: f32,
+) -> Result<Vec<WireSlice>, String> {
+    let device = backend::cpu().autodiff();
+    let mut model = match trainee.take() {
+        Some((p, model)) if p == preset => model,
+        _ => Classifier::new(preset, &device),
+    };
+    let values = bytes_f32(state).ok_or("a network state of whole f32 values")?;
+    let images = planar_images(batch.images)?;
+    let total: usize = batch.slices.iter().map(|&n| n as usize).sum();
+    if total != images.len() || total != batch.labels.len() {
+        return Err(format!(
+            "slices of {total} records for {} images and {} labels",
+            images.len(),
+            batch.labels.len()
+        ));
+    }
+    let mut out = Vec::with_capacity(batch.slices.len());
+    let mut start = 0;
+    for &len in batch.slices {
+        let range = start..start + len as usize;
+        start = range.end;
+        model = with_network_state(model, &values, trained, &device).map_err(|e| e.to_string())?;
+        // What this helper holds, hashed: the coordinator checks it is what it sent.
+        let digest = state_digest(&f32_bytes(
+            &network_state(&model).await.map_err(|e| e.to_string())?,
+        ));
+        let slice = slice_gradients(
+            &model,
+            &images[range.clone()],
+            &batch.labels[range],
+            label_smoothing,
+            &device,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        out.push(WireSlice {
+            records: slice.records,
+            loss_sum: slice.loss_sum,
+            correct: slice.correct,
+            values: f32_bytes(&slice.values),
+            state_digest: digest,
+        });
+    }
+    *trainee = Some((preset, model));
+    Ok(out)
+}
+
+/// SHA-256 (first 16 hex digits) of a network state's bytes: the coordinator compares the
+/// state a helper held with the one it sent.
+pub fn state_digest(state: &[u8]) -> String {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(state);
+    hash.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// 32×32 planar RGB images laid one after another, as records' pixels.
+pub fn planar_images(images: &[u8]) -> Result<Vec<[u8; IMAGE_BYTES]>, String> {
+    if !images.len().is_multiple_of(IMAGE_BYTES) {
+        return Err(format!(
+            "images of {IMAGE_BYTES} bytes each, not {} bytes in all",
+            images.len()
+        ));
+    }
+    Ok(images
+        .chunks_exact(IMAGE_BYTES)
+        .map(|image| image.try_into().expect("chunks of IMAGE_BYTES"))
+        .collect())
 }
 
 /// Logits of 32×32 planar RGB images laid one after another.

@@ -8,6 +8,7 @@ use burn::tensor::Device;
 
 use super::EngineError;
 use super::checkpoint_store;
+use super::cpu_pool::CpuPool;
 use super::training_data::RunData;
 use super::worker::{Reporter, finish, now_ms, yield_now};
 
@@ -189,7 +190,7 @@ impl TrainingRun {
     }
 
     /// One turn: a pending shard, then one optimiser step (and an epoch's end if it is one).
-    pub async fn tick(&mut self) {
+    pub async fn tick(&mut self, pool: &CpuPool) {
         let room = self.trainer.train_records();
         if let Some(Err(error)) = self.data.next_shard(room, self.reporter).await {
             // Keep everything trained so far: pause with the reason; resuming goes on without
@@ -201,13 +202,13 @@ impl TrainingRun {
             self.set_state(TrainingState::Paused, Some(message));
             return;
         }
-        if let Err(error) = self.step().await {
+        if let Err(error) = self.step(pool).await {
             self.save_checkpoint().await;
             self.set_state(TrainingState::Paused, Some(error.to_string()));
         }
     }
 
-    async fn step(&mut self) -> Result<(), EngineError> {
+    async fn step(&mut self, pool: &CpuPool) -> Result<(), EngineError> {
         let batch_size = self.settings.batch_size;
         if self.tracker.at_epoch_start(self.trainer.step) {
             self.cursor = self.order.len();
@@ -220,19 +221,27 @@ impl TrainingRun {
         let batch = self.order[self.cursor..self.cursor + batch_size].to_vec();
         self.cursor += batch_size;
         let start = now_ms();
-        let tensors = self.trainer.train_step(&batch, &self.data.train);
-        let read = async {
+        // On the CPU: ghost batches, shared by every worker of the pool (data-parallel).
+        let pooled = self.backend == BackendKind::Cpu && pool.can_train(&self.trainer);
+        let (loss, correct, lr, workers) = if pooled {
+            let step = pool
+                .train_step(&mut self.trainer, &batch, &self.data.train)
+                .await?;
+            (step.loss, step.correct, step.lr, step.workers)
+        } else {
+            let tensors = self.trainer.train_step(&batch, &self.data.train);
             let loss = read_scalar(tensors.loss, "the loss").await?;
             let correct = read_ints(tensors.correct, "the accuracy").await?;
-            Ok::<_, EngineError>((loss, correct.first().copied().unwrap_or(0)))
+            let correct = correct.first().copied().unwrap_or(0).max(0) as usize;
+            (loss, correct, tensors.lr, 1)
         };
-        let (loss, correct) = read.await?;
         let measure = StepMeasure {
             step: self.trainer.step,
             loss,
-            correct: correct.max(0) as usize,
-            lr: tensors.lr,
+            correct,
+            lr,
             millis: now_ms() - start,
+            workers,
         };
         let reporter = self.reporter;
         let ended = self

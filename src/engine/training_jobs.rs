@@ -5,6 +5,7 @@ use burn::tensor::Device;
 
 use super::EngineError;
 use super::checkpoint_store;
+use super::cpu_pool::CpuPool;
 use super::training::TrainingRun;
 use super::worker::{Reporter, post};
 use crate::model::Classifier;
@@ -26,14 +27,14 @@ impl Training {
             .is_some_and(|run| run.state == TrainingState::Running)
     }
 
-    /// One step of the running run.
-    pub async fn tick(&mut self) {
+    /// One step of the running run (split across the CPU pool where it can be).
+    pub async fn tick(&mut self, pool: &CpuPool) {
         if let Some(run) = self
             .run
             .as_mut()
             .filter(|r| r.state == TrainingState::Running)
         {
-            run.tick().await;
+            run.tick(pool).await;
         }
     }
 

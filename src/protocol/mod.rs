@@ -28,7 +28,7 @@ pub use outcome::{
 };
 pub use pool::{
     HelperReply, HelperRequest, MAX_CPU_WORKERS, POOL_MEMORY_SHARE, PoolStatus, SliceProbabilities,
-    memory_cap, pool_size, split_batch,
+    WireSlice, bytes_f32, f32_bytes, memory_cap, pool_size, split_batch,
 };
 pub use request::{Envelope, KeptNetwork, Request, RequestId, Restore};
 pub use training::{

@@ -223,6 +223,9 @@ pub struct TrainingBenchmarkResult {
     /// Median milliseconds of one step (forward, backward, update, loss read-back).
     pub step_ms: f64,
     pub images_per_second: f64,
+    /// Workers whose ghost batches went into the last step (1 off the CPU pool).
+    #[serde(default = "super::training::one_worker")]
+    pub workers: usize,
 }
 
 /// A saliency map: 32×32, row-major, 0–255 with 255 at the map's maximum.

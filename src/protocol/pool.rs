@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Outcome;
+use crate::model::Preset;
 
 /// Most workers in the pool (the coordinator included): each holds a copy of the engine
 /// (about 60 MB with `full`), and few machines that lack WebGPU have more cores than this.
@@ -100,8 +101,55 @@ pub enum HelperRequest {
         images: Vec<u8>,
         tta: bool,
     },
+    /// The gradients of ghost batches of a training batch (data-parallel training): the helper
+    /// holds `state` (the coordinator's network, every float tensor flattened as little-endian
+    /// f32, `trained` saying which tensors train) in a `preset` network and computes each slice
+    /// from that state; `slices` are their record counts, one after another in `images`.
+    TrainSlice {
+        job: u64,
+        preset: Preset,
+        #[serde(with = "serde_bytes")]
+        state: Vec<u8>,
+        trained: Vec<bool>,
+        /// 3,072 planar bytes per image, augmented by the coordinator.
+        #[serde(with = "serde_bytes")]
+        images: Vec<u8>,
+        #[serde(with = "serde_bytes")]
+        labels: Vec<u8>,
+        slices: Vec<u32>,
+        label_smoothing: f32,
+    },
     /// Test only: the helper panics, as a bug would make it.
     Crash,
+}
+
+/// A slice's gradients as they travel (the values as little-endian f32 bytes: a JavaScript
+/// array of numbers would be many times slower to copy).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireSlice {
+    pub records: usize,
+    pub loss_sum: f64,
+    pub correct: usize,
+    #[serde(with = "serde_bytes")]
+    pub values: Vec<u8>,
+    /// SHA-256 (hex, first 16 digits) of the network state the helper held: the coordinator
+    /// checks that it is the state it sent.
+    pub state_digest: String,
+}
+
+/// `values` as little-endian bytes.
+pub fn f32_bytes(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// Little-endian f32 bytes as values; `None` if the length is not a multiple of 4.
+pub fn bytes_f32(bytes: &[u8]) -> Option<Vec<f32>> {
+    bytes.len().is_multiple_of(4).then(|| {
+        bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    })
 }
 
 /// Class probabilities of a slice, rows of `NUM_CLASSES` one after another.
@@ -134,6 +182,10 @@ pub enum HelperReply {
     Probabilities {
         job: u64,
         probabilities: Result<SliceProbabilities, String>,
+    },
+    TrainedSlice {
+        job: u64,
+        slices: Result<Vec<WireSlice>, String>,
     },
     /// A job for a network the helper does not hold (its `Load` failed): the coordinator does it.
     Stale {

@@ -159,6 +159,14 @@ pub struct TrainingPace {
     pub step_ms: f64,
     pub eta_seconds: f64,
     pub lr: f64,
+    /// CPU workers that computed the last step (data-parallel training); 1 on one worker or
+    /// WebGPU.
+    #[serde(default = "one_worker")]
+    pub workers: usize,
+}
+
+pub(super) fn one_worker() -> usize {
+    1
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

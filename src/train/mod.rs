@@ -9,6 +9,8 @@ mod bias_group;
 #[cfg(feature = "compute")]
 mod checkpoint;
 #[cfg(feature = "compute")]
+mod data_parallel;
+#[cfg(feature = "compute")]
 mod dirac;
 #[cfg(feature = "compute")]
 mod evaluate;
@@ -34,6 +36,11 @@ pub use bias_group::{batch_norm_bias_ids, scale_gradients};
 #[cfg(feature = "compute")]
 pub use checkpoint::CheckpointError;
 #[cfg(feature = "compute")]
+pub use data_parallel::{
+    DataParallelError, GHOST_BATCH, SliceGradients, average_slices, ghost_slices, network_state,
+    slice_gradients, trained_flags, with_network_state,
+};
+#[cfg(feature = "compute")]
 pub use dirac::{dirac_init, dirac_weights};
 #[cfg(feature = "compute")]
 pub use evaluate::{
@@ -51,7 +58,8 @@ pub use metrics::{ClassMetrics, Confusion, EvalReport, accuracy, per_class, roc_
 pub use nesterov::NesterovSgd;
 #[cfg(feature = "compute")]
 pub use recipe::{
-    BIAS_SCALER, LR, MOMENTUM, StepReport, StepTensors, TrainConfig, Trainer, WEIGHT_DECAY,
+    BIAS_SCALER, LR, MOMENTUM, PreparedBatch, StepReport, StepTensors, TrainConfig, Trainer,
+    WEIGHT_DECAY,
 };
 pub use rng::SplitMix64;
 pub use run_tracker::{DivergedError, RunTracker, StepMeasure, Verdict};

@@ -10,6 +10,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::augment::{alternating_flip, flip_horizontal, translate_reflect};
 use super::bias_group::{batch_norm_bias_ids, scale_gradients};
+use super::data_parallel::{DataParallelError, SliceGradients, apply_average, average_slices};
 use super::dirac::dirac_init;
 use super::lookahead::{LOOKAHEAD_EVERY, Lookahead, lookahead_decay};
 use super::nesterov::NesterovSgd;
@@ -154,6 +155,12 @@ pub struct StepTensors {
     pub lr: f64,
 }
 
+/// A batch as the network sees it: augmented images and their labels.
+pub struct PreparedBatch {
+    pub images: Vec<[u8; IMAGE_BYTES]>,
+    pub labels: Vec<u8>,
+}
+
 /// After each optimiser step.
 #[derive(Clone, Debug)]
 pub struct StepReport {
@@ -268,14 +275,9 @@ impl Trainer {
     /// One optimiser step on the records `batch` indexes (augmented). Returns the step's loss and
     /// correct count as tensors, not read back: the browser reads them asynchronously.
     pub fn train_step(&mut self, batch: &[usize], train: &[CifarRecord]) -> StepTensors {
-        let epoch = self.step / self.steps_per_epoch().max(1);
-        self.freeze_whitening_bias_after(epoch);
-        let images: Vec<[u8; IMAGE_BYTES]> = batch
-            .iter()
-            .map(|&i| self.augment(&train[i].pixels, i, epoch))
-            .collect();
-        let images = images_to_tensor(images.iter(), &self.device);
-        let labels = labels_to_tensor(batch.iter().map(|&i| train[i].label), &self.device);
+        let prepared = self.prepare_batch(batch, train);
+        let images = images_to_tensor(prepared.images.iter(), &self.device);
+        let labels = labels_to_tensor(prepared.labels.iter().copied(), &self.device);
         let model = self.model.clone();
         let logits = model.forward(images);
         let correct = logits
@@ -286,17 +288,62 @@ impl Trainer {
             .int()
             .sum();
         let loss = self.loss.forward(logits, labels);
-        let mut grads = GradientsParams::from_grads(loss.backward(), &model);
-        scale_gradients(&mut grads, &self.bias_ids, self.config.bias_scaler);
-        let lr = self.schedule.at(self.step);
-        self.model = self.optim.step(lr, model, grads);
-        self.sync_lookahead();
-        self.step += 1;
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        let lr = self.apply_gradients(model, grads);
         StepTensors {
             loss: loss.detach(),
             correct,
             lr,
         }
+    }
+
+    /// The records `batch` indexes as the next step sees them (augmented, with labels); freezes
+    /// the whitening bias when its epochs are over. Draws from the run's generator, so it is
+    /// called once per step, whoever computes the gradients.
+    pub fn prepare_batch(&mut self, batch: &[usize], train: &[CifarRecord]) -> PreparedBatch {
+        let epoch = self.step / self.steps_per_epoch().max(1);
+        self.freeze_whitening_bias_after(epoch);
+        PreparedBatch {
+            images: batch
+                .iter()
+                .map(|&i| self.augment(&train[i].pixels, i, epoch))
+                .collect(),
+            labels: batch.iter().map(|&i| train[i].label).collect(),
+        }
+    }
+
+    /// One optimiser step on the gradients of a prepared batch's slices (workers of a CPU pool,
+    /// [`slice_gradients`](super::slice_gradients)), averaged; the network takes the slices'
+    /// averaged running statistics. Returns the batch's mean loss, correct count and the rate.
+    pub fn step_on_slices(
+        &mut self,
+        slices: &[SliceGradients],
+    ) -> Result<(f32, usize, f64), DataParallelError> {
+        let average = average_slices(slices)?;
+        let (model, grads) = apply_average(self.model.clone(), &average, &self.device)?;
+        let lr = self.apply_gradients(model, grads);
+        let loss = average.loss_sum / average.records.max(1) as f64;
+        Ok((loss as f32, average.correct, lr))
+    }
+
+    /// The (autodiff) device the network trains on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// The recipe's label smoothing (what a worker's slice loss uses).
+    pub fn label_smoothing(&self) -> f32 {
+        self.config.label_smoothing
+    }
+
+    /// The optimiser step: bias group, learning rate of this step, Lookahead.
+    fn apply_gradients(&mut self, model: Classifier, mut grads: GradientsParams) -> f64 {
+        scale_gradients(&mut grads, &self.bias_ids, self.config.bias_scaler);
+        let lr = self.schedule.at(self.step);
+        self.model = self.optim.step(lr, model, grads);
+        self.sync_lookahead();
+        self.step += 1;
+        lr
     }
 
     /// One epoch over `train` (shuffled, augmented); drops the last partial batch.

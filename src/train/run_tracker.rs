@@ -51,6 +51,8 @@ pub struct StepMeasure {
     pub correct: usize,
     pub lr: f64,
     pub millis: f64,
+    /// CPU workers that computed the step's slices (1: one worker, or WebGPU).
+    pub workers: usize,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -128,6 +130,7 @@ impl RunTracker {
             correct,
             lr,
             millis,
+            workers,
         } = measure;
         if !loss.is_finite() {
             return Err(DivergedError { loss, step });
@@ -156,6 +159,7 @@ impl RunTracker {
                 step_ms: millis,
                 eta_seconds: left as f64 * mean / 1000.0,
                 lr,
+                workers,
             },
         });
         let ends_epoch = step.is_multiple_of(self.steps_per_epoch) || step >= self.total_steps;
@@ -222,6 +226,7 @@ mod tests {
             correct: 3,
             lr: 0.1,
             millis: 100.0,
+            workers: 1,
         }
     }
 

@@ -84,7 +84,7 @@ pub fn BenchmarkPanel() -> impl IntoView {
                 let json = serde_json::to_string_pretty(&results).unwrap_or_default();
                 view! {
                     <table>
-                        <tr><th>"preset"</th><th>"backend"</th><th>"batch"</th><th>"ms / training step"</th><th>"images/s"</th></tr>
+                        <tr><th>"preset"</th><th>"backend"</th><th>"batch"</th><th>"ms / training step"</th><th>"images/s"</th><th>"workers"</th></tr>
                         {results.into_iter().map(|r| view! {
                             <tr>
                                 <td>{r.preset.name()}</td>
@@ -92,6 +92,7 @@ pub fn BenchmarkPanel() -> impl IntoView {
                                 <td>{r.batch}</td>
                                 <td>{format!("{:.0}", r.step_ms)}</td>
                                 <td>{format!("{:.1}", r.images_per_second)}</td>
+                                <td>{r.workers}</td>
                             </tr>
                         }).collect_view()}
                     </table>

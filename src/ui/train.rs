@@ -156,9 +156,14 @@ fn Progress() -> impl IntoView {
             TrainingState::EarlyStopped => "Stopped early".into(),
             TrainingState::Failed => "Training could not run".into(),
         };
+        let workers = pace.as_ref().map_or(1, |p| p.workers);
         let detail = pace.map(|p| {
+            let split = match p.workers {
+                1 => String::new(),
+                n => format!(" · on {n} CPU workers"),
+            };
             format!(
-                "step {step} of {total} · {:.1} images/s · {:.0} ms/step · lr {:.3} · ETA {}",
+                "step {step} of {total} · {:.1} images/s · {:.0} ms/step · lr {:.3} · ETA {}{split}",
                 p.images_per_second,
                 p.step_ms,
                 p.lr,
@@ -182,6 +187,7 @@ fn Progress() -> impl IntoView {
             || (state == TrainingState::Paused && message.is_some());
         Some(view! {
             <div class="progress" data-testid="training" data-state=state_name data-step=step.to_string()
+                data-workers=workers.to_string()
                 data-checkpoint=t.checkpoint_step.map(|s| s.to_string()).unwrap_or_default()>
                 <p><strong>{headline}</strong> " " {run}</p>
                 <progress max="1" value=fraction.to_string()></progress>

@@ -179,10 +179,11 @@ pub async fn benchmark_training(
     steps: usize,
     device: &Device,
     kind: BackendKind,
+    pool: &CpuPool,
     reporter: Reporter,
 ) -> Result<Reply, EngineError> {
     let (batch, steps) = checked(batch, steps)?;
-    let results = train_bench::run(presets, batch, steps, device, kind, reporter).await?;
+    let results = train_bench::run(presets, batch, steps, device, kind, pool, reporter).await?;
     Ok(Reply::TrainingBenchmark { results })
 }
 

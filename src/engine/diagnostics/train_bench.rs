@@ -1,11 +1,13 @@
 //! Training speed in the browser: timed optimiser steps (forward, backward, update and the
 //! loss read-back) per preset on the active backend, on synthetic records (speed does not
-//! depend on the pixels).
+//! depend on the pixels). On the CPU, airbench steps go through the pool as training does
+//! (ghost batches on every worker).
 
 use burn::tensor::Device;
 
 use crate::data::{CifarRecord, IMAGE_BYTES};
 use crate::engine::EngineError;
+use crate::engine::cpu_pool::CpuPool;
 use crate::engine::worker::{Reporter, now_ms, yield_now};
 use crate::model::{Preset, read_scalar};
 use crate::protocol::{BackendKind, TrainingBenchmarkResult};
@@ -17,6 +19,7 @@ pub async fn run(
     steps: usize,
     device: &Device,
     backend: BackendKind,
+    pool: &CpuPool,
     reporter: Reporter,
 ) -> Result<Vec<TrainingBenchmarkResult>, EngineError> {
     let records = synthetic_records(batch);
@@ -34,10 +37,16 @@ pub async fn run(
         config.epochs = steps + 2;
         let mut trainer = Trainer::new(config, &records, &device.clone().autodiff());
         let mut times = Vec::new();
+        let pooled = backend == BackendKind::Cpu && pool.can_train(&trainer);
+        let mut workers = 1;
         // The first step compiles shaders and sizes buffers: not timed.
         for i in 0..=steps {
             let start = now_ms();
-            read_scalar(trainer.train_step(&all, &records).loss, "the loss").await?;
+            if pooled {
+                workers = pool.train_step(&mut trainer, &all, &records).await?.workers;
+            } else {
+                read_scalar(trainer.train_step(&all, &records).loss, "the loss").await?;
+            }
             if i > 0 {
                 times.push(now_ms() - start);
             }
@@ -51,6 +60,7 @@ pub async fn run(
             batch,
             step_ms,
             images_per_second: batch as f64 / (step_ms / 1000.0),
+            workers,
         });
     }
     Ok(results)
