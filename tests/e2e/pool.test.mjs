@@ -3,10 +3,22 @@
 // that dies must cost nothing the visitor asked for.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { serve, launch, openPage, waitReady, cifarTestRecord, png, tempFiles, upload, card } from './lib.mjs';
+import { records as cifarRecords, shardSet, routes, training, waitTraining, startTraining } from './training.mjs';
+
+// 256 training records in two shards: at batch 64, four steps an epoch, each of two ghost batches
+// of 32 (one per worker with two workers).
+const pooled = shardSet([
+  { file: 'train-000.bin', split: 'train', bytes: cifarRecords('data_batch_1.bin', 0, 128) },
+  { file: 'train-001.bin', split: 'train', bytes: cifarRecords('data_batch_1.bin', 128, 128) },
+  { file: 'test-000.bin', split: 'test', bytes: cifarRecords('test_batch.bin', 0, 100) },
+]);
+const PLAN = { manifest: 'data/pooled/manifest.json', batch: 64, epochs: 2 };
+const STEPS = 2 * 256 / 64;
 
 let site;
-before(async () => { site = await serve(); });
+before(async () => { site = await serve(routes('data/pooled', pooled)); });
 after(async () => { await site?.close(); });
 
 const COUNT = 12;
@@ -98,6 +110,72 @@ test('cpu pool: two workers classify a batch exactly as one; a crashed worker co
     await upload(page, records('again-'));
     assert.deepEqual(await logitsOf(page, 'again-'), reference);
     // The crash itself is reported on the console by the dying helper; nothing else may be.
+    assert.deepEqual(problems.filter((p) => !/told to crash/.test(p)), []);
+  } finally {
+    await browser.close();
+  }
+});
+
+/** The epoch table's training losses and test accuracies, as the page prints them. */
+const epochRows = (page) => page.evaluate(() => [...document.querySelectorAll('[data-testid="epoch-row"]')]
+  .map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent).join(' | ')));
+
+/** The finished run's weights, exported from the page. */
+async function exportedWeights(page) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-safetensors"]')]);
+  return readFileSync(await download.path());
+}
+
+/** Trains PLAN to its end on the page's pool; returns what the run left. */
+async function trainToEnd(page, { crashAtStep } = {}) {
+  await page.click('[data-testid="nav-train"]');
+  await startTraining(page, PLAN);
+  const workers = [];
+  let crashed = false;
+  for (;;) {
+    const t = await waitTraining(page, (t) => t.state === 'finished' || (t.state === 'running' && t.step >= 1), 600_000);
+    workers.push(Number(await page.getAttribute('[data-testid="training"]', 'data-workers')));
+    if (crashAtStep !== undefined && !crashed && t.step >= crashAtStep) {
+      await page.evaluate(() => window.__pinholeFaults.crashWorker());
+      crashed = true;
+    }
+    if (t.state === 'finished') break;
+    await page.waitForTimeout(100);
+  }
+  const done = await training(page);
+  assert.equal(done.step, STEPS);
+  return { workers, rows: await epochRows(page), lossPoints: done.lossPoints, weights: await exportedWeights(page) };
+}
+
+test('cpu pool: training on two workers is one worker\'s run bit for bit, and a worker that dies mid-run changes nothing', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const single = await openPage(browser, site, '?backend=cpu&workers=1');
+    assert.equal(await waitReady(single.page), 'cpu');
+    await poolReady(single.page, 1);
+    const reference = await trainToEnd(single.page);
+    assert.ok(reference.workers.every((w) => w === 1), `one worker: ${reference.workers}`);
+    assert.deepEqual(single.problems, []);
+    await single.page.close();
+
+    const { page, problems } = await openPage(browser, site, '?backend=cpu&workers=2&test-faults');
+    assert.equal(await waitReady(page), 'cpu');
+    await poolReady(page, 2);
+    const two = await trainToEnd(page);
+    assert.ok(two.workers.includes(2), `the steps went to both workers: ${two.workers}`);
+    assert.deepEqual(two.rows, reference.rows, 'the same losses and test accuracies');
+    assert.ok(two.weights.equals(reference.weights), 'the same trained weights, byte for byte');
+    const [first, last] = [two.rows[0], two.rows[1]].map((r) => Number(r.split(' | ')[1]));
+    assert.ok(last < first, `the training loss falls: ${two.rows}`);
+
+    // A helper dies in the middle of the next run: the engine redoes its share, the run goes on.
+    await poolReady(page, 2);
+    await page.click('[data-testid="nav-train"]');
+    const crash = await trainToEnd(page, { crashAtStep: 2 });
+    assert.ok(crash.weights.equals(reference.weights), 'a worker lost mid-run changes no weight');
+    assert.equal(crash.workers.at(-1), 1, `after the crash the engine trains alone: ${crash.workers}`);
+    await poolReady(page, 1);
+    assert.match(await page.textContent('[data-testid="pool-problem"]'), /stopped|redone/);
     assert.deepEqual(problems.filter((p) => !/told to crash/.test(p)), []);
   } finally {
     await browser.close();
