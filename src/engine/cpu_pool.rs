@@ -45,7 +45,7 @@ struct Helper {
     loaded: Option<u64>,
     memory_bytes: u64,
     jobs: HashMap<u64, Job>,
-    /// Kept alive as long as the worker.
+    /// Kept alive as long as the worker, and after (`Shared::remove`).
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
@@ -569,8 +569,21 @@ impl Shared {
         let Some(helper) = self.helpers.remove(&id) else {
             return;
         };
-        helper.worker.terminate();
-        for (_, job) in helper.jobs {
+        let Helper {
+            worker,
+            jobs,
+            _on_message,
+            _on_error,
+            ..
+        } = helper;
+        worker.set_onmessage(None);
+        worker.terminate();
+        // A lost helper's events may still be queued (its `error` after its `Died`): a dropped
+        // handler would throw "closure invoked after being dropped" in the engine, and none would
+        // let the error reach the page. So its handlers stay, leaked (bytes per lost helper).
+        _on_message.forget();
+        _on_error.forget();
+        for (_, job) in jobs {
             self.redo(job);
         }
         if let Some(problem) = problem {
