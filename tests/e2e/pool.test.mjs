@@ -190,7 +190,7 @@ test('cpu pool: training on two workers is one worker\'s run bit for bit, and a 
     // A helper dies in the middle of the next run: the engine redoes its share, the run goes on.
     await poolReady(page, 2);
     await page.click('[data-testid="nav-train"]');
-    const crash = await trainToEnd(page, { crashAtStep: 2 }).catch((e) => { console.error('PROBLEMS', problems); throw e; });
+    const crash = await trainToEnd(page, { crashAtStep: 2 });
     assertSameTensors(crash.weights, reference.weights, 'a worker lost mid-run changes no weight');
     assert.equal(crash.workers.at(-1), 1, `after the crash the engine trains alone: ${crash.workers}`);
     await poolReady(page, 1);
