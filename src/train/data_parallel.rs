@@ -20,7 +20,8 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::data::{IMAGE_BYTES, images_to_tensor, labels_to_tensor};
+use super::recipe::batch_loss;
+use crate::data::IMAGE_BYTES;
 use crate::model::{Classifier, ReadbackError, read_floats, read_ints, read_scalar};
 
 /// Records per ghost batch (at most): small enough that a batch of 64 splits in two, large
@@ -255,20 +256,10 @@ pub async fn slice_gradients(
     if !matches!(model, Classifier::Airbench(_)) {
         return Err(DataParallelError::NotAirbench);
     }
-    let images_tensor = images_to_tensor(images.iter(), device);
-    let labels_tensor = labels_to_tensor(labels.iter().copied(), device);
-    let logits = model.forward(images_tensor);
-    let correct = logits
-        .clone()
-        .argmax(1)
-        .flatten::<1>(0, 1)
-        .equal(labels_tensor.clone())
-        .int()
-        .sum();
-    let loss = CrossEntropyLossConfig::new()
+    let smoothed = CrossEntropyLossConfig::new()
         .with_smoothing(Some(label_smoothing))
-        .init(device)
-        .forward(logits, labels_tensor);
+        .init(device);
+    let (loss, correct) = batch_loss(model, images, labels, &smoothed, device);
     let grads = GradientsParams::from_grads(loss.backward(), model);
     let mean_loss = read_scalar(loss.detach(), "the loss").await?;
     let correct = read_ints(correct, "the accuracy").await?;

@@ -155,6 +155,27 @@ pub struct StepTensors {
     pub lr: f64,
 }
 
+/// The mean `loss` of `model` on a batch, and how many of it the model classified right (both
+/// left on the device, shape `[1]`).
+pub(super) fn batch_loss(
+    model: &Classifier,
+    images: &[[u8; IMAGE_BYTES]],
+    labels: &[u8],
+    loss: &CrossEntropyLoss,
+    device: &Device,
+) -> (Tensor<1>, Tensor<1, Int>) {
+    let labels = labels_to_tensor(labels.iter().copied(), device);
+    let logits = model.forward(images_to_tensor(images.iter(), device));
+    let correct = logits
+        .clone()
+        .argmax(1)
+        .flatten::<1>(0, 1)
+        .equal(labels.clone())
+        .int()
+        .sum();
+    (loss.forward(logits, labels), correct)
+}
+
 /// A batch as the network sees it: augmented images and their labels.
 pub struct PreparedBatch {
     pub images: Vec<[u8; IMAGE_BYTES]>,
@@ -276,18 +297,14 @@ impl Trainer {
     /// correct count as tensors, not read back: the browser reads them asynchronously.
     pub fn train_step(&mut self, batch: &[usize], train: &[CifarRecord]) -> StepTensors {
         let prepared = self.prepare_batch(batch, train);
-        let images = images_to_tensor(prepared.images.iter(), &self.device);
-        let labels = labels_to_tensor(prepared.labels.iter().copied(), &self.device);
         let model = self.model.clone();
-        let logits = model.forward(images);
-        let correct = logits
-            .clone()
-            .argmax(1)
-            .flatten::<1>(0, 1)
-            .equal(labels.clone())
-            .int()
-            .sum();
-        let loss = self.loss.forward(logits, labels);
+        let (loss, correct) = batch_loss(
+            &model,
+            &prepared.images,
+            &prepared.labels,
+            &self.loss,
+            &self.device,
+        );
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         let lr = self.apply_gradients(model, grads);
         StepTensors {
