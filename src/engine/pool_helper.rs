@@ -223,14 +223,20 @@ async fn train_slices(
     }
     let mut out = Vec::with_capacity(batch.slices.len());
     let mut start = 0;
+    let mut held: Option<String> = None;
     for &len in batch.slices {
         let range = start..start + len as usize;
         start = range.end;
         model = with_network_state(model, &values, trained, &device).map_err(|e| e.to_string())?;
-        // What this helper holds, hashed: the coordinator checks it is what it sent.
-        let digest = state_digest(&f32_bytes(
-            &network_state(&model).await.map_err(|e| e.to_string())?,
-        ));
+        // What this helper holds, hashed once (each slice places the same state): the
+        // coordinator checks it is what it sent.
+        let digest = match &held {
+            Some(digest) => digest.clone(),
+            None => {
+                let state = network_state(&model).await.map_err(|e| e.to_string())?;
+                held.insert(state_digest(&f32_bytes(&state))).clone()
+            }
+        };
         let slice = slice_gradients(
             &model,
             &images[range.clone()],
