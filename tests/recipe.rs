@@ -2,6 +2,8 @@
 //! checkpoint/resume, on real CIFAR-10 records.
 
 mod common;
+#[path = "recipe/data_parallel.rs"]
+mod data_parallel;
 
 use std::sync::{Mutex, MutexGuard};
 

@@ -1,10 +1,7 @@
 //! Data-parallel training (the CPU pool's arithmetic), natively on real CIFAR-10 records: the
 //! all-reduce with uneven slices, slices equal to the whole batch where batch norm sees the same
 //! statistics, and simulated workers holding their own copies staying identical to one worker.
-
-mod common;
-
-use std::sync::{Mutex, MutexGuard};
+//! A module of the `recipe` test binary (one binary links Burn once; they share the RNG lock).
 
 use burn::module::Module;
 use burn::tensor::Device;
@@ -16,11 +13,7 @@ use pinhole::train::{
     ghost_slices, network_state, slice_gradients, trained_flags, with_network_state,
 };
 
-/// Burn's seed is global; tests that initialise networks run one at a time.
-fn rng_lock() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
+use super::{common, rng_lock};
 
 fn slice(records: usize, loss: f64, correct: usize, values: &[f32]) -> SliceGradients {
     SliceGradients {
