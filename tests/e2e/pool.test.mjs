@@ -216,8 +216,8 @@ test('cpu pool: training on two workers is one worker\'s run bit for bit, a work
     assert.equal(resumed.step, STEPS);
     assert.equal(resumed.epochs.length, 2, 'the resumed run keeps its first epoch');
     assert.equal(Number(await page.getAttribute('[data-testid="training"]', 'data-workers')), 2);
-    // Not compared with the reference's weights: here a resumed run in the page did not end with
-    // the uninterrupted run's bits (README, "The CPU worker pool"; natively resume is exact).
+    // Not compared with the reference's weights: a resumed run in the page does not yet end with
+    // the uninterrupted run's bits, on one worker either (README, "The CPU worker pool").
     assert.ok(tensors(await exportedWeights(page))['Airbench.groups.0.conv1.weight'], 'the resumed network exports');
     assert.deepEqual(problems.filter((p) => !/told to crash/.test(p)), []);
   } finally {
