@@ -57,9 +57,12 @@ impl CpuPool {
             .into_iter()
             .map(|run| ghosts[run].to_vec())
             .collect();
-        let waiting: Vec<_> = if runs.len() > 1 {
+        // The state's bytes and their digest only when helpers take a share.
+        let (waiting, digest): (Vec<_>, String) = if runs.len() > 1 {
             let state_bytes = f32_bytes(&state);
-            runs.iter()
+            let digest = state_digest(&state_bytes);
+            let waiting = runs
+                .iter()
                 .skip(1)
                 .zip(&helpers)
                 .map(|(run, &helper)| {
@@ -80,15 +83,15 @@ impl CpuPool {
                     });
                     (run.clone(), reply)
                 })
-                .collect()
+                .collect();
+            (waiting, digest)
         } else {
-            Vec::new()
+            (Vec::new(), String::new())
         };
         // Let the messages go out before the engine's own slices (see `CpuPool::split`).
         if !waiting.is_empty() {
             yield_now().await;
         }
-        let digest = state_digest(&f32_bytes(&state));
         // Each local slice starts from the step's state: batch norm's running statistics are
         // shared between the trainer's network and its clones and change with every forward.
         let local = async |range: Range<usize>| -> Result<SliceGradients, EngineError> {
