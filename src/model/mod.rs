@@ -18,7 +18,7 @@ pub(crate) mod framing;
 #[cfg(feature = "compute")]
 mod network;
 #[cfg(feature = "compute")]
-pub mod packed;
+pub use pinhole_packed as packed;
 #[cfg(feature = "compute")]
 mod packing;
 mod prediction;
