@@ -56,7 +56,7 @@ pub enum FailureKind {
 
 /// What a finished request produced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Reply {
     /// Done; what changed is in the state events (`Backend`, `Model`, `SavedRun`).
     Done,
@@ -145,7 +145,7 @@ pub enum Reply {
 
 /// Work in progress on a request, before its outcome.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Progress {
     /// A step of slow work (a self-test, loading weights or shards, evaluating batches);
     /// `total` is 0 when unknown.

@@ -67,7 +67,7 @@ pub struct PoolStatus {
 
 /// Coordinator → helper. Messages arrive in order, so work sent after a `Load` uses its network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum HelperRequest {
     /// The network to hold from now on, as a weights file in Pinhole's format.
     Load {
@@ -161,7 +161,7 @@ pub struct SliceProbabilities {
 
 /// Helper → coordinator.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum HelperReply {
     /// The helper's code has loaded and listens.
     Alive,

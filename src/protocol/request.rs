@@ -39,7 +39,7 @@ pub struct Envelope {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Request {
     /// First message. `backend: None` picks WebGPU when its self-test passes, else the CPU.
     /// `notice` is carried into the status (e.g. why a previous engine was replaced). Answered

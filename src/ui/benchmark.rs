@@ -3,8 +3,16 @@
 use leptos::prelude::*;
 
 use super::engine_client::EngineClient;
+use super::json::to_json;
 use crate::model::Preset;
-use crate::protocol::{MAX_CPU_WORKERS, Request};
+use crate::protocol::{MAX_CPU_WORKERS, OpCheck, Request, TrainingCheck};
+
+/// The training check's figures as the page shows them in JSON (`{"ops": .., "checks": ..}`).
+#[derive(serde::Serialize)]
+struct TrainingCheckJson<'a> {
+    ops: &'a [OpCheck],
+    checks: &'a [TrainingCheck],
+}
 
 #[component]
 pub fn BenchmarkPanel() -> impl IntoView {
@@ -62,7 +70,7 @@ pub fn BenchmarkPanel() -> impl IntoView {
             </fieldset>
             {move || failed(engine.benchmark.with(|b| b.inference.clone()))}
             {move || engine.benchmark.with(|b| b.inference.clone()).and_then(Result::ok).map(|results| {
-                let json = serde_json::to_string_pretty(&results).unwrap_or_default();
+                let json = to_json(&results, true).unwrap_or_default();
                 view! {
                     <table>
                         <tr><th>"preset"</th><th>"backend"</th><th>"ms / image (batch 1)"</th><th>"images/s (batch)"</th><th>"workers"</th></tr>
@@ -81,7 +89,7 @@ pub fn BenchmarkPanel() -> impl IntoView {
             })}
             {move || failed(engine.benchmark.with(|b| b.training.clone()))}
             {move || engine.benchmark.with(|b| b.training.clone()).and_then(Result::ok).map(|results| {
-                let json = serde_json::to_string_pretty(&results).unwrap_or_default();
+                let json = to_json(&results, true).unwrap_or_default();
                 view! {
                     <table>
                         <tr><th>"preset"</th><th>"backend"</th><th>"batch"</th><th>"ms / training step"</th><th>"images/s"</th><th>"workers"</th></tr>
@@ -101,8 +109,7 @@ pub fn BenchmarkPanel() -> impl IntoView {
             })}
             {move || failed(engine.benchmark.with(|b| b.check.clone()))}
             {move || engine.benchmark.with(|b| b.check.clone()).and_then(Result::ok).map(|(ops, checks)| {
-                let json = serde_json::to_string_pretty(&serde_json::json!({"ops": ops, "checks": checks}))
-                    .unwrap_or_default();
+                let json = to_json(&TrainingCheckJson { ops: &ops, checks: &checks }, true).unwrap_or_default();
                 view! {
                     <table data-testid="op-check">
                         <tr><th>"layer gradients"</th><th>"largest difference (relative)"</th><th>"NaN/inf"</th></tr>

@@ -10,6 +10,7 @@ use super::bars::bar_rows;
 use super::download::{read_file, save_file};
 use super::engine_client::EngineClient;
 use super::explain::ExplainPanel;
+use super::json::to_json;
 use crate::protocol::{MAX_IMAGE_FILE_BYTES, Request};
 use crate::ui_state::{ImageResult, Outcome, predictions_csv};
 
@@ -122,7 +123,7 @@ fn ResultCard(result: ImageResult) -> impl IntoView {
             let announcement = best
                 .map(|p| format!("{} {:.0}%", p.class_name, p.probability * 100.0))
                 .unwrap_or_default();
-            let logits = serde_json::to_string(&logits).unwrap_or_default();
+            let logits = to_json(&logits, false).unwrap_or_default();
             view! {
                 {input_url.map(|src| view! {
                     <img class="input32" src=src alt="the 32×32 image the model saw" width="64" height="64"/>

@@ -17,6 +17,7 @@ mod explore;
 mod heatmap;
 mod inside;
 mod insight_state;
+mod json;
 mod model_bar;
 mod offline;
 mod router;

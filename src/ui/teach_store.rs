@@ -12,6 +12,7 @@ use js_sys::Uint8Array;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsValue;
 
+use super::json::{from_json, to_json};
 use crate::ui_state::{Persist, StoredMeta, TeachView};
 
 const DATABASE: &str = "pinhole-teach";
@@ -59,8 +60,8 @@ pub async fn load() -> Result<Option<(TeachView, usize)>, String> {
         DB.with(|db| *db.borrow_mut() = Some(database));
         return Ok(None);
     };
-    let meta: StoredMeta = serde_json::from_str(&meta)
-        .map_err(|e| format!("your saved project could not be read ({e})"))?;
+    let meta: StoredMeta =
+        from_json(&meta).map_err(|e| format!("your saved project could not be read ({e})"))?;
     let mut samples = std::collections::HashMap::new();
     for id in meta.classes.iter().flat_map(|c| c.samples.iter().copied()) {
         if let Some(bytes) = get(sample_key(id)).map_err(failed)?.await.map_err(failed)? {
@@ -88,7 +89,7 @@ pub fn persist(view: &TeachView, changes: Vec<Persist>, on_error: impl Fn(String
     }
     let meta = changes
         .contains(&Persist::Meta)
-        .then(|| serde_json::to_string(&view.meta()).unwrap_or_default());
+        .then(|| to_json(&view.meta(), false).unwrap_or_default());
     let written = DB.with(|db| {
         let db = db.borrow();
         let Some(database) = db.as_ref() else {
