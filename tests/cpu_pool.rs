@@ -5,7 +5,7 @@
 
 mod common;
 
-use burn::tensor::Device;
+use burn::tensor::{Device, Distribution, Tensor};
 use pinhole::data::{IMAGE_BYTES, IMAGE_SIDE};
 use pinhole::model::class_names::cifar_class_names;
 use pinhole::model::packed::Activations;
@@ -59,6 +59,61 @@ fn a_helpers_copy_of_the_network_gives_the_engines_logits_bit_for_bit() {
             assert_eq!(bits(&joined), bits(&whole), "{preset} on {workers} workers");
         }
     }
+}
+
+/// Teach on the CPU pool: the helpers hold the classifier's network, which may be a head taught
+/// on the backbone; its features are the backbone's bit for bit, and split across workers
+/// they join to the whole batch's. Another network's features are refused.
+#[test]
+fn a_head_taught_on_the_backbone_keeps_its_features_and_they_split_bit_for_bit() {
+    let device = Device::flex();
+    let records = common::records("test_batch.bin", 60);
+    let images: Vec<u8> = records
+        .iter()
+        .flat_map(|r| r.pixels.iter().copied())
+        .collect();
+    let path = format!("{}/weights/full.bin", env!("CARGO_MANIFEST_DIR"));
+    let backbone = load_weights(&std::fs::read(&path).unwrap(), &path, &device).unwrap();
+    let engine = packed(&backbone, &device);
+    // The taught network as the page keeps it and a helper loads it.
+    device.seed(5);
+    let head = Tensor::<2>::random(
+        [backbone.num_features(), 3],
+        Distribution::Normal(0.0, 1.0),
+        &device,
+    );
+    let names: Vec<String> = ["mug", "pen", "cat"].map(String::from).to_vec();
+    let file = save_network_as(backbone.clone().with_head(head), &names, Precision::Full).unwrap();
+    let helper = packed(
+        &load_any_network(&file, "taught.bin", &device)
+            .unwrap()
+            .model,
+        &device,
+    );
+    assert_eq!(helper.classes(), 3);
+    assert!(helper.same_features_as(&engine));
+
+    let features = |network: &PackedAirbench, images: &[u8]| {
+        network.features(&Activations::from_planar_rgb(
+            images.chunks_exact(IMAGE_BYTES),
+            IMAGE_SIDE,
+        ))
+    };
+    let whole = features(&engine, &images);
+    assert_eq!(whole.len(), 60 * engine.feature_width());
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for workers in [2, 3] {
+        let mut joined = Vec::new();
+        for (i, range) in split_batch(60, workers).into_iter().enumerate() {
+            let slice = &images[range.start * IMAGE_BYTES..range.end * IMAGE_BYTES];
+            joined.extend(features(if i == 0 { &engine } else { &helper }, slice));
+        }
+        assert_eq!(bits(&joined), bits(&whole), "features on {workers} workers");
+    }
+
+    let path = format!("{}/weights/fast.bin", env!("CARGO_MANIFEST_DIR"));
+    let other = load_weights(&std::fs::read(&path).unwrap(), &path, &device).unwrap();
+    assert!(!packed(&other, &device).same_features_as(&engine));
 }
 
 #[test]

@@ -8,12 +8,16 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use burn::tensor::Device;
-use pinhole::data::{CifarRecord, images_to_tensor};
+use burn::tensor::{Device, Tensor, TensorData};
+use pinhole::data::{CifarRecord, IMAGE_SIDE, images_to_tensor};
+use pinhole::model::packed::Activations;
 use pinhole::model::{
-    Classifier, Precision, load_any_network, load_weights, save_network_as, top_k_named,
+    Classifier, FoldedClassifier, Precision, load_any_network, load_weights, save_network_as,
+    top_k_named,
 };
-use pinhole::teach::{Project, ProjectClass, ProjectHead, Taught, TeachSettings, teach};
+use pinhole::teach::{
+    Project, ProjectClass, ProjectHead, Taught, TeachError, TeachSettings, teach, teach_with,
+};
 use pinhole::vision::{sample_from_image, sample_input};
 
 const CLASSES: [(&str, u8); 3] = [("airplane", 0), ("cat", 3), ("truck", 9)];
@@ -138,6 +142,70 @@ fn a_head_on_the_full_backbone_learns_three_classes_from_30_samples_each() {
     println!("unseen records: {:.1}%", fresh_accuracy * 100.0);
     assert!(fresh_accuracy >= 0.8, "{fresh_accuracy}");
     assert_eq!(taught.network.model.num_classes(), 3);
+}
+
+/// The page teaches on the CPU from the packed kernels' features (split across its workers):
+/// they must teach the head that Burn's features teach, to float noise.
+#[test]
+fn the_packed_kernels_features_teach_the_head_that_burns_teach() {
+    let device = Device::flex();
+    let samples: Vec<Vec<Vec<u8>>> = class_records(0, 20)
+        .iter()
+        .map(|c| c.iter().map(sample).collect())
+        .collect();
+    let settings = TeachSettings {
+        held_out: 0.25,
+        ..TeachSettings::default()
+    };
+    let by_burn = taught(&samples, &settings, &device);
+
+    let backbone = backbone(&device);
+    let packed = FoldedClassifier::fold(&backbone, &device, &device)
+        .pack()
+        .expect("an airbench network packs")
+        .unwrap();
+    let features = async |views: &[Box<[u8; 3072]>]| {
+        let images = Activations::from_planar_rgb(views.iter().map(|v| v.as_slice()), IMAGE_SIDE);
+        let values = TensorData::new(
+            packed.features(&images),
+            [views.len(), packed.feature_width()],
+        );
+        Ok::<_, TeachError>(Tensor::<2>::from_data(values, &device))
+    };
+    let borrowed: Vec<Vec<&[u8]>> = samples
+        .iter()
+        .map(|c| c.iter().map(Vec::as_slice).collect())
+        .collect();
+    let by_packed = futures::executor::block_on(teach_with(
+        &backbone,
+        features,
+        &names(),
+        &borrowed,
+        &settings,
+        || 0.0,
+        |_| {},
+    ))
+    .unwrap();
+
+    assert_eq!(by_packed.report.confusion, by_burn.report.confusion);
+    assert_eq!(by_packed.report.views, by_burn.report.views);
+    let inputs: Vec<Box<[u8; 3072]>> = samples
+        .iter()
+        .flatten()
+        .map(|s| sample_input(s).unwrap())
+        .collect();
+    let a = logits(&by_burn.network.model, &inputs, &device);
+    let b = logits(&by_packed.network.model, &inputs, &device);
+    let scale = a.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let gap = a
+        .iter()
+        .zip(&b)
+        .fold(0.0f32, |m, (x, y)| m.max((x - y).abs()));
+    println!("taught on packed features: logits within {gap:e} of Burn's (scale {scale})");
+    assert!(
+        gap <= 1e-3 * scale,
+        "logits differ by {gap} at scale {scale}"
+    );
 }
 
 #[test]

@@ -14,7 +14,7 @@ use futures::channel::{mpsc, oneshot};
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use super::pool_helper::{HELPER_NAME, memory_bytes, planar_logits};
+use super::pool_helper::{HELPER_NAME, memory_bytes, planar_features, planar_logits};
 use super::worker::{finish, now_ms, post, queue_in, queue_out, yield_now};
 use crate::data::{CifarRecord, IMAGE_BYTES, NUM_CLASSES};
 use crate::model::{Classifier, PackedAirbench, ReadbackError};
@@ -29,6 +29,13 @@ use crate::train::{EvalBatch, class_probabilities_async};
 const HELPER_QUEUE: usize = 2;
 /// How long a network may take to load in every helper before the work goes on without them.
 const LOAD_TIMEOUT_MS: f64 = 20_000.0;
+
+/// What the packed network computes for a batch split across the pool.
+#[derive(Clone, Copy)]
+enum PackedOutput {
+    Logits,
+    Features,
+}
 
 /// Work a helper holds, kept so that the engine can redo it if the helper is lost.
 enum Job {
@@ -235,35 +242,89 @@ impl CpuPool {
         generation: u64,
         images: &[u8],
     ) -> Vec<f32> {
+        self.packed_rows(packed, generation, images, PackedOutput::Logits)
+            .await
+    }
+
+    /// Pooled features of 32×32 planar RGB images (Teach's views), split like [`Self::logits`]:
+    /// `packed` must compute the same features as network `generation` (the caller checks with
+    /// `same_features_as`; a taught head does not change them).
+    pub async fn features(
+        &self,
+        packed: &PackedAirbench,
+        generation: u64,
+        images: &[u8],
+    ) -> Vec<f32> {
+        self.packed_rows(packed, generation, images, PackedOutput::Features)
+            .await
+    }
+
+    async fn packed_rows(
+        &self,
+        packed: &PackedAirbench,
+        generation: u64,
+        images: &[u8],
+        output: PackedOutput,
+    ) -> Vec<f32> {
         let count = images.len() / IMAGE_BYTES;
         let slices = split_batch(count, self.helpers_holding(generation).len() + 1);
         let parts: Vec<&[u8]> = slices
             .iter()
             .map(|range| &images[range.start * IMAGE_BYTES..range.end * IMAGE_BYTES])
             .collect();
-        let logits = self
+        let width = match output {
+            PackedOutput::Logits => packed.classes(),
+            PackedOutput::Features => packed.feature_width(),
+        };
+        let rows = self
             .split(
                 generation,
                 &parts,
-                |job, part| HelperRequest::Logits {
-                    job,
-                    generation,
-                    images: part.to_vec(),
+                |job, part| {
+                    let images = part.to_vec();
+                    match output {
+                        PackedOutput::Logits => HelperRequest::Logits {
+                            job,
+                            generation,
+                            images,
+                        },
+                        PackedOutput::Features => HelperRequest::Features {
+                            job,
+                            generation,
+                            images,
+                        },
+                    }
                 },
-                |reply, _| match reply {
-                    HelperReply::Logits {
-                        logits: Ok(part), ..
-                    } => Some(part),
-                    _ => None,
+                |reply, part| {
+                    let values = match (output, reply) {
+                        (
+                            PackedOutput::Logits,
+                            HelperReply::Logits {
+                                logits: Ok(values), ..
+                            },
+                        )
+                        | (
+                            PackedOutput::Features,
+                            HelperReply::Features {
+                                features: Ok(values),
+                                ..
+                            },
+                        ) => values,
+                        _ => return None,
+                    };
+                    // A helper's answer of the wrong size is no answer: redone here.
+                    (values.len() == part.len() / IMAGE_BYTES * width).then_some(values)
                 },
                 async |part| {
-                    Ok::<_, std::convert::Infallible>(
-                        planar_logits(packed, part).unwrap_or_default(),
-                    )
+                    let values = match output {
+                        PackedOutput::Logits => planar_logits(packed, part),
+                        PackedOutput::Features => planar_features(packed, part),
+                    };
+                    Ok::<_, std::convert::Infallible>(values.unwrap_or_default())
                 },
             )
             .await;
-        match logits {
+        match rows {
             Ok(parts) => parts.concat(),
             Err(never) => match never {},
         }
@@ -527,6 +588,7 @@ impl Shared {
                 }
             }
             HelperReply::Logits { job, .. }
+            | HelperReply::Features { job, .. }
             | HelperReply::Probabilities { job, .. }
             | HelperReply::TrainedSlice { job, .. } => {
                 if let Some(Job::Slice(sender)) = self.take_job(id, job) {

@@ -371,7 +371,7 @@ impl Engine {
                 classes,
                 samples,
                 settings,
-            } => teach_classes(store, classes, samples, settings, reporter).await,
+            } => teach_classes(store, &self.pool, classes, samples, settings, reporter).await,
             Request::ConvertWeights {
                 name,
                 bytes,

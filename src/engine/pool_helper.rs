@@ -138,6 +138,17 @@ async fn serve(mut requests: mpsc::UnboundedReceiver<HelperRequest>) {
                 },
                 _ => HelperReply::Stale { job },
             },
+            HelperRequest::Features {
+                job,
+                generation,
+                images,
+            } => match &held {
+                Some(network) if network.generation == generation => HelperReply::Features {
+                    job,
+                    features: planar_features(&network.packed, &images),
+                },
+                _ => HelperReply::Stale { job },
+            },
             HelperRequest::Probabilities {
                 job,
                 generation,
@@ -266,8 +277,10 @@ pub fn state_digest(state: &[u8]) -> String {
     hash.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-/// 32×32 planar RGB images laid one after another, as records' pixels.
-pub fn planar_images(images: &[u8]) -> Result<Vec<[u8; IMAGE_BYTES]>, String> {
+/// 32×32 planar RGB images laid one after another, each as a record's pixels.
+fn planar_chunks(
+    images: &[u8],
+) -> Result<impl ExactSizeIterator<Item = &[u8; IMAGE_BYTES]>, String> {
     if !images.len().is_multiple_of(IMAGE_BYTES) {
         return Err(format!(
             "images of {IMAGE_BYTES} bytes each, not {} bytes in all",
@@ -276,20 +289,29 @@ pub fn planar_images(images: &[u8]) -> Result<Vec<[u8; IMAGE_BYTES]>, String> {
     }
     Ok(images
         .chunks_exact(IMAGE_BYTES)
-        .map(|image| image.try_into().expect("chunks of IMAGE_BYTES"))
-        .collect())
+        .map(|image| image.try_into().expect("chunks of IMAGE_BYTES")))
+}
+
+/// 32×32 planar RGB images laid one after another, as records' pixels.
+pub fn planar_images(images: &[u8]) -> Result<Vec<[u8; IMAGE_BYTES]>, String> {
+    Ok(planar_chunks(images)?.copied().collect())
+}
+
+/// 32×32 planar RGB images laid one after another, as the packed kernels read them.
+fn planar_activations(images: &[u8]) -> Result<Activations, String> {
+    let images = planar_chunks(images)?.map(|image| image.as_slice());
+    Ok(Activations::from_planar_rgb(images, IMAGE_SIDE))
 }
 
 /// Logits of 32×32 planar RGB images laid one after another.
 pub fn planar_logits(packed: &PackedAirbench, images: &[u8]) -> Result<Vec<f32>, String> {
-    if !images.len().is_multiple_of(IMAGE_BYTES) {
-        return Err(format!(
-            "images of {IMAGE_BYTES} bytes each, not {} bytes in all",
-            images.len()
-        ));
-    }
-    let images = Activations::from_planar_rgb(images.chunks_exact(IMAGE_BYTES), IMAGE_SIDE);
-    Ok(packed.logits(&images))
+    Ok(packed.logits(&planar_activations(images)?))
+}
+
+/// Pooled features (`packed.feature_width()` per image) of 32×32 planar RGB images laid one
+/// after another.
+pub fn planar_features(packed: &PackedAirbench, images: &[u8]) -> Result<Vec<f32>, String> {
+    Ok(packed.features(&planar_activations(images)?))
 }
 
 /// Class probabilities of CIFAR-10 images laid one after another, as an evaluation's batches
@@ -300,15 +322,7 @@ pub async fn slice_probabilities(
     tta: bool,
     device: &Device,
 ) -> Result<SliceProbabilities, String> {
-    if !images.len().is_multiple_of(IMAGE_BYTES) {
-        return Err(format!(
-            "images of {IMAGE_BYTES} bytes each, not {} bytes in all",
-            images.len()
-        ));
-    }
-    let images = images
-        .chunks_exact(IMAGE_BYTES)
-        .map(|image| image.try_into().expect("chunks of IMAGE_BYTES"));
+    let images = planar_chunks(images)?;
     let batch = image_probabilities_async(model, images, tta, device)
         .await
         .map_err(|e| e.to_string())?;

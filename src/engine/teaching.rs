@@ -1,15 +1,24 @@
 //! Teach requests: an image file as a sample, and a head taught for the visitor's classes on
-//! the active backend, from the shipped backbone's features ([`crate::teach::teach`]).
+//! the active backend, from the shipped backbone's features ([`crate::teach::teach_with`]). On
+//! the CPU the features come from the packed kernels, split across the CPU pool when its
+//! workers hold a network with the backbone's features (the shipped one, or a head taught on
+//! it); on WebGPU from Burn.
 
+use burn::tensor::{Device, Tensor, TensorData};
 use serde_bytes::ByteBuf;
 
 use super::EngineError;
 use super::backend;
+use super::cpu_pool::CpuPool;
 use super::model_store::ModelStore;
+use super::pool_helper::planar_features;
 use super::worker::{Reporter, now_ms};
-use crate::model::{Precision, save_network_as, to_device_async};
+use crate::data::{IMAGE_BYTES, images_to_tensor};
+use crate::model::{
+    Classifier, FoldedClassifier, PackedAirbench, Precision, save_network_as, to_device_async,
+};
 use crate::protocol::{MAX_IMAGE_FILE_BYTES, Progress, Reply, too_large};
-use crate::teach::{TeachProgress, TeachSettings, teach};
+use crate::teach::{TeachError, TeachProgress, TeachSettings, teach_with};
 use crate::vision::sample_from_file;
 
 /// An image file's centre square at 96×96 (decoded under the classifier's limits).
@@ -24,6 +33,7 @@ pub fn make_sample(name: String, bytes: &[u8]) -> Result<Reply, EngineError> {
 /// Teaches `classes` from `samples`; progress reports the features, then each point of the fit.
 pub async fn teach_classes(
     store: &mut ModelStore,
+    pool: &CpuPool,
     classes: Vec<String>,
     samples: Vec<Vec<ByteBuf>>,
     settings: TeachSettings,
@@ -38,12 +48,36 @@ pub async fn teach_classes(
         .map(|class| class.iter().map(|s| s.as_slice()).collect())
         .collect();
     let device = store.device.clone();
-    let taught = teach(
+    // On the CPU (where the classifier is packed) the backbone runs on the packed kernels too.
+    let packed = match store.packed.is_some() {
+        true => pack(&backbone),
+        false => None,
+    };
+    // The pool's workers hold the classifier's network: theirs are the backbone's features when
+    // it is the backbone or a head taught on it.
+    let pooled = match (&packed, &store.packed) {
+        (Some(backbone), Some(classifier)) if classifier.same_features_as(backbone) => {
+            Some(store.generation)
+        }
+        _ => None,
+    };
+    // The most workers that shared a batch of views.
+    let mut workers = 1;
+    let features = async |views: &[Box<[u8; IMAGE_BYTES]>]| match &packed {
+        Some(packed) => {
+            if let Some(generation) = pooled {
+                workers = workers.max(pool.helpers_holding(generation).len() + 1);
+            }
+            packed_features(packed, pool, pooled, views, &device).await
+        }
+        None => Ok(backbone.features(images_to_tensor(views.iter().map(|v| &**v), &device))),
+    };
+    let mut taught = teach_with(
         &backbone,
+        features,
         &classes,
         &borrowed,
         &settings,
-        &device,
         now_ms,
         |progress| match progress {
             TeachProgress::Features { done, total } => reporter.step(
@@ -57,6 +91,11 @@ pub async fn teach_classes(
         },
     )
     .await?;
+    taught.report.features_by = match (&packed, workers) {
+        (None, _) => format!("Burn on {}", store.status.kind.label()),
+        (Some(_), 1) => "the CPU kernels".into(),
+        (Some(_), n) => format!("the CPU kernels on {n} workers"),
+    };
     let host = to_device_async(&taught.network.model, &backend::cpu()).await?;
     let weights = save_network_as(host, &taught.network.classes, Precision::Full)?;
     Ok(Reply::Taught {
@@ -64,4 +103,46 @@ pub async fn teach_classes(
         weights,
         report: Box::new(taught.report),
     })
+}
+
+/// `backbone` folded and packed for the CPU's kernels (`None`: a network they do not run).
+fn pack(backbone: &Classifier) -> Option<PackedAirbench> {
+    let cpu = backend::cpu();
+    let folded = FoldedClassifier::fold(backbone, &cpu, &cpu);
+    match folded.pack()? {
+        Ok(packed) => Some(packed),
+        Err(e) => {
+            // Burn computes the features instead: slower, the same head.
+            web_sys::console::warn_1(&format!("Teach features on Burn: {e}").into());
+            None
+        }
+    }
+}
+
+/// The packed backbone's features of `views` on `device`: split across the CPU pool's workers
+/// that hold network `pooled`, or computed here alone.
+async fn packed_features(
+    packed: &PackedAirbench,
+    pool: &CpuPool,
+    pooled: Option<u64>,
+    views: &[Box<[u8; IMAGE_BYTES]>],
+    device: &Device,
+) -> Result<Tensor<2>, TeachError> {
+    let images: Vec<u8> = views.iter().flat_map(|v| v.iter().copied()).collect();
+    let values = match pooled {
+        Some(generation) => pool.features(packed, generation, &images).await,
+        None => planar_features(packed, &images).map_err(TeachError::Features)?,
+    };
+    let width = packed.feature_width();
+    if values.len() != views.len() * width {
+        return Err(TeachError::Features(format!(
+            "{} values for {} views of {width} features",
+            values.len(),
+            views.len()
+        )));
+    }
+    Ok(Tensor::from_data(
+        TensorData::new(values, [views.len(), width]),
+        device,
+    ))
 }

@@ -91,6 +91,14 @@ pub enum HelperRequest {
         #[serde(with = "serde_bytes")]
         images: Vec<u8>,
     },
+    /// The pooled features (what the head reads) of 32×32 planar RGB images: Teach's views,
+    /// when the network's backbone is the one being taught on (the coordinator checks).
+    Features {
+        job: u64,
+        generation: u64,
+        #[serde(with = "serde_bytes")]
+        images: Vec<u8>,
+    },
     /// Class probabilities (softmax of Burn's forward pass, and of its test-time augmentation
     /// when `tta`) of CIFAR-10 images (3,072 planar bytes each): an evaluation's slice, computed
     /// exactly as the coordinator would.
@@ -178,6 +186,10 @@ pub enum HelperReply {
     Logits {
         job: u64,
         logits: Result<Vec<f32>, String>,
+    },
+    Features {
+        job: u64,
+        features: Result<Vec<f32>, String>,
     },
     Probabilities {
         job: u64,

@@ -22,7 +22,7 @@ pub use report::{ClassScore, TeachPoint, TeachReport};
 pub use settings::{TeachSettings, TeachSettingsError};
 pub use split::{HeldOutSplit, held_out_split};
 #[cfg(feature = "compute")]
-pub use teacher::{Taught, TeachError, TeachProgress, teach};
+pub use teacher::{Taught, TeachError, TeachProgress, teach, teach_with};
 
 /// Side of a stored sample, in pixels: room for a model input larger than 32×32 later.
 pub const SAMPLE_SIDE: usize = 96;

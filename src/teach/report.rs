@@ -39,6 +39,10 @@ pub struct TeachReport {
     /// Training views (samples × views) the head saw.
     pub views: usize,
     pub feature_ms: f64,
+    /// What computed the features ("Burn", "the CPU kernels on 2 workers"); empty in projects
+    /// saved before it was kept.
+    #[serde(default)]
+    pub features_by: String,
     pub head_ms: f64,
     pub warnings: Vec<String>,
 }

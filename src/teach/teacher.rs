@@ -37,6 +37,8 @@ pub enum TeachError {
     },
     #[error("{0}")]
     Readback(#[from] ReadbackError),
+    #[error("the backbone's features: {0}")]
+    Features(String),
 }
 
 /// What teaching made: the backbone with the new head, and what was measured.
@@ -59,6 +61,30 @@ pub async fn teach(
     samples: &[Vec<&[u8]>],
     settings: &TeachSettings,
     device: &Device,
+    now_ms: impl Fn() -> f64,
+    progress: impl FnMut(TeachProgress),
+) -> Result<Taught, TeachError> {
+    let features = async |views: &[Box<[u8; IMAGE_BYTES]>]| {
+        let images = images_to_tensor(views.iter().map(|b| &**b), device);
+        Ok(backbone.features(images))
+    };
+    let mut taught = teach_with(
+        backbone, features, classes, samples, settings, now_ms, progress,
+    )
+    .await?;
+    taught.report.features_by = "Burn".into();
+    Ok(taught)
+}
+
+/// [`teach`] with the backbone's features computed by `compute`: `[views, num_features]` for a
+/// batch of 32×32 planar views, on the device the head is to be fitted on. Burn's forward pass
+/// ([`teach`]), or in the browser on the CPU the packed kernels split across the worker pool.
+pub async fn teach_with(
+    backbone: &Classifier,
+    mut compute: impl AsyncFnMut(&[Box<[u8; IMAGE_BYTES]>]) -> Result<Tensor<2>, TeachError>,
+    classes: &[String],
+    samples: &[Vec<&[u8]>],
+    settings: &TeachSettings,
     now_ms: impl Fn() -> f64,
     mut progress: impl FnMut(TeachProgress),
 ) -> Result<Taught, TeachError> {
@@ -122,18 +148,19 @@ pub async fn teach(
     let held_labels: Vec<usize> = split.held_out.iter().map(|&(class, _)| class).collect();
     let total = train_views.len() + held_views.len();
     let mut done = 0;
-    let mut features = |views: &[Box<[u8; IMAGE_BYTES]>]| {
+    let mut features = async |views: &[Box<[u8; IMAGE_BYTES]>]| {
         let mut parts = Vec::new();
         for batch in views.chunks(FEATURE_BATCH) {
-            let images = images_to_tensor(batch.iter().map(|b| &**b), device);
-            parts.push(backbone.features(images));
+            parts.push(compute(batch).await?);
             done += batch.len();
             progress(TeachProgress::Features { done, total });
         }
-        (!parts.is_empty()).then(|| Tensor::cat(parts, 0))
+        Ok::<_, TeachError>((!parts.is_empty()).then(|| Tensor::cat(parts, 0)))
     };
-    let train_features = features(&train_views).expect("every class has a training sample");
-    let held_features = features(&held_views);
+    let train_features = features(&train_views)
+        .await?
+        .expect("every class has a training sample");
+    let held_features = features(&held_views).await?;
     // The features are lazy on some devices: the first read in the fit waits for them; the
     // time split is only as exact as the device's queue.
     let feature_ms = now_ms() - start;
@@ -179,6 +206,8 @@ pub async fn teach(
             curve: fit.curve,
             views: train_views.len(),
             feature_ms,
+            // The caller knows what `compute` was.
+            features_by: String::new(),
             head_ms,
             warnings,
         },

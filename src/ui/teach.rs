@@ -335,13 +335,17 @@ fn TeachResult() -> impl IntoView {
                 <section class="teach-result" data-testid="teach-result"
                     data-accuracy=report.held_out_accuracy().map(|a| a.to_string()).unwrap_or_default()
                     data-views=report.views.to_string() data-feature-ms=report.feature_ms.to_string()
+                    data-features-by=report.features_by.clone()
                     data-head-ms=report.head_ms.to_string()
                     data-in-use=move || in_use().to_string()>
                     <h3>{match report.held_out_accuracy() {
                         Some(a) => format!("Held-out accuracy {:.0}% ({} classes, {} backbone)", a * 100.0, report.classes.len(), report.backbone),
                         None => format!("Trained ({} classes): nothing was held out to measure it", report.classes.len()),
                     }}</h3>
-                    <p class="stats">{format!("Features of {} views in {:.0} ms, head in {:.0} ms.", report.views, report.feature_ms, report.head_ms)}</p>
+                    <p class="stats">{match report.features_by.as_str() {
+                        "" => format!("Features of {} views in {:.0} ms, head in {:.0} ms.", report.views, report.feature_ms, report.head_ms),
+                        by => format!("Features of {} views in {:.0} ms ({by}), head in {:.0} ms.", report.views, report.feature_ms, report.head_ms),
+                    }}</p>
                     {stale.then(|| view! { <p class="notice" data-testid="teach-stale">"Your classes changed since this head was trained: train again to include the changes."</p> })}
                     <ul class="warnings">{report.warnings.iter().map(|w| view! { <li class="notice">{w.clone()}</li> }).collect_view()}</ul>
                     <ScoreTable report=report.clone()/>

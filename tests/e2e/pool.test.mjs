@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { serve, launch, openPage, waitReady, cifarTestRecord, png, tempFiles, upload, card } from './lib.mjs';
 import { records as cifarRecords, shardSet, routes, training, waitTraining, startTraining } from './training.mjs';
+import { classFiles, openTeach, makeClasses, train as teach } from './teaching.mjs';
 
 // 256 training records in two shards: at batch 64, four steps an epoch, each of two ghost batches
 // of 32 (one per worker with two workers).
@@ -223,4 +224,38 @@ test('cpu pool: training on two workers is one worker\'s run bit for bit, a work
   } finally {
     await browser.close();
   }
+});
+
+test('cpu pool: Teach computes its features on two workers and teaches the head one worker teaches', async () => {
+  const files = classFiles(0, 8, 'pool');
+  const taught = [];
+  for (const workers of [1, 2]) {
+    const browser = await launch({ webgpu: false });
+    try {
+      const { page, problems } = await openPage(browser, site, `?backend=cpu&workers=${workers}`);
+      assert.equal(await waitReady(page), 'cpu');
+      await poolReady(page, workers);
+      await openTeach(page);
+      await makeClasses(page, files);
+      const state = await teach(page);
+      const result = page.locator('[data-testid="teach-result"]');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="teach-export-network"]')]);
+      taught.push({
+        accuracy: state.accuracy,
+        by: await result.getAttribute('data-features-by'),
+        ms: Number(await result.getAttribute('data-feature-ms')),
+        network: readFileSync(await download.path()),
+      });
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+    }
+  }
+  const [one, two] = taught;
+  console.log(`teach features (24 samples): ${one.ms.toFixed(0)} ms by ${one.by}, ${two.ms.toFixed(0)} ms by ${two.by}`);
+  assert.equal(one.by, 'the CPU kernels');
+  assert.equal(two.by, 'the CPU kernels on 2 workers');
+  assert.equal(two.accuracy, one.accuracy);
+  assert.ok(two.network.length > 100_000, `${two.network.length} bytes`);
+  assert.ok(two.network.equals(one.network), 'the same network, byte for byte');
 });

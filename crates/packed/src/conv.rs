@@ -23,7 +23,7 @@ pub enum Epilogue {
 }
 
 /// A convolution with stride 1, square kernel and equal padding on every side.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PackedConv {
     kernel: usize,
     padding: usize,

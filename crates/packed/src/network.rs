@@ -7,7 +7,7 @@ use super::winograd::WinogradConv;
 use super::{Activations, PackError};
 
 /// One conv group with its norms folded (see `model::folded`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PackedGroup {
     pub conv1: WinogradConv,
     pub pool: usize,
@@ -70,6 +70,14 @@ impl PackedAirbench {
 
     pub fn classes(&self) -> usize {
         self.classes
+    }
+
+    /// Whether `other` computes the same features bit for bit (every layer but the head equal):
+    /// a network taught on a backbone keeps the backbone's features.
+    pub fn same_features_as(&self, other: &PackedAirbench) -> bool {
+        self.whiten == other.whiten
+            && self.groups == other.groups
+            && self.head_pool == other.head_pool
     }
 
     /// Channels of the pooled features the head reads.

@@ -14,7 +14,7 @@ const POSITIONS: usize = 16;
 /// Tiles transformed and multiplied together (see [`WinogradConv::forward`]).
 const TILE_ROWS: usize = 128;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WinogradConv {
     channels_in: usize,
     channels_out: usize,
