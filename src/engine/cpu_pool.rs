@@ -20,7 +20,7 @@ use crate::data::{CifarRecord, IMAGE_BYTES, NUM_CLASSES};
 use crate::model::{Classifier, PackedAirbench, ReadbackError};
 use crate::protocol::{
     Envelope, Event, HelperReply, HelperRequest, POOL_MEMORY_SHARE, PoolStatus, Request, RequestId,
-    SliceProbabilities, memory_cap, pool_size, split_batch,
+    SliceProbabilities, bytes_f32, memory_cap, pool_size, split_batch,
 };
 use crate::train::{EvalBatch, class_probabilities_async};
 
@@ -309,7 +309,7 @@ impl CpuPool {
                                 features: Ok(values),
                                 ..
                             },
-                        ) => values,
+                        ) => bytes_f32(&values)?,
                         _ => return None,
                     };
                     // A helper's answer of the wrong size is no answer: redone here.

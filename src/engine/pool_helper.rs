@@ -100,6 +100,10 @@ async fn serve(mut requests: mpsc::UnboundedReceiver<HelperRequest>) {
                 held = None;
                 let problem = match Held::load(generation, &name, &weights) {
                     Ok(network) => {
+                        // One image through the kernels now: the browser compiles a wasm
+                        // function with its quick baseline compiler first and optimises it once
+                        // it has run, so a helper's first real job ran several times slower.
+                        let _ = planar_logits(&network.packed, &[0; IMAGE_BYTES]);
                         held = Some(network);
                         None
                     }
@@ -134,7 +138,7 @@ async fn serve(mut requests: mpsc::UnboundedReceiver<HelperRequest>) {
             } => match &held {
                 Some(network) if network.generation == generation => HelperReply::Logits {
                     job,
-                    logits: planar_logits(&network.packed, &images),
+                    logits: planar_logits(&network.packed, &images).map(wire_floats),
                 },
                 _ => HelperReply::Stale { job },
             },
@@ -145,7 +149,7 @@ async fn serve(mut requests: mpsc::UnboundedReceiver<HelperRequest>) {
             } => match &held {
                 Some(network) if network.generation == generation => HelperReply::Features {
                     job,
-                    features: planar_features(&network.packed, &images),
+                    features: planar_features(&network.packed, &images).map(wire_floats),
                 },
                 _ => HelperReply::Stale { job },
             },
@@ -267,6 +271,11 @@ async fn train_slices(
     }
     *trainee = Some((preset, model));
     Ok(out)
+}
+
+/// Values as the bytes a reply carries them in.
+fn wire_floats(values: Vec<f32>) -> serde_bytes::ByteBuf {
+    serde_bytes::ByteBuf::from(f32_bytes(&values))
 }
 
 /// SHA-256 (first 16 hex digits) of a network state's bytes: the coordinator compares the
