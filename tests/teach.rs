@@ -50,6 +50,21 @@ fn class_records(skip: usize, per_class: usize) -> Vec<Vec<CifarRecord>> {
         .collect()
 }
 
+/// Each class's records as samples.
+fn samples_of(records: &[Vec<CifarRecord>]) -> Vec<Vec<Vec<u8>>> {
+    records
+        .iter()
+        .map(|c| c.iter().map(sample).collect())
+        .collect()
+}
+
+fn quarter_held_out() -> TeachSettings {
+    TeachSettings {
+        held_out: 0.25,
+        ..TeachSettings::default()
+    }
+}
+
 fn names() -> Vec<String> {
     CLASSES.iter().map(|(n, _)| n.to_string()).collect()
 }
@@ -88,14 +103,8 @@ fn logits(model: &Classifier, inputs: &[Box<[u8; 3072]>], device: &Device) -> Ve
 fn a_head_on_the_full_backbone_learns_three_classes_from_30_samples_each() {
     let device = Device::flex();
     let records = class_records(0, 40);
-    let samples: Vec<Vec<Vec<u8>>> = records
-        .iter()
-        .map(|c| c.iter().map(sample).collect())
-        .collect();
-    let settings = TeachSettings {
-        held_out: 0.25,
-        ..TeachSettings::default()
-    };
+    let samples = samples_of(&records);
+    let settings = quarter_held_out();
     let taught = taught(&samples, &settings, &device);
     let report = &taught.report;
     let held = report.held_out_accuracy().unwrap();
@@ -149,14 +158,8 @@ fn a_head_on_the_full_backbone_learns_three_classes_from_30_samples_each() {
 #[test]
 fn the_packed_kernels_features_teach_the_head_that_burns_teach() {
     let device = Device::flex();
-    let samples: Vec<Vec<Vec<u8>>> = class_records(0, 20)
-        .iter()
-        .map(|c| c.iter().map(sample).collect())
-        .collect();
-    let settings = TeachSettings {
-        held_out: 0.25,
-        ..TeachSettings::default()
-    };
+    let samples = samples_of(&class_records(0, 20));
+    let settings = quarter_held_out();
     let by_burn = taught(&samples, &settings, &device);
 
     let backbone = backbone(&device);
