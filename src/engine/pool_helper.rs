@@ -100,10 +100,6 @@ async fn serve(mut requests: mpsc::UnboundedReceiver<HelperRequest>) {
                 held = None;
                 let problem = match Held::load(generation, &name, &weights) {
                     Ok(network) => {
-                        // One image through the kernels now: the browser compiles a wasm
-                        // function with its quick baseline compiler first and optimises it once
-                        // it has run, so a helper's first real job ran several times slower.
-                        let _ = planar_logits(&network.packed, &[0; IMAGE_BYTES]);
                         held = Some(network);
                         None
                     }

@@ -49,10 +49,7 @@ pub async fn teach_classes(
         .collect();
     let device = store.device.clone();
     // On the CPU (where the classifier is packed) the backbone runs on the packed kernels too.
-    let packed = match store.packed.is_some() {
-        true => pack(&backbone),
-        false => None,
-    };
+    let packed = store.packed.as_ref().and_then(|_| pack(&backbone));
     // The pool's workers hold the classifier's network: theirs are the backbone's features when
     // it is the backbone or a head taught on it.
     let pooled = match (&packed, &store.packed) {
