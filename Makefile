@@ -23,7 +23,7 @@ serve: build shards
 
 ## CIFAR-10 (a folder of the official .bin files or the tarball) as shards under the served site.
 shards:
-	cargo run --bin pinhole -- shard --data "$(CIFAR10_DATA)" --out dist/data/cifar10
+	cargo run -p pinhole-cli --bin pinhole -- shard --data "$(CIFAR10_DATA)" --out dist/data/cifar10
 
 ## Every test: native (cargo) and end-to-end (headless Chromium).
 test: setup

@@ -19,7 +19,7 @@ prepare)
     # (cargo replaced the plain build's artifacts, and the next test run rebuilt them).
     target=$CARGO_TARGET_DIR features=()
     [ "$variant" = fusion ] && target=$CARGO_TARGET_DIR-fusion features=(--features fusion,autotune)
-    CARGO_TARGET_DIR=$target cargo build --bin pinhole "${features[@]}"
+    CARGO_TARGET_DIR=$target cargo build -p pinhole-cli --bin pinhole "${features[@]}"
     strip -o ".devrun/pinhole-$variant" "$target/debug/pinhole"
     # Packed: the device tool carries 64 MiB at most.
     xz -6 -f ".devrun/pinhole-$variant"

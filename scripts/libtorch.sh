@@ -21,4 +21,4 @@ TORCH_LIB=$("$VENV/bin/python" -c "import os, torch; print(os.path.join(os.path.
 export VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$HOME/.cargo/bin:$PATH" LIBTORCH_USE_PYTORCH=1
 export LD_LIBRARY_PATH="$TORCH_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
-exec cargo run --quiet --features libtorch --bin pinhole -- "$@"
+exec cargo run --quiet -p pinhole-cli --features libtorch --bin pinhole -- "$@"

@@ -1,19 +1,9 @@
-//! Pinhole: a CNN lab in one static web page.
-//!
-//! `model`, `data`, `train` and `vision` are plain Rust over Burn and build natively; `engine`
-//! (the Web Worker that owns Burn) and `ui` (Leptos) exist only in the browser build. Feature
-//! `compute` brings Burn; the UI is built without it, so the compiler keeps Burn out of the UI.
+//! The Pinhole web app: the Leptos UI (`ui`, wasm only) and what its pages show as plain
+//! reducers over the engine's events (`ui_state`, tested natively). It depends on
+//! `pinhole-core` alone: the UI's wasm never links Burn (`cargo tree -p pinhole-ui`).
 
-pub mod data;
-pub mod model;
-pub mod protocol;
-pub mod teach;
-pub mod train;
 pub mod ui_state;
-pub mod vision;
 
-/// The engine worker; only its typed errors build natively (and are tested there).
-#[cfg(feature = "compute")]
-pub mod engine;
-#[cfg(all(target_arch = "wasm32", feature = "ui"))]
+// The page itself: browser APIs throughout.
+#[cfg(target_arch = "wasm32")]
 pub mod ui;

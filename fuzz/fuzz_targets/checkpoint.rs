@@ -3,7 +3,7 @@
 
 use burn::tensor::Device;
 use libfuzzer_sys::fuzz_target;
-use pinhole::train::Trainer;
+use pinhole_compute::train::Trainer;
 
 fuzz_target!(|bytes: &[u8]| {
     let _ = Trainer::resume(bytes, "fuzz.ckpt", 1000, &Device::flex().autodiff());

@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {
-    if let Ok(input) = pinhole::vision::preprocess(bytes, "fuzz.png") {
-        assert_eq!(input.pixels.len(), pinhole::data::IMAGE_BYTES);
+    if let Ok(input) = pinhole_compute::vision::preprocess(bytes, "fuzz.png") {
+        assert_eq!(input.pixels.len(), pinhole_compute::data::IMAGE_BYTES);
     }
 });

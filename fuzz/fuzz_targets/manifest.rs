@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pinhole::data::{Manifest, check_shard_path, fetch_plan};
+use pinhole_compute::data::{Manifest, check_shard_path, fetch_plan};
 
 fuzz_target!(|bytes: &[u8]| {
     if let Ok(manifest) = Manifest::parse(bytes, "manifest.json") {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pinhole::data::{
+use pinhole_compute::data::{
     ShardEntry, Split, parse_records, sha256_hex, split_dropped_files, verify_shard,
 };
 

@@ -5,5 +5,5 @@ use burn::tensor::Device;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {
-    let _ = pinhole::model::load_any_weights(bytes, "fuzz.bin", &Device::flex());
+    let _ = pinhole_compute::model::load_any_weights(bytes, "fuzz.bin", &Device::flex());
 });

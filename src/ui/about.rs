@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::engine_client::EngineClient;
 use super::model_bar::thousands;
-use crate::data::CLASS_NAMES;
+use pinhole_core::data::CLASS_NAMES;
 
 #[component]
 pub fn AboutPage() -> impl IntoView {

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::engine_client::EngineClient;
-use crate::protocol::{BackendKind, Request};
+use pinhole_core::protocol::{BackendKind, Request};
 
 #[component]
 pub fn BackendBar() -> impl IntoView {
@@ -56,6 +56,6 @@ fn kind_name(kind: BackendKind) -> &'static str {
 
 /// Whether the visitor already has every job on `kind` (the button would change nothing).
 /// Under the automatic choice both buttons work: each moves every job.
-fn chosen(status: &crate::protocol::BackendStatus, kind: BackendKind) -> bool {
+fn chosen(status: &pinhole_core::protocol::BackendStatus, kind: BackendKind) -> bool {
     status.auto.is_none() && status.kind == kind && status.training == kind
 }

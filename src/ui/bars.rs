@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::Prediction;
+use pinhole_core::model::Prediction;
 
 /// One `<li>` per class: name, a bar as wide as its probability, and the percentage with
 /// `decimals` digits.

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 
 use super::engine_client::EngineClient;
 use super::json::to_json;
-use crate::model::Preset;
-use crate::protocol::{MAX_CPU_WORKERS, OpCheck, Request, TrainingCheck};
+use pinhole_core::model::Preset;
+use pinhole_core::protocol::{MAX_CPU_WORKERS, OpCheck, Request, TrainingCheck};
 
 /// The training check's figures as the page shows them in JSON (`{"ops": .., "checks": ..}`).
 #[derive(serde::Serialize)]

@@ -11,8 +11,8 @@ use super::download::{read_file, save_file};
 use super::engine_client::EngineClient;
 use super::explain::ExplainPanel;
 use super::json::to_json;
-use crate::protocol::{MAX_IMAGE_FILE_BYTES, Request};
-use crate::ui_state::{ImageResult, Outcome, predictions_csv};
+use crate::ui_state::{ImageResult, ImageStatus, predictions_csv};
+use pinhole_core::protocol::{MAX_IMAGE_FILE_BYTES, Request};
 
 #[component]
 pub fn ClassifyPage() -> impl IntoView {
@@ -62,7 +62,7 @@ pub fn ClassifyPage() -> impl IntoView {
             </div>
             <ul class="results" data-testid="results">
                 <For each=move || engine.classify.with(|v| v.results.clone())
-                    key=|r| (r.id, matches!(r.outcome, Outcome::Pending))
+                    key=|r| (r.id, matches!(r.status, ImageStatus::Pending))
                     children=move |result| view! { <ResultCard result/> }/>
             </ul>
         </section>
@@ -97,20 +97,20 @@ fn ResultCard(result: ImageResult) -> impl IntoView {
         id,
         name,
         thumbnail,
-        outcome,
+        status,
     } = result;
-    let state = match &outcome {
-        Outcome::Pending => "pending",
-        Outcome::Done { .. } => "done",
-        Outcome::Failed(_) => "failed",
+    let state = match &status {
+        ImageStatus::Pending => "pending",
+        ImageStatus::Done { .. } => "done",
+        ImageStatus::Failed(_) => "failed",
     };
-    let body = match outcome {
-        Outcome::Pending => view! { <p class="pending">"Classifying…"</p> }.into_any(),
-        Outcome::Failed(message) => view! {
+    let body = match status {
+        ImageStatus::Pending => view! { <p class="pending">"Classifying…"</p> }.into_any(),
+        ImageStatus::Failed(message) => view! {
             <p class="error" role="alert" data-testid="result-error">{message}</p>
         }
         .into_any(),
-        Outcome::Done {
+        ImageStatus::Done {
             top,
             logits,
             input_url,
@@ -162,7 +162,7 @@ fn CsvExport() -> impl IntoView {
         engine.classify.with(|view| {
             view.results
                 .iter()
-                .filter(|r| matches!(r.outcome, Outcome::Done { .. }))
+                .filter(|r| matches!(r.status, ImageStatus::Done { .. }))
                 .count()
         })
     };

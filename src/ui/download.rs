@@ -45,7 +45,8 @@ pub fn revoke(url: &str) {
 /// costs nothing) or unreadable. `what` names the kind of file in the message ("an image").
 pub async fn read_file(file: web_sys::File, limit: u64, what: &str) -> Result<Vec<u8>, String> {
     let name = file.name();
-    if let Some(refusal) = crate::protocol::too_large(&name, file.size() as u64, limit, what) {
+    if let Some(refusal) = pinhole_core::protocol::too_large(&name, file.size() as u64, limit, what)
+    {
         return Err(refusal);
     }
     // `Blob.arrayBuffer()` straight from web-sys: gloo's file futures pulled gloo-worker and

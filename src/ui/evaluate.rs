@@ -6,9 +6,9 @@ use leptos::prelude::*;
 
 use super::engine_client::EngineClient;
 use super::insight_state::InsightStatus;
-use crate::data::{CLASS_NAMES, NUM_CLASSES, Split};
-use crate::protocol::{DEFAULT_MANIFEST, Evaluation, RecordSet, Request};
-use crate::train::EvalReport;
+use pinhole_core::data::{CLASS_NAMES, NUM_CLASSES, Split};
+use pinhole_core::protocol::{DEFAULT_MANIFEST, Evaluation, RecordSet, Request};
+use pinhole_core::train::EvalReport;
 
 /// Images fetched for a clicked confusion-matrix cell.
 const CELL_IMAGES: usize = 40;

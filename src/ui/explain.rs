@@ -6,9 +6,11 @@ use leptos::prelude::*;
 
 use super::engine_client::EngineClient;
 use super::heatmap::HeatmapCanvas;
-use crate::model::{SMOOTHGRAD_MAX_SAMPLES, SMOOTHGRAD_NOISE, SMOOTHGRAD_SAMPLES, SaliencyMethod};
-use crate::protocol::Request;
 use crate::ui_state::Explanation;
+use pinhole_core::model::{
+    SMOOTHGRAD_MAX_SAMPLES, SMOOTHGRAD_NOISE, SMOOTHGRAD_SAMPLES, SaliencyMethod,
+};
+use pinhole_core::protocol::Request;
 
 /// The method and settings chosen in a panel.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use super::engine_client::EngineClient;
 use super::insight_state::InsightStatus;
-use crate::data::{CLASS_NAMES, Split};
-use crate::protocol::{DEFAULT_MANIFEST, RecordSet, Request};
+use pinhole_core::data::{CLASS_NAMES, Split};
+use pinhole_core::protocol::{DEFAULT_MANIFEST, RecordSet, Request};
 
 /// Training translates by up to this many pixels.
 const MAX_SHIFT: i32 = 2;

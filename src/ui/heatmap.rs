@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
-use crate::data::IMAGE_SIDE;
-use crate::vision::heatmap_rgba;
+use pinhole_core::data::IMAGE_SIDE;
+use pinhole_core::vision::heatmap_rgba;
 
 /// Puts interleaved RGBA pixels on a canvas (sized to them); `None` clears it.
 pub fn put_rgba(canvas: &HtmlCanvasElement, rgba: Option<&[u8]>, width: u32, height: u32) {

@@ -7,10 +7,10 @@ use leptos::prelude::*;
 use super::engine_client::EngineClient;
 use super::insight_state::InsightStatus;
 use super::model_bar::thousands;
-use crate::data::Split;
-use crate::model::Preset;
-use crate::protocol::{DEFAULT_MANIFEST, InspectImage, LayerView, RecordSet, Request};
-use crate::ui_state::{Outcome, layer_groups};
+use crate::ui_state::{ImageStatus, layer_groups};
+use pinhole_core::data::Split;
+use pinhole_core::model::Preset;
+use pinhole_core::protocol::{DEFAULT_MANIFEST, InspectImage, LayerView, RecordSet, Request};
 
 /// Which image goes through the network.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,7 +30,7 @@ pub fn InsidePage() -> impl IntoView {
         view.results
             .iter()
             .rev()
-            .find(|r| matches!(r.outcome, Outcome::Done { .. }))
+            .find(|r| matches!(r.status, ImageStatus::Done { .. }))
             .map(|r| r.id)
     });
     let choice = RwSignal::new(latest_upload.map_or(Choice::Record(0), Choice::Upload));
@@ -48,8 +48,10 @@ pub fn InsidePage() -> impl IntoView {
                     view.results
                         .iter()
                         .find(|r| r.id == id)
-                        .and_then(|r| match &r.outcome {
-                            Outcome::Done { pixels, .. } => Some((r.name.clone(), pixels.clone())),
+                        .and_then(|r| match &r.status {
+                            ImageStatus::Done { pixels, .. } => {
+                                Some((r.name.clone(), pixels.clone()))
+                            }
                             _ => None,
                         })
                 });
@@ -74,7 +76,7 @@ pub fn InsidePage() -> impl IntoView {
         engine.classify.with(|view| {
             view.results
                 .iter()
-                .filter(|r| matches!(r.outcome, Outcome::Done { .. }))
+                .filter(|r| matches!(r.status, ImageStatus::Done { .. }))
                 .map(|r| (r.id, r.name.clone()))
                 .collect::<Vec<_>>()
         })

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 
 use super::download::{object_url, revoke};
-use crate::protocol::{Anatomy, DataSummary, Evaluation, Outcome, Reply};
 use crate::ui_state::Asked;
+use pinhole_core::protocol::{Anatomy, DataSummary, Evaluation, Outcome, Reply};
 
 /// One page's request: in progress, failed, or done.
 #[derive(Clone, Debug, PartialEq)]

@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use super::engine_client::EngineClient;
-use crate::model::Preset;
-use crate::protocol::Request;
+use pinhole_core::model::Preset;
+use pinhole_core::protocol::Request;
 
 #[component]
 pub fn ModelBar() -> impl IntoView {

@@ -4,6 +4,7 @@
 //! version in their names, and the old service worker serves the old build until the reload.
 
 use super::engine_client::EngineClient;
+use super::page_url::build_version;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -12,21 +13,6 @@ use web_sys::{RegistrationOptions, ServiceWorkerRegistration, ServiceWorkerUpdat
 /// How often a long-open page asks the server whether a new build exists (the browser also asks
 /// at every visit).
 const UPDATE_CHECK_MS: i32 = 30 * 60 * 1000;
-
-/// This build's version (`<meta name="pinhole-build">`), or `None` for a build without the hook.
-pub fn build_version() -> Option<String> {
-    let document = web_sys::window()?.document()?;
-    let meta = document.query_selector("meta[name=pinhole-build]").ok()??;
-    meta.get_attribute("content").filter(|v| !v.is_empty())
-}
-
-/// The engine worker's loader shim of this build.
-pub fn engine_loader_url() -> String {
-    match build_version() {
-        Some(build) => format!("./engine_loader-{build}.js"),
-        None => "./engine_loader.js".into(),
-    }
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Status {

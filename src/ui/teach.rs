@@ -14,9 +14,9 @@ use super::engine_client::EngineClient;
 use super::teach_camera::{TeachCamera, TeachCameraView};
 use super::teach_class::{ClassCard, add_files, files_of};
 use super::teach_store::request_persistence;
-use crate::model::Preset;
-use crate::protocol::{Request, WeightsFormat};
-use crate::teach::{MAX_PROJECT_FILE_BYTES, MAX_TEACH_CLASSES, Project, TeachReport};
+use pinhole_core::model::Preset;
+use pinhole_core::protocol::{Request, WeightsFormat};
+use pinhole_core::teach::{MAX_PROJECT_FILE_BYTES, MAX_TEACH_CLASSES, Project, TeachReport};
 
 #[component]
 pub fn TeachPage() -> impl IntoView {
@@ -205,7 +205,7 @@ fn SampleErrors() -> impl IntoView {
 fn TeachSettingsForm() -> impl IntoView {
     let engine = expect_context::<EngineClient>();
     let settings = move || engine.teach.with(|v| v.settings.clone());
-    let change = move |f: Box<dyn FnOnce(&mut crate::teach::TeachSettings)>| {
+    let change = move |f: Box<dyn FnOnce(&mut pinhole_core::teach::TeachSettings)>| {
         engine.teach_change(|view| {
             let mut next = view.settings.clone();
             f(&mut next);

@@ -5,11 +5,11 @@
 use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use web_sys::{CanvasRenderingContext2d, MediaStream};
+use web_sys::MediaStream;
 
+use super::camera::{Facing, SquareGrab, open_stream, stop_tracks};
 use super::engine_client::EngineClient;
-use super::webcam::{Facing, grab_context_sized, open_stream, stop_tracks};
-use crate::teach::SAMPLE_SIDE;
+use pinhole_core::teach::SAMPLE_SIDE;
 
 /// Samples recorded per second while a record button is held.
 pub const RECORD_PER_SECOND: f64 = 5.0;
@@ -18,7 +18,7 @@ pub const RECORD_PER_SECOND: f64 = 5.0;
 pub struct TeachCamera {
     pub video: NodeRef<Video>,
     stream: StoredValue<Option<MediaStream>, LocalStorage>,
-    grab: StoredValue<Option<CanvasRenderingContext2d>, LocalStorage>,
+    grab: SquareGrab,
     pub running: RwSignal<bool>,
     pub starting: RwSignal<bool>,
     pub message: RwSignal<Option<String>>,
@@ -33,7 +33,7 @@ impl TeachCamera {
         TeachCamera {
             video: NodeRef::new(),
             stream: StoredValue::new_local(None),
-            grab: StoredValue::new_local(None),
+            grab: SquareGrab::new(SAMPLE_SIDE as u32),
             running: RwSignal::new(false),
             starting: RwSignal::new(false),
             message: RwSignal::new(None),
@@ -128,7 +128,7 @@ impl TeachCamera {
             // A full class (or a removed one) ends the recording.
             let full = engine.teach.with_untracked(|v| {
                 v.class(class)
-                    .is_none_or(|c| c.samples.len() >= crate::teach::MAX_CLASS_SAMPLES)
+                    .is_none_or(|c| c.samples.len() >= pinhole_core::teach::MAX_CLASS_SAMPLES)
             });
             if full {
                 self.release();
@@ -138,38 +138,10 @@ impl TeachCamera {
         request_animation_frame(move || self.tick(engine, class));
     }
 
-    /// The video's centre square at 96×96, mirrored, as interleaved RGB.
+    /// The video's centre square at 96×96, mirrored (as the preview), as interleaved RGB.
     fn grab_sample(self) -> Option<Vec<u8>> {
         let video = self.video.get_untracked()?;
-        if video.ready_state() < 2 || video.video_width() == 0 {
-            return None;
-        }
-        if self.grab.with_value(Option::is_none) {
-            self.grab
-                .set_value(Some(grab_context_sized(SAMPLE_SIDE as u32)?));
-        }
-        let context = self.grab.get_value()?;
-        let (w, h) = (video.video_width() as f64, video.video_height() as f64);
-        let side = w.min(h);
-        let g = SAMPLE_SIDE as f64;
-        context.save();
-        context.translate(g, 0.0).ok()?;
-        context.scale(-1.0, 1.0).ok()?;
-        let drawn = context
-            .draw_image_with_html_video_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
-                &video,
-                (w - side) / 2.0,
-                (h - side) / 2.0,
-                side,
-                side,
-                0.0,
-                0.0,
-                g,
-                g,
-            );
-        context.restore();
-        drawn.ok()?;
-        let rgba = context.get_image_data(0.0, 0.0, g, g).ok()?.data().0;
+        let rgba = self.grab.grab_square(&video, true)?;
         Some(
             rgba.chunks_exact(4)
                 .flat_map(|p| [p[0], p[1], p[2]])

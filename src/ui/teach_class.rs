@@ -14,9 +14,9 @@ use super::download::read_file;
 use super::engine_client::EngineClient;
 use super::heatmap::put_rgba;
 use super::teach_camera::{TeachCamera, is_hold_key};
-use crate::protocol::{MAX_IMAGE_FILE_BYTES, Request};
-use crate::teach::{FEW_SAMPLES, MAX_CLASS_SAMPLES, SAMPLE_SIDE};
 use crate::ui_state::TeachSample;
+use pinhole_core::protocol::{MAX_IMAGE_FILE_BYTES, Request};
+use pinhole_core::teach::{FEW_SAMPLES, MAX_CLASS_SAMPLES, SAMPLE_SIDE};
 
 /// Image files become samples of `class`: each read (size checked first) and sent to the
 /// engine, which decodes it under the classifier's limits; a refusal is listed by name.

@@ -6,8 +6,7 @@
 
 use std::cell::RefCell;
 
-use idb::event::DatabaseEvent;
-use idb::{Database, Factory, ObjectStoreParams, TransactionMode, TransactionResult};
+use idb::{Database, TransactionMode, TransactionResult};
 use js_sys::Uint8Array;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsValue;
@@ -29,18 +28,7 @@ fn sample_key(id: u64) -> JsValue {
 }
 
 async fn open() -> Result<Database, String> {
-    let factory = Factory::new().map_err(|e| format!("this browser has no IndexedDB ({e})"))?;
-    let mut request = factory
-        .open(DATABASE, Some(1))
-        .map_err(|e| format!("IndexedDB could not open ({e})"))?;
-    request.on_upgrade_needed(|event| {
-        if let Ok(database) = event.database() {
-            let _ = database.create_object_store(STORE, ObjectStoreParams::new());
-        }
-    });
-    request
-        .await
-        .map_err(|e| format!("IndexedDB could not open ({e})"))
+    pinhole_web::open_database(DATABASE, STORE).await
 }
 
 /// The stored project (`None`: there is none yet) and how many of its samples were missing.

@@ -10,7 +10,7 @@ use super::chart::{LineChart, Series};
 use super::download::read_file;
 use super::engine_client::EngineClient;
 use super::train_settings::{DataSourcePicker, SettingsForm, SourceChoice};
-use crate::protocol::{
+use pinhole_core::protocol::{
     DEFAULT_MANIFEST, DataSource, DroppedFile, MAX_DATA_FILE_BYTES, MAX_WEIGHTS_FILE_BYTES,
     Request, TrainSettings, TrainingState, WeightsFormat,
 };

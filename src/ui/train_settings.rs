@@ -4,8 +4,8 @@ use leptos::ev;
 use leptos::prelude::*;
 use web_sys::{DragEvent, File, HtmlInputElement};
 
-use crate::model::Preset;
-use crate::protocol::{DEFAULT_MANIFEST, RECIPE_TRANSLATE, TrainSettings};
+use pinhole_core::model::Preset;
+use pinhole_core::protocol::{DEFAULT_MANIFEST, RECIPE_TRANSLATE, TrainSettings};
 
 /// Where the visitor wants the records from.
 #[derive(Clone, Debug, PartialEq)]

@@ -8,39 +8,19 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    CanvasRenderingContext2d, DomException, HtmlCanvasElement, HtmlVideoElement, MediaStream,
-    MediaStreamConstraints, MediaStreamTrack,
-};
+use web_sys::{MediaStream, MediaStreamTrack};
 
 use super::bars::bar_rows;
+use super::camera::{Facing, SquareGrab, open_stream, stop_tracks};
 use super::engine_client::EngineClient;
 use super::explain::{OpacitySlider, SaliencyChoice, SaliencyControls};
 use super::heatmap::{HeatmapCanvas, put_rgba};
-use crate::data::IMAGE_SIDE;
-use crate::protocol::Request;
 use crate::ui_state::{LiveAnnouncer, LiveResult};
+use pinhole_core::data::IMAGE_SIDE;
+use pinhole_core::protocol::Request;
 
 /// Side of the square the UI grabs from the video; the engine area-averages it to 32×32.
 const GRAB_SIDE: u32 = 128;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Facing {
-    /// The front camera (the user's side): `facingMode: "user"`.
-    User,
-    /// The back camera: `facingMode: "environment"`.
-    Environment,
-}
-
-impl Facing {
-    fn mode(self) -> &'static str {
-        match self {
-            Facing::User => "user",
-            Facing::Environment => "environment",
-        }
-    }
-}
 
 /// Everything the camera loop shares; all fields are `Copy` handles.
 #[derive(Clone, Copy)]
@@ -48,8 +28,8 @@ struct Camera {
     engine: EngineClient,
     video: NodeRef<Video>,
     stream: StoredValue<Option<MediaStream>, LocalStorage>,
-    /// The 2D context of the canvas frames are grabbed through (made on the first frame).
-    grab: StoredValue<Option<CanvasRenderingContext2d>, LocalStorage>,
+    /// Frames are grabbed through it.
+    grab: SquareGrab,
     running: RwSignal<bool>,
     starting: RwSignal<bool>,
     message: RwSignal<Option<String>>,
@@ -70,7 +50,7 @@ pub fn WebcamPanel() -> impl IntoView {
         engine,
         video: NodeRef::new(),
         stream: StoredValue::new_local(None),
-        grab: StoredValue::new_local(None),
+        grab: SquareGrab::new(GRAB_SIDE),
         running: RwSignal::new(false),
         starting: RwSignal::new(false),
         message: RwSignal::new(None),
@@ -355,11 +335,7 @@ impl Camera {
         let Some(video) = self.video.get_untracked() else {
             return;
         };
-        // HAVE_CURRENT_DATA: there is a frame to draw.
-        if video.ready_state() < 2 || video.video_width() == 0 {
-            return;
-        }
-        let Some(rgba) = self.grab_square(&video) else {
+        let Some(rgba) = self.grab.grab_square(&video, self.mirror.get_untracked()) else {
             return;
         };
         let id = self.engine.next_id();
@@ -375,109 +351,6 @@ impl Camera {
             saliency,
         };
         self.engine.send_as(id, request, None);
-    }
-
-    /// The centre square of the current video frame, mirrored if the view is, as RGBA.
-    fn grab_square(self, video: &HtmlVideoElement) -> Option<Vec<u8>> {
-        if self.grab.with_value(Option::is_none) {
-            self.grab.set_value(Some(grab_context_sized(GRAB_SIDE)?));
-        }
-        let context = self.grab.get_value()?;
-        let (w, h) = (video.video_width() as f64, video.video_height() as f64);
-        let side = w.min(h);
-        let g = GRAB_SIDE as f64;
-        context.save();
-        if self.mirror.get_untracked() {
-            context.translate(g, 0.0).ok()?;
-            context.scale(-1.0, 1.0).ok()?;
-        }
-        let drawn = context
-            .draw_image_with_html_video_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
-                video,
-                (w - side) / 2.0,
-                (h - side) / 2.0,
-                side,
-                side,
-                0.0,
-                0.0,
-                g,
-                g,
-            );
-        context.restore();
-        drawn.ok()?;
-        Some(context.get_image_data(0.0, 0.0, g, g).ok()?.data().0)
-    }
-}
-
-/// A `side`×`side` canvas's 2D context, set up for frequent `getImageData` reads.
-pub(super) fn grab_context_sized(side: u32) -> Option<CanvasRenderingContext2d> {
-    let canvas: HtmlCanvasElement = document().create_element("canvas").ok()?.dyn_into().ok()?;
-    canvas.set_width(side);
-    canvas.set_height(side);
-    let options = js_sys::Object::new();
-    js_sys::Reflect::set(&options, &"willReadFrequently".into(), &true.into()).ok()?;
-    canvas
-        .get_context_with_context_options("2d", &options)
-        .ok()??
-        .dyn_into()
-        .ok()
-}
-
-/// Asks for the camera; the error is a message for the page.
-pub(super) async fn open_stream(facing: Facing) -> Result<MediaStream, String> {
-    let devices = window()
-        .navigator()
-        .media_devices()
-        .map_err(|_| NO_CAMERA_API.to_string())?;
-    let video = js_sys::Object::new();
-    let set = |object: &js_sys::Object, key: &str, value: JsValue| {
-        let _ = js_sys::Reflect::set(object, &key.into(), &value);
-    };
-    let ideal = |value: JsValue| {
-        let o = js_sys::Object::new();
-        set(&o, "ideal", value);
-        JsValue::from(o)
-    };
-    set(&video, "facingMode", ideal(facing.mode().into()));
-    set(&video, "width", ideal(640.into()));
-    set(&video, "height", ideal(480.into()));
-    let constraints = MediaStreamConstraints::new();
-    constraints.set_video(&video);
-    constraints.set_audio(&false.into());
-    let promise = devices
-        .get_user_media_with_constraints(&constraints)
-        .map_err(|e| camera_error_message(&e))?;
-    JsFuture::from(promise)
-        .await
-        .map(|stream| stream.unchecked_into())
-        .map_err(|e| camera_error_message(&e))
-}
-
-const NO_CAMERA_API: &str = "This browser gives this page no camera access (pages must be served over HTTPS or from localhost).";
-
-fn camera_error_message(error: &JsValue) -> String {
-    let (name, detail) = match error.dyn_ref::<DomException>() {
-        Some(e) => (e.name(), e.message()),
-        None => (String::new(), error.as_string().unwrap_or_default()),
-    };
-    match name.as_str() {
-        "NotAllowedError" | "SecurityError" | "PermissionDeniedError" => {
-            "Camera permission was denied. Allow the camera for this page in the browser's site settings, then press Start camera again.".into()
-        }
-        "NotFoundError" | "DevicesNotFoundError" | "OverconstrainedError" => {
-            "No camera was found. Connect a camera (or choose the other one) and try again.".into()
-        }
-        "NotReadableError" | "TrackStartError" | "AbortError" => {
-            "The camera is in use by another application or could not be started. Close the other application and try again.".into()
-        }
-        _ if detail.is_empty() => format!("The camera could not be started ({name})."),
-        _ => format!("The camera could not be started: {detail}"),
-    }
-}
-
-pub(super) fn stop_tracks(stream: &MediaStream) {
-    for track in stream.get_tracks().iter() {
-        track.unchecked_into::<MediaStreamTrack>().stop();
     }
 }
 

@@ -1,7 +1,7 @@
 //! The Speed page: the last inference benchmark, training benchmark and training check, each
 //! with the failure of its last run.
 
-use crate::protocol::{
+use pinhole_core::protocol::{
     BenchmarkResult, OpCheck, Outcome, Reply, TrainingBenchmarkResult, TrainingCheck,
 };
 
@@ -62,8 +62,8 @@ impl BenchmarkView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Preset;
-    use crate::protocol::{BackendKind, Failure, FailureKind};
+    use pinhole_core::model::Preset;
+    use pinhole_core::protocol::{BackendKind, Failure, FailureKind};
 
     #[test]
     fn each_result_goes_to_its_own_panel() {

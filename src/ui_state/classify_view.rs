@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::model::Prediction;
-use crate::protocol::{self, Heatmap, Reply, RequestId};
+use pinhole_core::model::Prediction;
+use pinhole_core::protocol::{self, Heatmap, Reply, RequestId};
 
 /// Makes and releases `blob:` URLs (the browser's `URL.createObjectURL`; a fake in tests).
 pub trait ObjectUrls {
@@ -21,11 +21,12 @@ pub struct ImageResult {
     pub name: String,
     /// Object URL of the user's file, for the thumbnail.
     pub thumbnail: Option<String>,
-    pub outcome: Outcome,
+    pub status: ImageStatus,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Outcome {
+/// Where an uploaded image stands: classifying, classified, or refused.
+pub enum ImageStatus {
     Pending,
     Done {
         top: Vec<Prediction>,
@@ -63,7 +64,7 @@ impl ClassifyView {
                 id,
                 name,
                 thumbnail,
-                outcome: Outcome::Pending,
+                status: ImageStatus::Pending,
             },
         );
     }
@@ -78,7 +79,7 @@ impl ClassifyView {
         if !self.has(id) {
             return;
         }
-        let outcome = match outcome {
+        let status = match outcome {
             Ok(Reply::Classified {
                 top,
                 logits,
@@ -86,27 +87,29 @@ impl ClassifyView {
                 pixels,
                 millis,
                 ..
-            }) => Outcome::Done {
+            }) => ImageStatus::Done {
                 top,
                 logits,
                 input_url: urls.create(&input_png, "image/png"),
                 pixels,
                 millis,
             },
-            Ok(other) => Outcome::Failed(format!("unexpected answer from the engine: {other:?}")),
-            Err(failure) => Outcome::Failed(failure.message),
+            Ok(other) => {
+                ImageStatus::Failed(format!("unexpected answer from the engine: {other:?}"))
+            }
+            Err(failure) => ImageStatus::Failed(failure.message),
         };
-        self.set_outcome(id, outcome);
+        self.set_status(id, status);
     }
 
     /// A failure before the request was sent (e.g. the file could not be read).
     pub fn fail(&mut self, id: RequestId, message: String) {
-        self.set_outcome(id, Outcome::Failed(message));
+        self.set_status(id, ImageStatus::Failed(message));
     }
 
-    fn set_outcome(&mut self, id: RequestId, outcome: Outcome) {
+    fn set_status(&mut self, id: RequestId, status: ImageStatus) {
         if let Some(result) = self.results.iter_mut().find(|r| r.id == id) {
-            result.outcome = outcome;
+            result.status = status;
         }
     }
 
@@ -141,10 +144,10 @@ impl ClassifyView {
             if let Some(url) = &result.thumbnail {
                 urls.revoke(url);
             }
-            if let Outcome::Done {
+            if let ImageStatus::Done {
                 input_url: Some(url),
                 ..
-            } = &result.outcome
+            } = &result.status
             {
                 urls.revoke(url);
             }
@@ -158,9 +161,9 @@ impl ClassifyView {
         for result in self
             .results
             .iter_mut()
-            .filter(|r| r.outcome == Outcome::Pending)
+            .filter(|r| r.status == ImageStatus::Pending)
         {
-            result.outcome = Outcome::Failed(
+            result.status = ImageStatus::Failed(
                 "The engine stopped before this image was classified; please add it again.".into(),
             );
         }
@@ -182,7 +185,7 @@ impl ClassifyView {
 pub fn predictions_csv(results: &[ImageResult]) -> String {
     let mut csv = String::from("file,class,probability\n");
     for r in results.iter().rev() {
-        if let Outcome::Done { top, .. } = &r.outcome
+        if let ImageStatus::Done { top, .. } = &r.status
             && let Some(best) = top.first()
         {
             csv.push_str(&format!(
@@ -209,8 +212,8 @@ fn csv_cell(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{SaliencyMethod, top_k};
-    use crate::protocol::{Failure, FailureKind};
+    use pinhole_core::model::{SaliencyMethod, top_k};
+    use pinhole_core::protocol::{Failure, FailureKind};
 
     /// Counts live URLs.
     #[derive(Default)]
@@ -262,11 +265,11 @@ mod tests {
         );
         view.apply(1, classified(), &mut urls);
         assert_eq!(
-            view.results[0].outcome,
-            Outcome::Failed("junk.png: not an image".into())
+            view.results[0].status,
+            ImageStatus::Failed("junk.png: not an image".into())
         );
-        match &view.results[1].outcome {
-            Outcome::Done { top, input_url, .. } => {
+        match &view.results[1].status {
+            ImageStatus::Done { top, input_url, .. } => {
                 assert_eq!(top[0].class_index, 1);
                 assert!(input_url.is_some());
             }
@@ -331,7 +334,7 @@ mod tests {
         view.explaining(2);
         view.engine_stopped();
         assert!(
-            matches!(&view.results[0].outcome, Outcome::Failed(m) if m.contains("engine stopped"))
+            matches!(&view.results[0].status, ImageStatus::Failed(m) if m.contains("engine stopped"))
         );
         assert!(matches!(&view.explanations[&2], Explanation::Failed(_)));
     }

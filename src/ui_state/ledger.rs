@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::protocol::{Request, RequestId};
+use pinhole_core::protocol::{Request, RequestId};
 
 /// The action (and the thing it is about) a request was made for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,7 +139,7 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::SaliencyMethod;
+    use pinhole_core::model::SaliencyMethod;
 
     #[test]
     fn each_outcome_finds_the_action_that_asked_once() {

@@ -3,8 +3,8 @@
 
 use std::collections::VecDeque;
 
-use crate::model::Prediction;
-use crate::protocol::{Heatmap, Outcome, Reply, RequestId};
+use pinhole_core::model::Prediction;
+use pinhole_core::protocol::{Heatmap, Outcome, Reply, RequestId};
 
 /// Frames per second are counted over this window (ms).
 pub const FPS_WINDOW_MS: f64 = 2000.0;
@@ -112,8 +112,8 @@ impl LiveView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::top_k;
-    use crate::protocol::{Failure, FailureKind};
+    use pinhole_core::model::top_k;
+    use pinhole_core::protocol::{Failure, FailureKind};
 
     fn frame() -> Outcome {
         Ok(Reply::FrameClassified {

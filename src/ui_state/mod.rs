@@ -21,7 +21,7 @@ mod training_view;
 
 pub use benchmark_view::BenchmarkView;
 pub use classify_view::{
-    ClassifyView, Explanation, ImageResult, ObjectUrls, Outcome, predictions_csv,
+    ClassifyView, Explanation, ImageResult, ImageStatus, ObjectUrls, predictions_csv,
 };
 pub use layer_groups::{LayerGroup, layer_groups};
 pub use ledger::{Asked, Ledger};

@@ -1,7 +1,7 @@
 //! What the page knows about the training run, built from the engine's progress and outcome for
 //! the run's request (the engine owns the run; the page only draws it).
 
-use crate::protocol::{
+use pinhole_core::protocol::{
     BackendKind, CheckpointSummary, EpochPoint, Outcome, Progress, Reply, RequestId, StepPoint,
     TrainSettings, TrainingHistory, TrainingPace, TrainingState,
 };
@@ -192,7 +192,7 @@ impl TrainingView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{EpochPoint, Failure, FailureKind, StepPoint};
+    use pinhole_core::protocol::{EpochPoint, Failure, FailureKind, StepPoint};
 
     fn started() -> Progress {
         Progress::TrainingStarted {

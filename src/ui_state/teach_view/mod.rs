@@ -1,0 +1,407 @@
+//! The Teach page's project as the page holds it: classes with their samples, the settings, the
+//! head last trained and whether the classifier uses it, plus the teaching in progress. Every
+//! change returns what to persist ([`Persist`]), so that storage follows the view exactly.
+
+mod stored;
+
+pub use stored::{StoredClass, StoredHead, StoredMeta};
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use pinhole_core::model::class_names::{
+    ClassNamesError, MAX_CLASS_NAME_CHARS, check_each_name, is_cifar,
+};
+use pinhole_core::protocol::{Progress, Reply, Request, RequestId};
+use pinhole_core::teach::{
+    FEW_SAMPLES, MAX_CLASS_SAMPLES, MAX_TEACH_CLASSES, SAMPLE_BYTES, TeachPoint, TeachReport,
+    TeachSettings,
+};
+
+/// One sample: its storage id and 96×96 RGB bytes (shared, so thumbnails and requests do not
+/// copy them).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TeachSample {
+    pub id: u64,
+    pub rgb: Arc<Vec<u8>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TeachClass {
+    pub id: u64,
+    pub name: String,
+    pub samples: Vec<TeachSample>,
+}
+
+/// The head last trained: its weights file (the backbone with the head) and its report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainedHead {
+    pub file_name: String,
+    pub weights: Arc<Vec<u8>>,
+    pub report: TeachReport,
+}
+
+impl TrainedHead {
+    pub fn class_names(&self) -> Vec<String> {
+        self.report.classes.iter().map(|c| c.name.clone()).collect()
+    }
+}
+
+/// What storage must do after a change.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Persist {
+    /// The project's description (names, sample ids, settings, the head's report).
+    Meta,
+    Sample(u64, Arc<Vec<u8>>),
+    Samples(Vec<(u64, Arc<Vec<u8>>)>),
+    Delete(Vec<u64>),
+    Head(Arc<Vec<u8>>),
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TeachView {
+    pub classes: Vec<TeachClass>,
+    pub settings: TeachSettings,
+    pub head: Option<TrainedHead>,
+    /// Whether the classifier uses the head (the page restores it after a reload). It follows
+    /// the engine's `Model` events ([`TeachView::model_changed`]): the head is in use exactly
+    /// while the engine's classifier is this head.
+    pub in_use: bool,
+    /// The head was put into use (or restored as in use) and the engine has not reported it as
+    /// its classifier yet: other networks reported meanwhile (the shipped one at start-up) are
+    /// the engine's earlier state, not the visitor's later choice.
+    awaiting_use: bool,
+    next_id: u64,
+    /// The `Teach` request in progress, its progress line and curve so far.
+    pub teaching: Option<RequestId>,
+    pub progress: Option<String>,
+    pub curve: Vec<TeachPoint>,
+    /// The last teaching failure or refusal.
+    pub message: Option<String>,
+    /// Samples being made from files: request id → (class id, file name).
+    pub pending: HashMap<RequestId, (u64, String)>,
+    /// Files that could not become samples, by message.
+    pub sample_errors: Vec<String>,
+}
+
+impl TeachView {
+    /// A new project: two empty classes to start from.
+    pub fn starter() -> Self {
+        let mut view = TeachView::default();
+        let _ = view.add_class("Class 1");
+        let _ = view.add_class("Class 2");
+        view
+    }
+
+    fn fresh_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn class(&self, id: u64) -> Option<&TeachClass> {
+        self.classes.iter().find(|c| c.id == id)
+    }
+
+    fn names_with(&self, id: Option<u64>, name: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .classes
+            .iter()
+            .filter(|c| Some(c.id) != id)
+            .map(|c| c.name.clone())
+            .collect();
+        names.push(name.to_string());
+        names
+    }
+
+    /// A class named `name` (trimmed), if the project has room and the name is new.
+    pub fn add_class(&mut self, name: &str) -> Result<(u64, Persist), String> {
+        if self.classes.len() >= MAX_TEACH_CLASSES {
+            return Err(format!(
+                "A project has at most {MAX_TEACH_CLASSES} classes."
+            ));
+        }
+        let name = name.trim();
+        check_each_name(&self.names_with(None, name)).map_err(name_message)?;
+        let id = self.fresh_id();
+        self.classes.push(TeachClass {
+            id,
+            name: name.to_string(),
+            samples: Vec::new(),
+        });
+        Ok((id, Persist::Meta))
+    }
+
+    /// The next free "Class N" name.
+    pub fn next_class_name(&self) -> String {
+        (1..)
+            .map(|n| format!("Class {n}"))
+            .find(|name| {
+                !self
+                    .classes
+                    .iter()
+                    .any(|c| c.name.eq_ignore_ascii_case(name))
+            })
+            .expect("a free name")
+    }
+
+    pub fn rename(&mut self, id: u64, name: &str) -> Result<Persist, String> {
+        let name = name.trim();
+        check_each_name(&self.names_with(Some(id), name)).map_err(name_message)?;
+        let class = self
+            .classes
+            .iter_mut()
+            .find(|c| c.id == id)
+            .ok_or("That class is gone.")?;
+        class.name = name.to_string();
+        Ok(Persist::Meta)
+    }
+
+    /// Removes a class and its samples (what to delete from storage).
+    pub fn remove_class(&mut self, id: u64) -> Vec<Persist> {
+        let Some(at) = self.classes.iter().position(|c| c.id == id) else {
+            return Vec::new();
+        };
+        let class = self.classes.remove(at);
+        self.pending.retain(|_, (c, _)| *c != id);
+        vec![
+            Persist::Meta,
+            Persist::Delete(class.samples.iter().map(|s| s.id).collect()),
+        ]
+    }
+
+    /// A sample for class `id`; refused when the class is full or the bytes are not a sample.
+    pub fn add_sample(&mut self, class: u64, rgb: Vec<u8>) -> Result<Vec<Persist>, String> {
+        if rgb.len() != SAMPLE_BYTES {
+            return Err(format!(
+                "A sample is 96×96 RGB ({SAMPLE_BYTES} bytes), not {} bytes.",
+                rgb.len()
+            ));
+        }
+        let id = self.fresh_id();
+        let Some(target) = self.classes.iter_mut().find(|c| c.id == class) else {
+            return Err("That class was removed.".into());
+        };
+        if target.samples.len() >= MAX_CLASS_SAMPLES {
+            return Err(format!(
+                "{} already has {MAX_CLASS_SAMPLES} samples, the most a class holds.",
+                target.name
+            ));
+        }
+        let rgb = Arc::new(rgb);
+        target.samples.push(TeachSample {
+            id,
+            rgb: rgb.clone(),
+        });
+        Ok(vec![Persist::Sample(id, rgb), Persist::Meta])
+    }
+
+    pub fn remove_sample(&mut self, class: u64, sample: u64) -> Vec<Persist> {
+        let Some(target) = self.classes.iter_mut().find(|c| c.id == class) else {
+            return Vec::new();
+        };
+        let before = target.samples.len();
+        target.samples.retain(|s| s.id != sample);
+        if target.samples.len() == before {
+            return Vec::new();
+        }
+        vec![Persist::Meta, Persist::Delete(vec![sample])]
+    }
+
+    /// A file on its way to becoming a sample of `class`.
+    pub fn sample_asked(&mut self, id: RequestId, class: u64, name: String) {
+        self.pending.insert(id, (class, name));
+    }
+
+    /// The engine's answer for a file: a sample, or why not (named).
+    pub fn sample_answered(
+        &mut self,
+        id: RequestId,
+        outcome: pinhole_core::protocol::Outcome,
+    ) -> Vec<Persist> {
+        let Some((class, name)) = self.pending.remove(&id) else {
+            return Vec::new();
+        };
+        match outcome {
+            Ok(Reply::Sample { rgb, .. }) => match self.add_sample(class, rgb) {
+                Ok(persist) => persist,
+                Err(message) => {
+                    self.sample_errors.push(format!("{name}: {message}"));
+                    Vec::new()
+                }
+            },
+            Ok(_) => Vec::new(),
+            Err(failure) => {
+                self.sample_errors.push(failure.message);
+                Vec::new()
+            }
+        }
+    }
+
+    /// A file refused before it reached the engine (too large, unreadable).
+    pub fn sample_refused(&mut self, message: String) {
+        self.sample_errors.push(message);
+    }
+
+    pub fn samples(&self) -> usize {
+        self.classes.iter().map(|c| c.samples.len()).sum()
+    }
+
+    /// Why the project cannot be taught now, if it cannot.
+    pub fn blocker(&self) -> Option<String> {
+        if self.classes.len() < 2 {
+            return Some("Make at least two classes.".into());
+        }
+        if let Some(empty) = self.classes.iter().find(|c| c.samples.is_empty()) {
+            return Some(format!("{} has no samples yet.", empty.name));
+        }
+        None
+    }
+
+    /// Classes with fewer samples than a reliable head needs.
+    pub fn warnings(&self) -> Vec<String> {
+        self.classes
+            .iter()
+            .filter(|c| !c.samples.is_empty() && c.samples.len() < FEW_SAMPLES)
+            .map(|c| {
+                format!(
+                    "{} has {} sample{}: {FEW_SAMPLES} or more teach a steadier head.",
+                    c.name,
+                    c.samples.len(),
+                    if c.samples.len() == 1 { "" } else { "s" }
+                )
+            })
+            .collect()
+    }
+
+    /// The `Teach` request for the project as it is, or why there is none.
+    pub fn teach_request(&self) -> Result<Request, String> {
+        if let Some(blocker) = self.blocker() {
+            return Err(blocker);
+        }
+        Ok(Request::Teach {
+            classes: self.classes.iter().map(|c| c.name.clone()).collect(),
+            samples: self
+                .classes
+                .iter()
+                .map(|c| {
+                    c.samples
+                        .iter()
+                        .map(|s| serde_bytes::ByteBuf::from(s.rgb.as_slice()))
+                        .collect()
+                })
+                .collect(),
+            settings: self.settings.clone(),
+        })
+    }
+
+    pub fn teaching_started(&mut self, id: RequestId) {
+        self.teaching = Some(id);
+        self.curve.clear();
+        self.message = None;
+        self.progress = Some("Starting…".into());
+    }
+
+    pub fn teaching_progress(&mut self, id: RequestId, progress: &Progress) {
+        if self.teaching != Some(id) {
+            return;
+        }
+        match progress {
+            Progress::TeachPoint { point } => {
+                self.progress = Some(format!("Training the head: step {}", point.step));
+                self.curve.push(point.clone());
+            }
+            Progress::Step { message, .. } => self.progress = Some(message.clone()),
+            _ => {}
+        }
+    }
+
+    /// The head arrived (or teaching failed); a new head replaces the old one.
+    pub fn teaching_answered(
+        &mut self,
+        id: RequestId,
+        outcome: pinhole_core::protocol::Outcome,
+    ) -> Vec<Persist> {
+        if self.teaching != Some(id) {
+            return Vec::new();
+        }
+        self.teaching = None;
+        self.progress = None;
+        match outcome {
+            Ok(Reply::Taught {
+                file_name,
+                weights,
+                report,
+            }) => {
+                let weights = Arc::new(weights);
+                self.head = Some(TrainedHead {
+                    file_name,
+                    weights: weights.clone(),
+                    report: *report,
+                });
+                self.in_use = false;
+                vec![Persist::Head(weights), Persist::Meta]
+            }
+            Ok(_) => Vec::new(),
+            Err(failure) => {
+                self.message = Some(format!("Teaching failed: {}", failure.message));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Whether the classes changed since the head was trained (names or order).
+    pub fn head_is_stale(&self) -> bool {
+        self.head.as_ref().is_some_and(|h| {
+            h.class_names()
+                != self
+                    .classes
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect::<Vec<_>>()
+        })
+    }
+
+    pub fn set_in_use(&mut self, in_use: bool) -> Persist {
+        self.in_use = in_use && self.head.is_some();
+        self.awaiting_use = self.in_use;
+        Persist::Meta
+    }
+
+    /// The engine reported its classifier (a `Model` event): the head is in use exactly when
+    /// that classifier is this head. Another network chosen anywhere in the page (Train's
+    /// preset, an import, a trained network) ends the head's use, so a reload does not put the
+    /// head back over the visitor's later choice. Returns what storage must do.
+    pub fn model_changed(
+        &mut self,
+        classes: &[String],
+        weights_file: Option<&str>,
+    ) -> Vec<Persist> {
+        let is_head = self
+            .head
+            .as_ref()
+            .is_some_and(|h| !is_cifar(classes) && weights_file == Some(h.file_name.as_str()));
+        if self.awaiting_use && !is_head {
+            return Vec::new();
+        }
+        self.awaiting_use = false;
+        if self.in_use == is_head {
+            return Vec::new();
+        }
+        self.in_use = is_head;
+        vec![Persist::Meta]
+    }
+}
+
+fn name_message(e: ClassNamesError) -> String {
+    match e {
+        ClassNamesError::Empty { .. } => "A class needs a name.".into(),
+        ClassNamesError::TooLong { .. } => {
+            format!("A class name has at most {MAX_CLASS_NAME_CHARS} characters.")
+        }
+        ClassNamesError::Duplicate { name } => format!("There is already a class called {name}."),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
