@@ -3,7 +3,8 @@
 # cargo-fuzz and libFuzzer on the stable toolchain (no sanitizer: `-s none`; overflow checks and
 # debug assertions stay on). Each target starts from the hostile corpus and the project's real
 # files, runs for SECONDS (default 600) and prints libFuzzer's figures; crashes land in
-# fuzz/artifacts/TARGET/. Not part of CI (see README, "Fuzzing").
+# fuzz/artifacts/TARGET/. Not part of CI, which only checks that the targets compile
+# (docs/testing.md, "Fuzzing").
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,11 @@ python3 tests/hostile/make_corpus.py "$seeds/hostile" >/dev/null
 declare -A from=(
   [image]="images" [weights]="weights" [manifest]="manifests" [records]="shards tarballs" [checkpoint]="checkpoints"
 )
+# The fuzz crate is a member of the main workspace (one Cargo.lock), whose release profile is the
+# page's (fat LTO, one codegen unit, panic=abort): fuzz builds keep cargo's plain release
+# profile with line tables instead, as they had in their own workspace.
+export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+  CARGO_PROFILE_RELEASE_DEBUG=1 CARGO_PROFILE_RELEASE_PANIC=unwind
 cargo fuzz build -s none -O 2>&1 | tail -1
 for target in "${targets[@]}"; do
   corpus="fuzz/corpus/$target"

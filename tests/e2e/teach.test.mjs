@@ -129,6 +129,21 @@ test('cpu: three classes from files, trained, used, explained, kept across a rel
     // The exported network in the CLI: the same top class as the page gave.
     const out = execFileSync('cargo', ['run', '-q', '--bin', 'pinhole', '--', 'classify', '--weights', netPath, fresh.cat[0]], { cwd: repo, encoding: 'utf8' });
     assert.ok(out.split(': ')[1].startsWith(top), `CLI: ${out}; page: ${top}`);
+
+    // A network chosen elsewhere (here the Train page's import) ends the head's use for good:
+    // a reload keeps the visitor's later choice instead of importing the head over it.
+    await page.click('[data-testid="nav-train"]');
+    await page.setInputFiles('[data-testid="import-weights"]', join(repo, 'weights/fast.bin'));
+    await page.waitForSelector('[data-testid="model-preset"][data-weights="fast.bin"][data-own="false"]');
+    await openTeach(page);
+    assert.equal((await teachState(page)).inUse, 'false');
+    await page.reload();
+    await waitReady(page);
+    await openTeach(page);
+    // The stored project has been read; give a wrongly restored head time to be imported.
+    await page.waitForTimeout(2_000);
+    assert.equal(await page.getAttribute('[data-testid="model-preset"]', 'data-own'), 'false');
+    assert.equal((await teachState(page)).inUse, 'false');
   } finally {
     await browser.close();
   }

@@ -80,7 +80,7 @@ impl Backend {
                 .init()
                 .map_err(|e| format!("wgpu backend unavailable: {e}")),
             // Deprecated upstream in favour of the CubeCL backends; used here because it is the
-            // fastest CPU trainer measured on this machine (README, "Training throughput").
+            // fastest CPU trainer measured on this machine (docs/benchmarks.md, "Training throughput, native").
             #[cfg(feature = "libtorch")]
             #[allow(deprecated)]
             Backend::Libtorch => Ok(Device::libtorch()),

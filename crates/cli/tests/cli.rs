@@ -4,13 +4,16 @@
 #[path = "../../compute/tests/common/mod.rs"]
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// The repository root: the CLI runs there, and the shipped weights are under it.
+const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 fn pinhole(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_pinhole"))
         .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .current_dir(REPO)
         .output()
         .expect("the pinhole binary runs")
 }
@@ -18,7 +21,7 @@ fn pinhole(args: &[&str]) -> std::process::Output {
 /// Every model listed in weights/index.json with its model card (at least one must ship: the
 /// page is meant to be useful the moment it opens).
 fn shipped() -> Vec<(String, serde_json::Value)> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("weights");
+    let dir = PathBuf::from(REPO).join("weights");
     let index: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
     let models = index["models"]
@@ -181,7 +184,7 @@ fn card_writes_what_eval_measures_and_check_catches_a_wrong_figure() {
     let card_path = dir.join("fast.json");
     let index_path = dir.join("index.json");
     std::fs::write(&card_path, serde_json::to_vec(&card).unwrap()).unwrap();
-    std::fs::copy("weights/index.json", &index_path).unwrap();
+    std::fs::copy(Path::new(REPO).join("weights/index.json"), &index_path).unwrap();
     let card_args = |extra: &[&str]| {
         let mut args = vec![
             "card",
@@ -234,7 +237,11 @@ fn card_writes_what_eval_measures_and_check_catches_a_wrong_figure() {
     );
     assert_eq!(
         written["stored"]["bytes"].as_u64(),
-        Some(std::fs::metadata(&file).unwrap().len())
+        Some(
+            std::fs::metadata(Path::new(REPO).join(&file))
+                .unwrap()
+                .len()
+        )
     );
     assert!(
         written["measured_with"]

@@ -10,7 +10,7 @@ use burn::tensor::Device;
 
 use super::class_names::{check_class_names, cifar_class_names};
 use super::finite::FloatBits;
-use super::weights::{WeightsError, check_names_fit, checked_f32, cifar_only};
+use super::weights::{WeightsError, check_names_fit, checked_f32, cifar_only, first_line};
 use super::{Classifier, Network, Preset, load_network};
 
 const PRESET_KEY: &str = "pinhole.preset";
@@ -158,18 +158,4 @@ pub fn load_any_network(
 /// A safetensors file starts with its header length (u64, little-endian) and then `{`.
 fn looks_like_safetensors(bytes: &[u8]) -> bool {
     bytes.len() >= 9 && bytes[8] == b'{'
-}
-
-/// The first line of Burn's message, cut short: a file with every tensor wrong lists them all.
-pub(crate) fn first_line(message: &str) -> String {
-    const MOST: usize = 300;
-    let line = message
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or(message);
-    match line.char_indices().nth(MOST) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line.to_string(),
-    }
 }

@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use super::class_names::{ClassNamesError, check_class_names, cifar_class_names};
 use super::finite::FloatBits;
 use super::framing::{FrameError, frame, unframe};
-use super::safetensors_format::first_line;
 use super::{Classifier, Network, Preset};
 
 const MAGIC: &[u8; 8] = b"PINHOLE1";
@@ -255,5 +254,19 @@ impl ModuleMapper for WidenToF32 {
             let trained = tensor.is_require_grad();
             tensor.cast(DType::F32).detach().set_require_grad(trained)
         })
+    }
+}
+
+/// The first line of Burn's message, cut short: a file with every tensor wrong lists them all.
+pub(crate) fn first_line(message: &str) -> String {
+    const MOST: usize = 300;
+    let line = message
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or(message);
+    match line.char_indices().nth(MOST) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
     }
 }

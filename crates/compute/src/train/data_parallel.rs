@@ -20,7 +20,7 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::recipe::batch_loss;
+use super::loss::batch_loss;
 use crate::data::IMAGE_BYTES;
 use crate::model::{Classifier, ReadbackError, read_floats, read_ints, read_scalar};
 

@@ -13,6 +13,7 @@ mod dirac;
 mod evaluate;
 mod limits;
 mod lookahead;
+mod loss;
 mod nesterov;
 mod recipe;
 mod schedule;

@@ -14,6 +14,7 @@ use super::config::TrainConfig;
 use super::data_parallel::{DataParallelError, SliceGradients, apply_average, average_slices};
 use super::dirac::dirac_init;
 use super::lookahead::{LOOKAHEAD_EVERY, Lookahead, lookahead_decay};
+use super::loss::batch_loss;
 use super::nesterov::NesterovSgd;
 use super::schedule::LrSchedule;
 use super::whitening::fit_whitening;
@@ -47,27 +48,6 @@ pub struct StepTensors {
     /// How many of the batch the network (before the update) classified right, shape `[1]`.
     pub correct: Tensor<1, Int>,
     pub lr: f64,
-}
-
-/// The mean `loss` of `model` on a batch, and how many of it the model classified right (both
-/// left on the device, shape `[1]`).
-pub(super) fn batch_loss(
-    model: &Classifier,
-    images: &[[u8; IMAGE_BYTES]],
-    labels: &[u8],
-    loss: &CrossEntropyLoss,
-    device: &Device,
-) -> (Tensor<1>, Tensor<1, Int>) {
-    let labels = labels_to_tensor(labels.iter().copied(), device);
-    let logits = model.forward(images_to_tensor(images.iter(), device));
-    let correct = logits
-        .clone()
-        .argmax(1)
-        .flatten::<1>(0, 1)
-        .equal(labels.clone())
-        .int()
-        .sum();
-    (loss.forward(logits, labels), correct)
 }
 
 /// A batch as the network sees it: augmented images and their labels.
