@@ -39,7 +39,7 @@ pub struct TrainConfig {
     #[serde(default)]
     pub lr_end: f64,
     pub flip: bool,
-    /// Mirror each record in alternate epochs ([`alternating_flip`]) rather than at random each
+    /// Mirror each record in alternate epochs ([`alternating_flip`](super::alternating_flip)) rather than at random each
     /// time (older checkpoints: at random).
     #[serde(default)]
     pub alternate_flip: bool,
@@ -49,7 +49,7 @@ pub struct TrainConfig {
     pub bias_scaler: f64,
     /// Identity init of the first channels of each 3×3 conv.
     pub dirac: bool,
-    /// Lookahead/EMA of the weights every [`LOOKAHEAD_EVERY`] steps.
+    /// Lookahead/EMA of the weights every [`LOOKAHEAD_EVERY`](super::LOOKAHEAD_EVERY) steps.
     pub lookahead: bool,
     /// Train the batch norms' scale (γ). airbench keeps it at 1 and trains only the shift; a
     /// checkpoint from before this setting existed trained it.

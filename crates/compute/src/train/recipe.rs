@@ -19,7 +19,7 @@ use super::nesterov::NesterovSgd;
 use super::schedule::LrSchedule;
 use super::whitening::fit_whitening;
 use super::{alternating_flip, flip_horizontal, translate_reflect};
-use crate::data::{CifarRecord, IMAGE_BYTES, images_to_tensor, labels_to_tensor};
+use crate::data::{CifarRecord, IMAGE_BYTES};
 use crate::model::Classifier;
 
 /// Marks what the recipe does not train: the fitted whitening weight and, unless
