@@ -55,7 +55,7 @@ impl EngineClient {
         }
     }
 
-    pub(super) fn post(&self, envelope: &Envelope) {
+    fn post(&self, envelope: &Envelope) {
         let value = match serde_wasm_bindgen::to_value(envelope) {
             Ok(value) => value,
             Err(e) => return self.fail(envelope.id, format!("could not encode a request: {e}")),
@@ -72,7 +72,7 @@ impl EngineClient {
     }
 
     /// Request `id` failed on this side (never reached the engine).
-    pub(super) fn fail(&self, id: RequestId, message: String) {
+    fn fail(&self, id: RequestId, message: String) {
         let failure = pinhole_core::protocol::Failure::new(
             pinhole_core::protocol::FailureKind::Cancelled,
             message,
@@ -133,7 +133,7 @@ impl EngineClient {
 
     /// The engine died: replace it with one on the CPU, keep what the page shows, fail what
     /// was pending, and say why.
-    pub(super) fn restart(self, generation: u64, reason: String) {
+    fn restart(self, generation: u64, reason: String) {
         if generation != self.generation.get_value() {
             return;
         }

@@ -125,7 +125,7 @@ impl EngineClient {
     }
 
     /// Reads the stored Teach project; a head that was in use is put back into use.
-    pub(super) fn open_project(self) {
+    fn open_project(self) {
         leptos::task::spawn_local(async move {
             match teach_store::load().await {
                 Ok(Some((view, missing))) => {

@@ -39,7 +39,7 @@ impl EngineClient {
         }
     }
 
-    pub(super) fn on_progress(self, id: RequestId, progress: Progress) {
+    fn on_progress(self, id: RequestId, progress: Progress) {
         let Some(asked) = self.ledger.with_value(|ledger| ledger.get(id)) else {
             return;
         };
