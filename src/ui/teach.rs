@@ -44,7 +44,7 @@ pub fn TeachPage() -> impl IntoView {
         let target = paste_target.get_untracked().or_else(|| {
             engine
                 .teach
-                .with_untracked(|v| v.classes.first().map(|c| c.id))
+                .with_untracked(|v| v.project.classes.first().map(|c| c.id))
         });
         if let (Some(class), Some(list)) = (target, ev.clipboard_data().and_then(|dt| dt.files()))
             && list.length() > 0
@@ -83,7 +83,7 @@ pub fn TeachPage() -> impl IntoView {
             Err(message) => engine.teach.update(|v| v.message = Some(message)),
         }
     };
-    let export_project = move |_| match engine.teach.with_untracked(|v| v.project().encode()) {
+    let export_project = move |_| match engine.teach.with_untracked(|v| v.project.encode()) {
         Ok(bytes) => save_file(
             "pinhole-project.pinhole",
             &bytes,
@@ -131,12 +131,12 @@ pub fn TeachPage() -> impl IntoView {
             {move || (!ready()).then(|| view! { <p class="busy">"Opening your project…"</p> })}
             <TeachCameraView camera/>
             <ul class="teach-classes" data-testid="teach-classes">
-                <For each=move || engine.teach.with(|v| v.classes.iter().map(|c| c.id).collect::<Vec<_>>())
+                <For each=move || engine.teach.with(|v| v.project.classes.iter().map(|c| c.id).collect::<Vec<_>>())
                     key=|id| *id children=move |id| view! { <ClassCard class=id camera paste_target/> }/>
             </ul>
             <div class="teach-actions">
                 <button data-testid="add-class" on:click=add_class
-                    disabled=move || !ready() || teaching() || engine.teach.with(|v| v.classes.len() >= MAX_TEACH_CLASSES)>
+                    disabled=move || !ready() || teaching() || engine.teach.with(|v| v.project.classes.len() >= MAX_TEACH_CLASSES)>
                     "Add a class"</button>
             </div>
             {move || class_error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
@@ -174,7 +174,7 @@ pub fn TeachPage() -> impl IntoView {
 
 /// Puts the project's head into use as the classifier (uploads, camera, saliency).
 pub fn use_head(engine: EngineClient) {
-    let head = engine.teach.with_untracked(|v| v.head.clone());
+    let head = engine.teach.with_untracked(|v| v.project.head.clone());
     if let Some(head) = head {
         engine.teach_change(|view| vec![view.set_in_use(true)]);
         engine.send(Request::ImportWeights {
@@ -204,13 +204,13 @@ fn SampleErrors() -> impl IntoView {
 #[component]
 fn TeachSettingsForm() -> impl IntoView {
     let engine = expect_context::<EngineClient>();
-    let settings = move || engine.teach.with(|v| v.settings.clone());
+    let settings = move || engine.teach.with(|v| v.project.settings.clone());
     let change = move |f: Box<dyn FnOnce(&mut pinhole_core::teach::TeachSettings)>| {
         engine.teach_change(|view| {
-            let mut next = view.settings.clone();
+            let mut next = view.project.settings.clone();
             f(&mut next);
             if next.check().is_ok() {
-                view.settings = next;
+                view.project.settings = next;
             }
             vec![crate::ui_state::Persist::Meta]
         });
@@ -263,7 +263,8 @@ fn TeachCurve() -> impl IntoView {
     let curve = move || {
         engine.teach.with(|v| {
             if v.curve.is_empty() {
-                v.head
+                v.project
+                    .head
                     .as_ref()
                     .map(|h| h.report.curve.clone())
                     .unwrap_or_default()
@@ -310,7 +311,7 @@ fn TeachCurve() -> impl IntoView {
 #[component]
 fn TeachResult() -> impl IntoView {
     let engine = expect_context::<EngineClient>();
-    let head = move || engine.teach.with(|v| v.head.clone());
+    let head = move || engine.teach.with(|v| v.project.head.clone());
     let in_use = move || {
         let head = head();
         engine.model.with(|m| match (m, head) {

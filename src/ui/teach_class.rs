@@ -14,8 +14,8 @@ use super::download::read_file;
 use super::engine_client::EngineClient;
 use super::heatmap::put_rgba;
 use super::teach_camera::{TeachCamera, is_hold_key};
-use crate::ui_state::TeachSample;
 use pinhole_core::protocol::{MAX_IMAGE_FILE_BYTES, Request};
+use pinhole_core::teach::Sample;
 use pinhole_core::teach::{FEW_SAMPLES, MAX_CLASS_SAMPLES, SAMPLE_SIDE};
 
 /// Image files become samples of `class`: each read (size checked first) and sent to the
@@ -159,7 +159,7 @@ pub fn ClassCard(
                 </label>
             </div>
             <ul class="teach-samples" data-testid="samples">
-                <For each=samples key=|s| s.id children=move |sample: TeachSample| {
+                <For each=samples key=|s| s.id children=move |sample: Sample| {
                     let id = sample.id;
                     view! {
                         <li data-testid="sample">

@@ -27,9 +27,7 @@ pub use layer_groups::{LayerGroup, layer_groups};
 pub use ledger::{Asked, Ledger};
 pub use live_announcer::LiveAnnouncer;
 pub use live_view::{LiveResult, LiveView};
-pub use teach_view::{
-    Persist, StoredClass, StoredHead, StoredMeta, TeachClass, TeachSample, TeachView, TrainedHead,
-};
+pub use teach_view::{Persist, StoredClass, StoredHead, StoredMeta, TeachView};
 pub use training_view::{RunInfo, TrainingView};
 
 /// The message a request that the engine never answered gets when the engine stops.

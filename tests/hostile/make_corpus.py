@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the hostile-input corpus: small files of every kind the page and the CLI read (images,
-weights, manifests, shards, tarballs, checkpoints), each crafted to lie, to be cut short or to be
+weights, manifests, shards, tarballs, checkpoints, Teach project files), each crafted to lie, to be cut short or to be
 a decompression bomb, and a few good ones beside them.
 
     python3 tests/hostile/make_corpus.py OUT_DIR
@@ -432,11 +432,68 @@ def checkpoints():
     out("checkpoints", "cut-in-header.ckpt", checkpoint()[:30])
 
 
+# ---------------------------------------------------------------- Teach project files
+
+SAMPLE = 96 * 96 * 3
+
+
+def project(classes, samples=None, head=None, header=None, version=1, body=None):
+    """A `.pinhole` file: PINPROJ1 | header length | header JSON | samples | head weights."""
+    rng = random.Random(len(classes))
+    counts = samples if samples is not None else [1] * len(classes)
+    data = body if body is not None else b"".join(
+        bytes(rng.randrange(256) for _ in range(SAMPLE)) for _ in range(sum(counts)))
+    h = {
+        "format_version": version,
+        "classes": [{"name": n, "samples": c} for n, c in zip(classes, counts)],
+        "head": None if head is None else {"bytes": len(head), "report": REPORT, "file_name": "h.bin"},
+        "in_use": head is not None,
+    }
+    h.update(header or {})
+    text = json.dumps(h).encode()
+    return b"PINPROJ1" + struct.pack("<I", len(text)) + text + data + (head or b"")
+
+
+REPORT = {
+    "backbone": "full", "classes": [], "views": 0, "curve": [], "confusion": [], "warnings": [],
+    "feature_ms": 0.0, "head_ms": 0.0, "features_by": "Burn",
+}
+
+
+def projects():
+    shipped = (ROOT / "weights" / "fast.bin").read_bytes()
+    good = project(["mug", "cat"])
+    out("projects", "ok-two-classes.pinhole", good)
+    out("projects", "ok-with-head.pinhole", project(["mug", "cat"], head=shipped))
+    out("projects", "cut-in-header.pinhole", good[:40])
+    out("projects", "cut-in-samples.pinhole", good[: len(good) - SAMPLE // 2])
+    out("projects", "cut-in-head.pinhole", project(["mug", "cat"], head=shipped)[:-1000])
+    out("projects", "trailing-bytes.pinhole", good + b"extra")
+    out("projects", "samples-lie.pinhole", project(["mug", "cat"], samples=[5, 1], body=b"\0" * SAMPLE * 2))
+    out("projects", "samples-billion.pinhole", project(["mug", "cat"], samples=[10**9, 1], body=b""))
+    out("projects", "samples-negative.pinhole", project(["mug", "cat"], samples=[-1, 1], body=b""))
+    out("projects", "classes-21.pinhole", project([f"c{i}" for i in range(21)], samples=[0] * 21))
+    out("projects", "name-10k-chars.pinhole", project(["x" * 10_000, "cat"]))
+    out("projects", "name-empty.pinhole", project(["  ", "cat"]))
+    out("projects", "names-duplicate.pinhole", project(["Mug", "mug "]))
+    out("projects", "head-claims-1tb.pinhole", project(["mug", "cat"], header={
+        "head": {"bytes": 1 << 40, "report": REPORT}}))
+    # A head whose every weight is NaN (the weights corpus's all-NaN file, written above): the
+    # page loads a project's head to use it, and that load must refuse it.
+    nan = (OUT / "weights" / "all-nan.bin").read_bytes()
+    out("projects", "head-all-nan.pinhole", project(["mug", "cat"], head=nan))
+    out("projects", "head-not-weights.pinhole", project(["mug", "cat"], head=b"not a weights file"))
+    out("projects", "format-9.pinhole", project(["mug", "cat"], version=9))
+    out("projects", "header-length-huge.pinhole", b"PINPROJ1" + struct.pack("<I", 2**32 - 1) + b"{}")
+    out("projects", "header-not-json.pinhole", b"PINPROJ1" + struct.pack("<I", 3) + b"abc")
+    out("projects", "weights-not-project.pinhole", shipped[:4096])
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     OUT = Path(sys.argv[1])
-    for make in (images, weights, manifests, shards, tarballs, checkpoints):
+    for make in (images, weights, manifests, shards, tarballs, checkpoints, projects):
         make()
         print(make.__name__, file=sys.stderr)
     files = sorted(p for p in OUT.rglob("*") if p.is_file())

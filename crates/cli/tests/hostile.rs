@@ -13,6 +13,7 @@ use burn::tensor::Device;
 use cap::Cap;
 use pinhole_compute::data::{Manifest, images_to_tensor, parse_records, split_dropped_files};
 use pinhole_compute::model::{Classifier, load_any_weights, top_k};
+use pinhole_compute::teach::Project;
 use pinhole_compute::train::Trainer;
 use pinhole_compute::vision::preprocess;
 
@@ -22,6 +23,9 @@ static ALLOCATOR: Cap<System> = Cap::new(System, usize::MAX);
 /// What one file may add to the process's allocations: the largest good input (a 4000x4000
 /// PNG, 48 MB decoded) with its copies, far below what a bomb would ask for.
 const MEMORY_CAP: usize = 400 << 20;
+/// The corpus's files: 124 images, weights, manifests, shards, tarballs and checkpoints, and
+/// 20 Teach project files (docs/guide.md, "Hostile input").
+const CORPUS_FILES: usize = 144;
 /// Longest any one file may take (a hang fails the test instead of stalling CI).
 const TIME_CAP: Duration = Duration::from_secs(120);
 
@@ -98,6 +102,23 @@ fn read(kind: &str, name: &str, bytes: &[u8], model: &Classifier) -> Result<Stri
         "checkpoints" => Trainer::resume(bytes, name, 1000, &device.clone().autodiff())
             .map(|t| format!("step {}", t.step))
             .map_err(|x| e(&x)),
+        // As the Teach page imports a project: decode it, then load its head to use it.
+        "projects" => {
+            let project = Project::decode(bytes, name).map_err(|x| e(&x))?;
+            let head = match &project.head {
+                Some(head) => {
+                    let loaded =
+                        load_any_weights(&head.weights, name, &device).map_err(|x| e(&x))?;
+                    format!(", a {} head", loaded.preset())
+                }
+                None => String::new(),
+            };
+            Ok(format!(
+                "{} classes, {} samples{head}",
+                project.classes.len(),
+                project.sample_count()
+            ))
+        }
         other => panic!("no reader for {other}"),
     }
 }
@@ -106,7 +127,17 @@ fn read(kind: &str, name: &str, bytes: &[u8], model: &Classifier) -> Result<Stri
 fn every_hostile_file_ends_in_a_result_or_a_clear_error_within_the_memory_and_time_caps() {
     let dir = corpus("library");
     let all = files(&dir);
-    assert!(all.len() >= 40, "the corpus has {} files", all.len());
+    assert_eq!(
+        all.len(),
+        CORPUS_FILES,
+        "the corpus's files (docs/guide.md states the count)"
+    );
+    let kinds: std::collections::BTreeSet<&str> = all.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds.len(),
+        7,
+        "every kind of file is in the corpus: {kinds:?}"
+    );
     let shipped = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("weights/fast.bin");
     let model = load_any_weights(
         &std::fs::read(&shipped).unwrap(),

@@ -9,6 +9,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use pinhole_compute::data::{CifarRecord, IMAGE_SIDE, images_to_tensor};
@@ -18,7 +19,7 @@ use pinhole_compute::model::{
     top_k_named,
 };
 use pinhole_compute::teach::{
-    Project, ProjectClass, ProjectHead, Taught, TeachError, TeachSettings, teach, teach_with,
+    Project, ProjectHead, Taught, TeachError, TeachSettings, teach, teach_with,
 };
 use pinhole_compute::vision::{sample_from_image, sample_input};
 
@@ -244,22 +245,13 @@ fn few_samples_warn_and_a_project_with_a_real_head_round_trips() {
         Precision::Full,
     )
     .unwrap();
-    let project = Project {
-        classes: names()
-            .into_iter()
-            .zip(&samples)
-            .map(|(name, s)| ProjectClass {
-                name,
-                samples: s.clone(),
-            })
-            .collect(),
-        settings,
-        head: Some(ProjectHead {
-            weights,
-            report: taught.report.clone(),
-        }),
-        in_use: true,
-    };
+    let mut project = Project::with_classes(names(), samples.clone(), settings).unwrap();
+    project.head = Some(ProjectHead {
+        file_name: "three-head.bin".into(),
+        weights: Arc::new(weights),
+        report: taught.report.clone(),
+    });
+    project.in_use = true;
     let bytes = project.encode().unwrap();
     let back = Project::decode(&bytes, "three.pinhole").unwrap();
     assert_eq!(back, project);

@@ -129,7 +129,7 @@ impl EngineClient {
         leptos::task::spawn_local(async move {
             match teach_store::load().await {
                 Ok(Some((view, missing))) => {
-                    if let Some(head) = view.head.as_ref().filter(|_| view.in_use) {
+                    if let Some(head) = view.project.head.as_ref().filter(|_| view.project.in_use) {
                         self.send(Request::ImportWeights {
                             name: head.file_name.clone(),
                             bytes: head.weights.to_vec(),

@@ -1,6 +1,6 @@
-//! The Teach page's project as the page holds it: classes with their samples, the settings, the
-//! head last trained and whether the classifier uses it, plus the teaching in progress. Every
-//! change returns what to persist ([`Persist`]), so that storage follows the view exactly.
+//! The Teach page's state: the project (`pinhole_core::teach::Project`, the one shape the file
+//! and storage also hold) plus the teaching in progress and the files on their way to samples.
+//! Every change returns what to persist ([`Persist`]), so that storage follows the view exactly.
 
 mod stored;
 
@@ -9,43 +9,9 @@ pub use stored::{StoredClass, StoredHead, StoredMeta};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use pinhole_core::model::class_names::{
-    ClassNamesError, MAX_CLASS_NAME_CHARS, check_each_name, is_cifar,
-};
+use pinhole_core::model::class_names::is_cifar;
 use pinhole_core::protocol::{Progress, Reply, Request, RequestId};
-use pinhole_core::teach::{
-    FEW_SAMPLES, MAX_CLASS_SAMPLES, MAX_TEACH_CLASSES, SAMPLE_BYTES, TeachPoint, TeachReport,
-    TeachSettings,
-};
-
-/// One sample: its storage id and 96×96 RGB bytes (shared, so thumbnails and requests do not
-/// copy them).
-#[derive(Clone, Debug, PartialEq)]
-pub struct TeachSample {
-    pub id: u64,
-    pub rgb: Arc<Vec<u8>>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct TeachClass {
-    pub id: u64,
-    pub name: String,
-    pub samples: Vec<TeachSample>,
-}
-
-/// The head last trained: its weights file (the backbone with the head) and its report.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TrainedHead {
-    pub file_name: String,
-    pub weights: Arc<Vec<u8>>,
-    pub report: TeachReport,
-}
-
-impl TrainedHead {
-    pub fn class_names(&self) -> Vec<String> {
-        self.report.classes.iter().map(|c| c.name.clone()).collect()
-    }
-}
+use pinhole_core::teach::{FEW_SAMPLES, Project, ProjectClass, ProjectHead, Sample, TeachPoint};
 
 /// What storage must do after a change.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,18 +26,15 @@ pub enum Persist {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TeachView {
-    pub classes: Vec<TeachClass>,
-    pub settings: TeachSettings,
-    pub head: Option<TrainedHead>,
-    /// Whether the classifier uses the head (the page restores it after a reload). It follows
-    /// the engine's `Model` events ([`TeachView::model_changed`]): the head is in use exactly
-    /// while the engine's classifier is this head.
-    pub in_use: bool,
+    /// The project: classes, samples, settings, the head and whether the classifier uses it
+    /// (restored after a reload). "In use" follows the engine's `Model` events
+    /// ([`TeachView::model_changed`]): the head is in use exactly while the engine's classifier
+    /// is this head.
+    pub project: Project,
     /// The head was put into use (or restored as in use) and the engine has not reported it as
     /// its classifier yet: other networks reported meanwhile (the shipped one at start-up) are
     /// the engine's earlier state, not the visitor's later choice.
     awaiting_use: bool,
-    next_id: u64,
     /// The `Teach` request in progress, its progress line and curve so far.
     pub teaching: Option<RequestId>,
     pub progress: Option<String>,
@@ -93,41 +56,13 @@ impl TeachView {
         view
     }
 
-    fn fresh_id(&mut self) -> u64 {
-        self.next_id += 1;
-        self.next_id
-    }
-
-    pub fn class(&self, id: u64) -> Option<&TeachClass> {
-        self.classes.iter().find(|c| c.id == id)
-    }
-
-    fn names_with(&self, id: Option<u64>, name: &str) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .classes
-            .iter()
-            .filter(|c| Some(c.id) != id)
-            .map(|c| c.name.clone())
-            .collect();
-        names.push(name.to_string());
-        names
+    pub fn class(&self, id: u64) -> Option<&ProjectClass> {
+        self.project.class(id)
     }
 
     /// A class named `name` (trimmed), if the project has room and the name is new.
     pub fn add_class(&mut self, name: &str) -> Result<(u64, Persist), String> {
-        if self.classes.len() >= MAX_TEACH_CLASSES {
-            return Err(format!(
-                "A project has at most {MAX_TEACH_CLASSES} classes."
-            ));
-        }
-        let name = name.trim();
-        check_each_name(&self.names_with(None, name)).map_err(name_message)?;
-        let id = self.fresh_id();
-        self.classes.push(TeachClass {
-            id,
-            name: name.to_string(),
-            samples: Vec::new(),
-        });
+        let id = self.project.add_class(name).map_err(sentence)?;
         Ok((id, Persist::Meta))
     }
 
@@ -137,6 +72,7 @@ impl TeachView {
             .map(|n| format!("Class {n}"))
             .find(|name| {
                 !self
+                    .project
                     .classes
                     .iter()
                     .any(|c| c.name.eq_ignore_ascii_case(name))
@@ -145,23 +81,15 @@ impl TeachView {
     }
 
     pub fn rename(&mut self, id: u64, name: &str) -> Result<Persist, String> {
-        let name = name.trim();
-        check_each_name(&self.names_with(Some(id), name)).map_err(name_message)?;
-        let class = self
-            .classes
-            .iter_mut()
-            .find(|c| c.id == id)
-            .ok_or("That class is gone.")?;
-        class.name = name.to_string();
+        self.project.rename(id, name).map_err(sentence)?;
         Ok(Persist::Meta)
     }
 
     /// Removes a class and its samples (what to delete from storage).
     pub fn remove_class(&mut self, id: u64) -> Vec<Persist> {
-        let Some(at) = self.classes.iter().position(|c| c.id == id) else {
+        let Some(class) = self.project.remove_class(id) else {
             return Vec::new();
         };
-        let class = self.classes.remove(at);
         self.pending.retain(|_, (c, _)| *c != id);
         vec![
             Persist::Meta,
@@ -171,37 +99,12 @@ impl TeachView {
 
     /// A sample for class `id`; refused when the class is full or the bytes are not a sample.
     pub fn add_sample(&mut self, class: u64, rgb: Vec<u8>) -> Result<Vec<Persist>, String> {
-        if rgb.len() != SAMPLE_BYTES {
-            return Err(format!(
-                "A sample is 96×96 RGB ({SAMPLE_BYTES} bytes), not {} bytes.",
-                rgb.len()
-            ));
-        }
-        let id = self.fresh_id();
-        let Some(target) = self.classes.iter_mut().find(|c| c.id == class) else {
-            return Err("That class was removed.".into());
-        };
-        if target.samples.len() >= MAX_CLASS_SAMPLES {
-            return Err(format!(
-                "{} already has {MAX_CLASS_SAMPLES} samples, the most a class holds.",
-                target.name
-            ));
-        }
-        let rgb = Arc::new(rgb);
-        target.samples.push(TeachSample {
-            id,
-            rgb: rgb.clone(),
-        });
+        let Sample { id, rgb } = self.project.add_sample(class, rgb).map_err(sentence)?;
         Ok(vec![Persist::Sample(id, rgb), Persist::Meta])
     }
 
     pub fn remove_sample(&mut self, class: u64, sample: u64) -> Vec<Persist> {
-        let Some(target) = self.classes.iter_mut().find(|c| c.id == class) else {
-            return Vec::new();
-        };
-        let before = target.samples.len();
-        target.samples.retain(|s| s.id != sample);
-        if target.samples.len() == before {
+        if !self.project.remove_sample(class, sample) {
             return Vec::new();
         }
         vec![Persist::Meta, Persist::Delete(vec![sample])]
@@ -243,15 +146,15 @@ impl TeachView {
     }
 
     pub fn samples(&self) -> usize {
-        self.classes.iter().map(|c| c.samples.len()).sum()
+        self.project.sample_count()
     }
 
     /// Why the project cannot be taught now, if it cannot.
     pub fn blocker(&self) -> Option<String> {
-        if self.classes.len() < 2 {
+        if self.project.classes.len() < 2 {
             return Some("Make at least two classes.".into());
         }
-        if let Some(empty) = self.classes.iter().find(|c| c.samples.is_empty()) {
+        if let Some(empty) = self.project.classes.iter().find(|c| c.samples.is_empty()) {
             return Some(format!("{} has no samples yet.", empty.name));
         }
         None
@@ -259,7 +162,8 @@ impl TeachView {
 
     /// Classes with fewer samples than a reliable head needs.
     pub fn warnings(&self) -> Vec<String> {
-        self.classes
+        self.project
+            .classes
             .iter()
             .filter(|c| !c.samples.is_empty() && c.samples.len() < FEW_SAMPLES)
             .map(|c| {
@@ -279,8 +183,9 @@ impl TeachView {
             return Err(blocker);
         }
         Ok(Request::Teach {
-            classes: self.classes.iter().map(|c| c.name.clone()).collect(),
+            classes: self.project.class_names(),
             samples: self
+                .project
                 .classes
                 .iter()
                 .map(|c| {
@@ -290,7 +195,7 @@ impl TeachView {
                         .collect()
                 })
                 .collect(),
-            settings: self.settings.clone(),
+            settings: self.project.settings.clone(),
         })
     }
 
@@ -333,12 +238,12 @@ impl TeachView {
                 report,
             }) => {
                 let weights = Arc::new(weights);
-                self.head = Some(TrainedHead {
+                self.project.head = Some(ProjectHead {
                     file_name,
                     weights: weights.clone(),
                     report: *report,
                 });
-                self.in_use = false;
+                self.project.in_use = false;
                 vec![Persist::Head(weights), Persist::Meta]
             }
             Ok(_) => Vec::new(),
@@ -351,19 +256,12 @@ impl TeachView {
 
     /// Whether the classes changed since the head was trained (names or order).
     pub fn head_is_stale(&self) -> bool {
-        self.head.as_ref().is_some_and(|h| {
-            h.class_names()
-                != self
-                    .classes
-                    .iter()
-                    .map(|c| c.name.clone())
-                    .collect::<Vec<_>>()
-        })
+        self.project.head_is_stale()
     }
 
     pub fn set_in_use(&mut self, in_use: bool) -> Persist {
-        self.in_use = in_use && self.head.is_some();
-        self.awaiting_use = self.in_use;
+        self.project.in_use = in_use && self.project.head.is_some();
+        self.awaiting_use = self.project.in_use;
         Persist::Meta
     }
 
@@ -377,6 +275,7 @@ impl TeachView {
         weights_file: Option<&str>,
     ) -> Vec<Persist> {
         let is_head = self
+            .project
             .head
             .as_ref()
             .is_some_and(|h| !is_cifar(classes) && weights_file == Some(h.file_name.as_str()));
@@ -384,22 +283,21 @@ impl TeachView {
             return Vec::new();
         }
         self.awaiting_use = false;
-        if self.in_use == is_head {
+        if self.project.in_use == is_head {
             return Vec::new();
         }
-        self.in_use = is_head;
+        self.project.in_use = is_head;
         vec![Persist::Meta]
     }
 }
 
-fn name_message(e: ClassNamesError) -> String {
-    match e {
-        ClassNamesError::Empty { .. } => "A class needs a name.".into(),
-        ClassNamesError::TooLong { .. } => {
-            format!("A class name has at most {MAX_CLASS_NAME_CHARS} characters.")
-        }
-        ClassNamesError::Duplicate { name } => format!("There is already a class called {name}."),
-        other => other.to_string(),
+/// A validator's message as a sentence for the page.
+fn sentence(e: impl std::fmt::Display) -> String {
+    let text = e.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => text,
     }
 }
 

@@ -1,11 +1,9 @@
-//! The project as it is stored (IndexedDB: a description, each sample and the head's bytes apart)
-//! and as a project file: from and back into the view.
-
-use std::sync::Arc;
+//! The project as IndexedDB stores it: a description, each sample and the head's bytes apart.
+//! (The project file's layout: `pinhole_core::teach`.)
 
 use serde::{Deserialize, Serialize};
 
-use pinhole_core::teach::{Project, ProjectClass, ProjectHead, SAMPLE_BYTES};
+use pinhole_core::teach::{SAMPLE_BYTES, TeachReport, TeachSettings};
 
 use super::*;
 
@@ -35,8 +33,9 @@ pub struct StoredHead {
 impl TeachView {
     /// The stored description of the project.
     pub fn meta(&self) -> StoredMeta {
+        let project = &self.project;
         StoredMeta {
-            classes: self
+            classes: project
                 .classes
                 .iter()
                 .map(|c| StoredClass {
@@ -45,18 +44,18 @@ impl TeachView {
                     samples: c.samples.iter().map(|s| s.id).collect(),
                 })
                 .collect(),
-            settings: self.settings.clone(),
-            head: self.head.as_ref().map(|h| StoredHead {
+            settings: project.settings.clone(),
+            head: project.head.as_ref().map(|h| StoredHead {
                 file_name: h.file_name.clone(),
                 report: h.report.clone(),
             }),
-            in_use: self.in_use,
-            next_id: self.next_id,
+            in_use: project.in_use,
+            next_id: project.last_id,
         }
     }
 
     /// The project from storage: its description, the samples it names (`sample(id)`; one that
-    /// is missing is dropped and counted) and the head's bytes.
+    /// is missing or not a sample is dropped and counted) and the head's bytes.
     pub fn restore(
         meta: StoredMeta,
         mut sample: impl FnMut(u64) -> Option<Vec<u8>>,
@@ -66,14 +65,14 @@ impl TeachView {
         let classes = meta
             .classes
             .into_iter()
-            .map(|c| TeachClass {
+            .map(|c| ProjectClass {
                 id: c.id,
                 name: c.name,
                 samples: c
                     .samples
                     .into_iter()
                     .filter_map(|id| match sample(id).filter(|s| s.len() == SAMPLE_BYTES) {
-                        Some(rgb) => Some(TeachSample {
+                        Some(rgb) => Some(Sample {
                             id,
                             rgb: Arc::new(rgb),
                         }),
@@ -86,7 +85,7 @@ impl TeachView {
             })
             .collect();
         let head = match (meta.head, head) {
-            (Some(h), Some(weights)) => Some(TrainedHead {
+            (Some(h), Some(weights)) => Some(ProjectHead {
                 file_name: h.file_name,
                 weights: Arc::new(weights),
                 report: h.report,
@@ -95,84 +94,40 @@ impl TeachView {
         };
         let in_use = meta.in_use && head.is_some();
         let view = TeachView {
-            classes,
-            settings: meta.settings,
-            in_use,
+            project: Project {
+                classes,
+                settings: meta.settings,
+                head,
+                in_use,
+                last_id: meta.next_id,
+            },
             awaiting_use: in_use,
-            head,
-            next_id: meta.next_id,
             ..TeachView::default()
         };
         (view, missing)
     }
 
-    /// The project as a project file's contents.
-    pub fn project(&self) -> Project {
-        Project {
-            classes: self
-                .classes
-                .iter()
-                .map(|c| ProjectClass {
-                    name: c.name.clone(),
-                    samples: c.samples.iter().map(|s| s.rgb.to_vec()).collect(),
-                })
-                .collect(),
-            settings: self.settings.clone(),
-            head: self.head.as_ref().map(|h| ProjectHead {
-                weights: h.weights.to_vec(),
-                report: h.report.clone(),
-            }),
-            in_use: self.in_use,
-        }
-    }
-
     /// Replaces the project with an imported one; returns what storage must do (delete the old
     /// samples, write the new ones, the head and the description).
     pub fn replace_with(&mut self, project: Project) -> Vec<Persist> {
-        let old: Vec<u64> = self
+        let old = self.project.sample_ids();
+        // Fresh ids: the old samples' keys are deleted, never overwritten.
+        let project = project.renumbered_after(self.project.last_id);
+        let written = project
             .classes
             .iter()
-            .flat_map(|c| c.samples.iter().map(|s| s.id))
+            .flat_map(|c| c.samples.iter().map(|s| (s.id, s.rgb.clone())))
             .collect();
-        let mut fresh = TeachView {
-            next_id: self.next_id,
-            settings: project.settings,
+        let mut persist = vec![Persist::Delete(old), Persist::Samples(written)];
+        if let Some(head) = &project.head {
+            persist.push(Persist::Head(head.weights.clone()));
+        }
+        let in_use = project.in_use && project.head.is_some();
+        *self = TeachView {
+            project: Project { in_use, ..project },
+            awaiting_use: in_use,
             ..TeachView::default()
         };
-        let mut written = Vec::new();
-        for class in project.classes {
-            let id = fresh.fresh_id();
-            let samples = class
-                .samples
-                .into_iter()
-                .map(|rgb| {
-                    let sample = TeachSample {
-                        id: fresh.fresh_id(),
-                        rgb: Arc::new(rgb),
-                    };
-                    written.push((sample.id, sample.rgb.clone()));
-                    sample
-                })
-                .collect();
-            fresh.classes.push(TeachClass {
-                id,
-                name: class.name,
-                samples,
-            });
-        }
-        let mut persist = vec![Persist::Delete(old), Persist::Samples(written)];
-        if let Some(head) = project.head {
-            let weights = Arc::new(head.weights);
-            persist.push(Persist::Head(weights.clone()));
-            fresh.head = Some(TrainedHead {
-                file_name: "imported-head.bin".into(),
-                weights,
-                report: head.report,
-            });
-        }
-        fresh.in_use = project.in_use && fresh.head.is_some();
-        fresh.awaiting_use = fresh.in_use;
-        *self = fresh;
         persist.push(Persist::Meta);
         persist
     }

@@ -1,5 +1,6 @@
 use super::*;
 use pinhole_core::protocol::{Failure, FailureKind};
+use pinhole_core::teach::{MAX_TEACH_CLASSES, SAMPLE_BYTES};
 
 fn sample(v: u8) -> Vec<u8> {
     vec![v; SAMPLE_BYTES]
@@ -8,18 +9,18 @@ fn sample(v: u8) -> Vec<u8> {
 #[test]
 fn classes_are_named_distinct_and_bounded() {
     let mut view = TeachView::starter();
-    assert_eq!(view.classes.len(), 2);
+    assert_eq!(view.project.classes.len(), 2);
     assert_eq!(view.next_class_name(), "Class 3");
     let (mug, _) = view.add_class(" mug ").unwrap();
     assert_eq!(view.class(mug).unwrap().name, "mug");
     assert_eq!(
         view.add_class("MUG").unwrap_err(),
-        "There is already a class called MUG."
+        "Two classes are both called \"MUG\"."
     );
     assert!(view.add_class("  ").is_err());
     assert!(view.rename(mug, "Class 1").is_err());
     assert_eq!(view.rename(mug, "cup"), Ok(Persist::Meta));
-    while view.classes.len() < MAX_TEACH_CLASSES {
+    while view.project.classes.len() < MAX_TEACH_CLASSES {
         let name = view.next_class_name();
         view.add_class(&name).unwrap();
     }
@@ -29,8 +30,8 @@ fn classes_are_named_distinct_and_bounded() {
 #[test]
 fn samples_are_checked_counted_and_persisted() {
     let mut view = TeachView::starter();
-    let a = view.classes[0].id;
-    let b = view.classes[1].id;
+    let a = view.project.classes[0].id;
+    let b = view.project.classes[1].id;
     assert!(view.add_sample(a, vec![0; 5]).is_err());
     let persist = view.add_sample(a, sample(1)).unwrap();
     assert!(matches!(persist[0], Persist::Sample(_, _)));
@@ -64,7 +65,7 @@ fn samples_are_checked_counted_and_persisted() {
         }
         other => panic!("{other:?}"),
     }
-    let sid = view.classes[0].samples[0].id;
+    let sid = view.project.classes[0].samples[0].id;
     assert_eq!(
         view.remove_sample(a, sid),
         vec![Persist::Meta, Persist::Delete(vec![sid])]
@@ -87,7 +88,7 @@ fn samples_are_checked_counted_and_persisted() {
 #[test]
 fn storage_and_project_files_hold_the_whole_project() {
     let mut view = TeachView::starter();
-    let a = view.classes[0].id;
+    let a = view.project.classes[0].id;
     view.add_sample(a, sample(4)).unwrap();
     view.add_sample(a, sample(5)).unwrap();
     view.teaching_started(3);
@@ -114,7 +115,7 @@ fn storage_and_project_files_hold_the_whole_project() {
     view.set_in_use(true);
 
     let meta = view.meta();
-    let stored: HashMap<u64, Vec<u8>> = view.classes[0]
+    let stored: HashMap<u64, Vec<u8>> = view.project.classes[0]
         .samples
         .iter()
         .map(|s| (s.id, s.rgb.to_vec()))
@@ -125,22 +126,42 @@ fn storage_and_project_files_hold_the_whole_project() {
         Some(vec![1, 2, 3]),
     );
     assert_eq!(missing, 0);
-    assert_eq!(back.classes, view.classes);
-    assert_eq!(back.head, view.head);
-    assert!(back.in_use);
+    assert_eq!(back.project.classes, view.project.classes);
+    assert_eq!(back.project.head, view.project.head);
+    assert!(back.project.in_use);
     // A lost sample is dropped and counted; a lost head is not claimed as in use.
     let (partial, missing) = TeachView::restore(meta, |_| None, None);
     assert_eq!(
-        (missing, partial.in_use, partial.head.is_none()),
+        (
+            missing,
+            partial.project.in_use,
+            partial.project.head.is_none()
+        ),
         (2, false, true)
     );
 
-    let project = view.project();
+    let project = view.project.clone();
     let mut other = TeachView::starter();
-    other.add_sample(other.classes[1].id, sample(9)).unwrap();
+    other
+        .add_sample(other.project.classes[1].id, sample(9))
+        .unwrap();
     let persist = other.replace_with(project.clone());
-    assert_eq!(other.project(), project);
-    assert!(matches!(&persist[0], Persist::Delete(ids) if ids.len() == 1));
+    let content = |p: &Project| {
+        let samples: Vec<Vec<Vec<u8>>> = p
+            .classes
+            .iter()
+            .map(|c| c.samples.iter().map(|s| s.rgb.to_vec()).collect())
+            .collect();
+        (p.class_names(), samples, p.head.clone(), p.in_use)
+    };
+    assert_eq!(content(&other.project), content(&project));
+    // The imported samples take ids the replaced project never used: deleting the old keys
+    // cannot remove a new sample, whatever order storage runs them in.
+    let (Persist::Delete(old), Persist::Samples(new)) = (&persist[0], &persist[1]) else {
+        panic!("{persist:?}");
+    };
+    assert_eq!(old.len(), 1);
+    assert!(new.iter().all(|(id, _)| !old.contains(id)));
 }
 
 /// The bug this guards (read from the code, 2026-12-07): the Train page changed the network
@@ -149,7 +170,7 @@ fn storage_and_project_files_hold_the_whole_project() {
 #[test]
 fn another_network_chosen_anywhere_ends_the_heads_use_for_good() {
     let mut view = TeachView::starter();
-    let a = view.classes[0].id;
+    let a = view.project.classes[0].id;
     view.add_sample(a, sample(4)).unwrap();
     view.teaching_started(3);
     view.teaching_answered(
@@ -167,9 +188,9 @@ fn another_network_chosen_anywhere_ends_the_heads_use_for_good() {
     // mind; the head reported by the engine is.
     view.set_in_use(true);
     assert!(view.model_changed(&cifar, Some("full.bin")).is_empty());
-    assert!(view.in_use);
+    assert!(view.project.in_use);
     assert!(view.model_changed(&own, Some("head.bin")).is_empty());
-    assert!(view.in_use);
+    assert!(view.project.in_use);
 
     // The visitor picks the shipped `full` on the Train page: the head is no longer in use,
     // and storage is told, so a reload reads `in_use: false`.
@@ -177,22 +198,22 @@ fn another_network_chosen_anywhere_ends_the_heads_use_for_good() {
         view.model_changed(&cifar, Some("full.bin")),
         vec![Persist::Meta]
     );
-    assert!(!view.in_use && !view.meta().in_use);
+    assert!(!view.project.in_use && !view.meta().in_use);
     let (reloaded, _) = TeachView::restore(view.meta(), |_| Some(sample(4)), Some(vec![1, 2, 3]));
-    assert!(!reloaded.in_use);
+    assert!(!reloaded.project.in_use);
 
     // A reload while the head was in use restores it, and waits for the engine's import.
     view.set_in_use(true);
     let (mut reloaded, _) =
         TeachView::restore(view.meta(), |_| Some(sample(4)), Some(vec![1, 2, 3]));
     assert!(reloaded.model_changed(&cifar, Some("full.bin")).is_empty());
-    assert!(reloaded.in_use);
+    assert!(reloaded.project.in_use);
     assert!(reloaded.model_changed(&own, Some("head.bin")).is_empty());
-    assert!(reloaded.in_use);
+    assert!(reloaded.project.in_use);
     // An imported network with its own classes is not the head either.
     assert_eq!(
         reloaded.model_changed(&own, Some("someone-elses.safetensors")),
         vec![Persist::Meta]
     );
-    assert!(!reloaded.in_use);
+    assert!(!reloaded.project.in_use);
 }

@@ -4,13 +4,12 @@
 
 use burn::tensor::{Device, Tensor};
 
+use super::classes::{ClassesError, check_teachable};
 use super::head::fit_head;
 use super::held_out_split;
 use super::{ClassScore, TeachReport};
-use super::{FEW_SAMPLES, MAX_CLASS_SAMPLES, MAX_TEACH_CLASSES, SAMPLE_BYTES, TeachPoint};
-use super::{TeachSettings, TeachSettingsError};
+use super::{FEW_SAMPLES, TeachPoint, TeachSettings, TeachSettingsError};
 use crate::data::{IMAGE_BYTES, images_to_tensor};
-use crate::model::class_names::{ClassNamesError, check_class_names};
 use crate::model::{Classifier, Network, ReadbackError};
 use crate::vision::{sample_input, sample_views};
 
@@ -22,19 +21,7 @@ pub enum TeachError {
     #[error("{0}")]
     Settings(#[from] TeachSettingsError),
     #[error("{0}")]
-    Classes(#[from] ClassNamesError),
-    #[error("{count} classes: teach at most {MAX_TEACH_CLASSES}")]
-    TooManyClasses { count: usize },
-    #[error("the class {name:?} has no samples: add some, or remove the class")]
-    EmptyClass { name: String },
-    #[error("the class {name:?} has {count} samples: at most {MAX_CLASS_SAMPLES} a class")]
-    TooManySamples { name: String, count: usize },
-    #[error("sample {number} of {name:?} is {len} bytes, not a 96×96 RGB sample ({SAMPLE_BYTES})")]
-    BadSample {
-        name: String,
-        number: usize,
-        len: usize,
-    },
+    Classes(#[from] ClassesError),
     #[error("{0}")]
     Readback(#[from] ReadbackError),
     #[error("the backbone's features: {0}")]
@@ -89,30 +76,9 @@ pub async fn teach_with(
     mut progress: impl FnMut(TeachProgress),
 ) -> Result<Taught, TeachError> {
     settings.check()?;
-    if classes.len() > MAX_TEACH_CLASSES {
-        return Err(TeachError::TooManyClasses {
-            count: classes.len(),
-        });
-    }
-    check_class_names(classes)?;
+    check_teachable(classes, samples)?;
     let mut warnings = Vec::new();
     for (name, class) in classes.iter().zip(samples) {
-        if class.is_empty() {
-            return Err(TeachError::EmptyClass { name: name.clone() });
-        }
-        if class.len() > MAX_CLASS_SAMPLES {
-            return Err(TeachError::TooManySamples {
-                name: name.clone(),
-                count: class.len(),
-            });
-        }
-        if let Some(i) = class.iter().position(|s| s.len() != SAMPLE_BYTES) {
-            return Err(TeachError::BadSample {
-                name: name.clone(),
-                number: i + 1,
-                len: class[i].len(),
-            });
-        }
         if class.len() < FEW_SAMPLES {
             warnings.push(match class.len() {
                 1 => format!(
@@ -123,11 +89,6 @@ pub async fn teach_with(
                 ),
             });
         }
-    }
-    if samples.len() != classes.len() {
-        return Err(TeachError::Classes(ClassNamesError::Count {
-            count: samples.len(),
-        }));
     }
 
     let counts: Vec<usize> = samples.iter().map(Vec::len).collect();

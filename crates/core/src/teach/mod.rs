@@ -2,15 +2,16 @@
 //! the held-out split, the report and the project file that holds it all. Teaching a head:
 //! `pinhole_compute::teach`.
 
+pub mod classes;
 mod project;
+mod project_file;
 mod report;
 mod settings;
 mod split;
 
-pub use project::{
-    MAX_PROJECT_FILE_BYTES, PROJECT_FORMAT_VERSION, Project, ProjectClass, ProjectError,
-    ProjectHead,
-};
+pub use classes::ClassesError;
+pub use project::{ClassGone, EditError, Project, ProjectClass, ProjectHead, Sample};
+pub use project_file::{MAX_PROJECT_FILE_BYTES, PROJECT_FORMAT_VERSION, ProjectError};
 pub use report::{ClassScore, TeachPoint, TeachReport};
 pub use settings::{TeachSettings, TeachSettingsError};
 pub use split::{HeldOutSplit, held_out_split};

@@ -1,27 +1,14 @@
-//! The project file: everything a Teach project is (class names, every sample, the settings,
-//! the trained head and what it measured), so it can be saved, moved to another machine and
-//! opened again exactly. No Burn: the page reads and writes it.
-//!
-//! Layout: `PINPROJ1` | header length (u32 LE) | header JSON | samples | head weights file.
-//! The samples are the classes' samples in order, each [`SAMPLE_BYTES`]; the header says how many
-//! each class has and how long the head is, and the body must be exactly that long.
+//! A Teach project, the one shape the page edits, stores and saves as a file: classes with their
+//! samples, the settings, the head last trained and whether the classifier uses it. Every edit
+//! goes through the validator ([`super::classes`]); ids (unique within the project) let storage
+//! keep each sample apart. The file layout: [`super::project_file`].
 
-use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
-use super::{MAX_CLASS_SAMPLES, MAX_TEACH_CLASSES, SAMPLE_BYTES, TeachReport, TeachSettings};
-use crate::model::class_names::{ClassNamesError, check_each_name};
-use crate::model::framing::{FrameError, frame, unframe};
-use crate::protocol::MAX_WEIGHTS_FILE_BYTES;
-
-const MAGIC: &[u8; 8] = b"PINPROJ1";
-/// The layout this build writes and the newest it reads.
-pub const PROJECT_FORMAT_VERSION: u32 = 1;
-/// Largest header: class names, settings and a report are a few KB.
-const MAX_HEADER_BYTES: usize = 1 << 20;
-/// Largest project file: every class full, a header and the largest weights file.
-pub const MAX_PROJECT_FILE_BYTES: u64 =
-    (MAX_TEACH_CLASSES * MAX_CLASS_SAMPLES * SAMPLE_BYTES + MAX_HEADER_BYTES + 12) as u64
-        + MAX_WEIGHTS_FILE_BYTES;
+use super::classes::{
+    ClassesError, check_class_count, check_classes, check_names, check_sample, check_sample_count,
+};
+use super::{TeachReport, TeachSettings};
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Project {
@@ -31,358 +18,259 @@ pub struct Project {
     pub head: Option<ProjectHead>,
     /// Whether the classifier uses the head (kept across reloads).
     pub in_use: bool,
+    /// The last id given to a class or a sample.
+    pub last_id: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProjectClass {
+    pub id: u64,
     pub name: String,
-    /// 96×96 interleaved RGB each.
-    pub samples: Vec<Vec<u8>>,
+    pub samples: Vec<Sample>,
 }
 
+/// One sample: its id and 96×96 interleaved RGB bytes (shared: thumbnails, requests and storage
+/// do not copy them).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    pub id: u64,
+    pub rgb: Arc<Vec<u8>>,
+}
+
+impl AsRef<[u8]> for Sample {
+    fn as_ref(&self) -> &[u8] {
+        &self.rgb
+    }
+}
+
+/// The head last trained: a Pinhole weights file (the backbone with the head, its class names in
+/// its header), the name the classifier knows it by, and what teaching measured.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProjectHead {
-    /// A Pinhole weights file: the backbone with the head, its class names in its header.
-    pub weights: Vec<u8>,
+    pub file_name: String,
+    pub weights: Arc<Vec<u8>>,
     pub report: TeachReport,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Header {
-    format_version: u32,
-    classes: Vec<ClassHeader>,
-    #[serde(default)]
-    settings: TeachSettings,
-    head: Option<HeadHeader>,
-    #[serde(default)]
-    in_use: bool,
+impl ProjectHead {
+    pub fn class_names(&self) -> Vec<String> {
+        self.report.classes.iter().map(|c| c.name.clone()).collect()
+    }
 }
 
-#[derive(Serialize, Deserialize)]
-struct ClassHeader {
-    name: String,
-    samples: usize,
-}
+/// An edit named a class the project no longer has (removed meanwhile).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("that class was removed")]
+pub struct ClassGone;
 
-#[derive(Serialize, Deserialize)]
-struct HeadHeader {
-    bytes: u64,
-    report: TeachReport,
-}
-
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ProjectError {
-    #[error("{name}: not a Pinhole project file (it does not start with PINPROJ1)")]
-    NotProject { name: String },
-    #[error("{name}: the file is truncated ({len} bytes; its header describes {expected})")]
-    Truncated {
-        name: String,
-        len: u64,
-        expected: u64,
-    },
-    #[error("{name}: unreadable header: {reason}")]
-    BadHeader { name: String, reason: String },
-    #[error(
-        "{name}: made by a newer version of Pinhole (project format {found}; this page reads up to {PROJECT_FORMAT_VERSION}): reload the page for the latest version"
-    )]
-    Newer { name: String, found: u32 },
-    #[error("{name}: {count} classes; a project has at most {MAX_TEACH_CLASSES}")]
-    TooManyClasses { name: String, count: usize },
-    #[error(
-        "{name}: the class {class:?} claims {count} samples; a class has at most {MAX_CLASS_SAMPLES}"
-    )]
-    TooManySamples {
-        name: String,
-        class: String,
-        count: usize,
-    },
-    #[error("{name}: {reason}")]
-    ClassNames {
-        name: String,
-        reason: ClassNamesError,
-    },
-    #[error(
-        "{name}: the head claims {bytes} bytes; a weights file is at most {MAX_WEIGHTS_FILE_BYTES}"
-    )]
-    HeadTooLarge { name: String, bytes: u64 },
-    #[error(
-        "{name}: {extra} bytes after what its header describes: the file lies about its contents"
-    )]
-    Trailing { name: String, extra: u64 },
-    #[error("sample {number} of {class:?} is {len} bytes, not a 96×96 RGB sample ({SAMPLE_BYTES})")]
-    BadSample {
-        class: String,
-        number: usize,
-        len: usize,
-    },
-    #[error("cannot write the project: {0}")]
-    Save(String),
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    #[error("{0}")]
+    Invalid(#[from] ClassesError),
+    #[error("{0}")]
+    Gone(#[from] ClassGone),
 }
 
 impl Project {
-    /// The project as one file.
-    pub fn encode(&self) -> Result<Vec<u8>, ProjectError> {
-        for class in &self.classes {
-            if let Some(i) = class.samples.iter().position(|s| s.len() != SAMPLE_BYTES) {
-                return Err(ProjectError::BadSample {
-                    class: class.name.clone(),
-                    number: i + 1,
-                    len: class.samples[i].len(),
-                });
-            }
-        }
-        let header = Header {
-            format_version: PROJECT_FORMAT_VERSION,
-            classes: self
-                .classes
-                .iter()
-                .map(|c| ClassHeader {
-                    name: c.name.clone(),
-                    samples: c.samples.len(),
-                })
-                .collect(),
-            settings: self.settings.clone(),
-            head: self.head.as_ref().map(|h| HeadHeader {
-                bytes: h.weights.len() as u64,
-                report: h.report.clone(),
-            }),
-            in_use: self.in_use,
+    /// A project whose classes are `names`, each with its samples, ids given in order.
+    pub fn with_classes(
+        names: Vec<String>,
+        samples: Vec<Vec<Vec<u8>>>,
+        settings: TeachSettings,
+    ) -> Result<Self, ClassesError> {
+        check_classes(&names, &samples)?;
+        let mut project = Project {
+            settings,
+            ..Project::default()
         };
-        let mut body: Vec<&[u8]> = self
-            .classes
-            .iter()
-            .flat_map(|c| c.samples.iter().map(Vec::as_slice))
-            .collect();
-        if let Some(head) = &self.head {
-            body.push(&head.weights);
+        for (name, samples) in names.into_iter().zip(samples) {
+            let id = project.fresh_id();
+            let samples = samples
+                .into_iter()
+                .map(|rgb| Sample {
+                    id: project.fresh_id(),
+                    rgb: Arc::new(rgb),
+                })
+                .collect();
+            project.classes.push(ProjectClass { id, name, samples });
         }
-        frame(MAGIC, &header, &body).map_err(|e| ProjectError::Save(e.to_string()))
+        Ok(project)
     }
 
-    /// Reads a project file; `name` names it in errors. Every count and length is checked
-    /// against the limits and the file's real length before anything is allocated.
-    pub fn decode(bytes: &[u8], name: &str) -> Result<Project, ProjectError> {
-        let name_owned = || name.to_string();
-        if bytes.len() >= 12 && bytes.starts_with(MAGIC) {
-            let header_len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
-            if header_len > MAX_HEADER_BYTES {
-                return Err(ProjectError::BadHeader {
-                    name: name_owned(),
-                    reason: format!("its header claims {header_len} bytes"),
-                });
-            }
-        }
-        let (header, body): (Header, &[u8]) = unframe(bytes, MAGIC).map_err(|e| match e {
-            FrameError::WrongMagic => ProjectError::NotProject { name: name_owned() },
-            FrameError::Truncated => ProjectError::Truncated {
-                name: name_owned(),
-                len: bytes.len() as u64,
-                expected: 12,
-            },
-            FrameError::BadHeader(reason) => ProjectError::BadHeader {
-                name: name_owned(),
-                reason,
-            },
-        })?;
-        if header.format_version > PROJECT_FORMAT_VERSION {
-            return Err(ProjectError::Newer {
-                name: name_owned(),
-                found: header.format_version,
-            });
-        }
-        if header.classes.len() > MAX_TEACH_CLASSES {
-            return Err(ProjectError::TooManyClasses {
-                name: name_owned(),
-                count: header.classes.len(),
-            });
-        }
-        let names: Vec<String> = header.classes.iter().map(|c| c.name.clone()).collect();
-        check_each_name(&names).map_err(|reason| ProjectError::ClassNames {
-            name: name_owned(),
-            reason,
-        })?;
-        let mut expected = 0u64;
-        for class in &header.classes {
-            if class.samples > MAX_CLASS_SAMPLES {
-                return Err(ProjectError::TooManySamples {
-                    name: name_owned(),
-                    class: class.name.clone(),
-                    count: class.samples,
-                });
-            }
-            expected += (class.samples * SAMPLE_BYTES) as u64;
-        }
-        let head_bytes = header.head.as_ref().map_or(0, |h| h.bytes);
-        if head_bytes > MAX_WEIGHTS_FILE_BYTES {
-            return Err(ProjectError::HeadTooLarge {
-                name: name_owned(),
-                bytes: head_bytes,
-            });
-        }
-        expected += head_bytes;
-        let len = body.len() as u64;
-        if len < expected {
-            return Err(ProjectError::Truncated {
-                name: name_owned(),
-                len: bytes.len() as u64,
-                expected: bytes.len() as u64 - len + expected,
-            });
-        }
-        if len > expected {
-            return Err(ProjectError::Trailing {
-                name: name_owned(),
-                extra: len - expected,
-            });
-        }
-        let mut rest = body;
-        let classes = header
+    fn fresh_id(&mut self) -> u64 {
+        self.last_id += 1;
+        self.last_id
+    }
+
+    /// Every class, name and sample within the limits.
+    pub fn check(&self) -> Result<(), ClassesError> {
+        let samples: Vec<&[Sample]> = self.classes.iter().map(|c| &c.samples[..]).collect();
+        check_classes(&self.class_names(), &samples)
+    }
+
+    pub fn class(&self, id: u64) -> Option<&ProjectClass> {
+        self.classes.iter().find(|c| c.id == id)
+    }
+
+    pub fn class_names(&self) -> Vec<String> {
+        self.classes.iter().map(|c| c.name.clone()).collect()
+    }
+
+    /// Every sample's id.
+    pub fn sample_ids(&self) -> Vec<u64> {
+        self.classes
+            .iter()
+            .flat_map(|c| c.samples.iter().map(|s| s.id))
+            .collect()
+    }
+
+    pub fn sample_count(&self) -> usize {
+        self.classes.iter().map(|c| c.samples.len()).sum()
+    }
+
+    /// The names if class `except` were called `name`, or a class `name` were added.
+    fn names_with(&self, except: Option<u64>, name: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
             .classes
-            .into_iter()
-            .map(|c| {
-                let (samples, after) = rest.split_at(c.samples * SAMPLE_BYTES);
-                rest = after;
-                ProjectClass {
-                    name: c.name,
-                    samples: samples.chunks(SAMPLE_BYTES).map(<[u8]>::to_vec).collect(),
-                }
-            })
+            .iter()
+            .filter(|c| Some(c.id) != except)
+            .map(|c| c.name.clone())
             .collect();
-        let head = header.head.map(|h| ProjectHead {
-            weights: rest.to_vec(),
-            report: h.report,
+        names.push(name.to_string());
+        names
+    }
+
+    /// A class named `name` (trimmed), if the project has room and the name is new.
+    pub fn add_class(&mut self, name: &str) -> Result<u64, ClassesError> {
+        check_class_count(self.classes.len() + 1)?;
+        let name = name.trim();
+        check_names(&self.names_with(None, name))?;
+        let id = self.fresh_id();
+        self.classes.push(ProjectClass {
+            id,
+            name: name.to_string(),
+            samples: Vec::new(),
         });
-        Ok(Project {
-            classes,
-            settings: header.settings,
-            head,
-            in_use: header.in_use,
-        })
+        Ok(id)
+    }
+
+    pub fn rename(&mut self, id: u64, name: &str) -> Result<(), EditError> {
+        let name = name.trim();
+        check_names(&self.names_with(Some(id), name))?;
+        let class = self
+            .classes
+            .iter_mut()
+            .find(|c| c.id == id)
+            .ok_or(ClassGone)?;
+        class.name = name.to_string();
+        Ok(())
+    }
+
+    /// Removes a class, returned with its samples.
+    pub fn remove_class(&mut self, id: u64) -> Option<ProjectClass> {
+        let at = self.classes.iter().position(|c| c.id == id)?;
+        Some(self.classes.remove(at))
+    }
+
+    /// A sample for class `class`; refused when the class is full or the bytes are not a sample.
+    pub fn add_sample(&mut self, class: u64, rgb: Vec<u8>) -> Result<Sample, EditError> {
+        let target = self.class(class).ok_or(ClassGone)?;
+        check_sample(&target.name, target.samples.len() + 1, rgb.len())?;
+        check_sample_count(&target.name, target.samples.len() + 1)?;
+        let sample = Sample {
+            id: self.fresh_id(),
+            rgb: Arc::new(rgb),
+        };
+        let target = self.classes.iter_mut().find(|c| c.id == class);
+        target.expect("found above").samples.push(sample.clone());
+        Ok(sample)
+    }
+
+    /// Removes a sample; whether it was there.
+    pub fn remove_sample(&mut self, class: u64, sample: u64) -> bool {
+        let Some(target) = self.classes.iter_mut().find(|c| c.id == class) else {
+            return false;
+        };
+        let before = target.samples.len();
+        target.samples.retain(|s| s.id != sample);
+        target.samples.len() != before
+    }
+
+    /// Whether the classes changed since the head was trained (names or order).
+    pub fn head_is_stale(&self) -> bool {
+        self.head
+            .as_ref()
+            .is_some_and(|h| h.class_names() != self.class_names())
+    }
+
+    /// The same project with every id after `last_id`, in order: an imported project takes ids
+    /// the one it replaces never used, so storage can delete the old samples in any order.
+    pub fn renumbered_after(mut self, last_id: u64) -> Self {
+        self.last_id = last_id;
+        for c in 0..self.classes.len() {
+            self.classes[c].id = self.fresh_id();
+            for s in 0..self.classes[c].samples.len() {
+                self.classes[c].samples[s].id = self.fresh_id();
+            }
+        }
+        self
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::{MAX_CLASS_SAMPLES, MAX_TEACH_CLASSES, SAMPLE_BYTES};
     use super::*;
 
-    fn project() -> Project {
-        let sample = |seed: u8| {
-            (0..SAMPLE_BYTES)
-                .map(|i| (i as u8).wrapping_mul(seed))
-                .collect()
-        };
-        Project {
-            classes: vec![
-                ProjectClass {
-                    name: "mug".into(),
-                    samples: vec![sample(1), sample(2), sample(3)],
-                },
-                ProjectClass {
-                    name: "cat".into(),
-                    samples: vec![sample(5)],
-                },
-                ProjectClass {
-                    name: "empty".into(),
-                    samples: vec![],
-                },
-            ],
-            settings: TeachSettings {
-                steps: 77,
-                ..TeachSettings::default()
-            },
-            head: Some(ProjectHead {
-                weights: b"PINHOLE1 pretend weights".to_vec(),
-                report: TeachReport {
-                    backbone: "full".into(),
-                    views: 24,
-                    ..TeachReport::default()
-                },
-            }),
-            in_use: true,
+    #[test]
+    fn edits_go_through_the_validator() {
+        let mut p = Project::default();
+        let mug = p.add_class(" mug ").unwrap();
+        assert_eq!(p.class(mug).unwrap().name, "mug");
+        assert!(matches!(p.add_class("MUG"), Err(ClassesError::Names(_))));
+        assert!(p.add_class("  ").is_err());
+        let cat = p.add_class("cat").unwrap();
+        assert!(p.rename(cat, "Mug").is_err());
+        assert_eq!(p.rename(99, "dog"), Err(EditError::Gone(ClassGone)));
+        assert!(matches!(
+            p.add_sample(mug, vec![0; 5]),
+            Err(EditError::Invalid(ClassesError::BadSample { len: 5, .. }))
+        ));
+        for _ in 0..MAX_CLASS_SAMPLES {
+            p.add_sample(mug, vec![1; SAMPLE_BYTES]).unwrap();
         }
-    }
-
-    #[test]
-    fn a_project_round_trips_exactly() {
-        let p = project();
-        let bytes = p.encode().unwrap();
-        assert_eq!(Project::decode(&bytes, "p.pinhole").unwrap(), p);
-        let bare = Project::default();
-        assert_eq!(
-            Project::decode(&bare.encode().unwrap(), "bare").unwrap(),
-            bare
-        );
-    }
-
-    #[test]
-    fn truncated_newer_or_lying_files_are_refused_by_name() {
-        let bytes = project().encode().unwrap();
-        for cut in [0, 5, 11, 40, bytes.len() / 2, bytes.len() - 1] {
-            let e = Project::decode(&bytes[..cut], "cut.pinhole").unwrap_err();
-            assert!(e.to_string().starts_with("cut.pinhole: "), "{e}");
-            assert!(
-                matches!(
-                    e,
-                    ProjectError::Truncated { .. } | ProjectError::BadHeader { .. }
-                ),
-                "{cut}: {e}"
-            );
+        assert!(matches!(
+            p.add_sample(mug, vec![1; SAMPLE_BYTES]),
+            Err(EditError::Invalid(ClassesError::TooManySamples { .. }))
+        ));
+        while p.classes.len() < MAX_TEACH_CLASSES {
+            p.add_class(&format!("c{}", p.classes.len())).unwrap();
         }
-        let mut longer = bytes.clone();
-        longer.extend_from_slice(b"extra");
         assert!(matches!(
-            Project::decode(&longer, "x").unwrap_err(),
-            ProjectError::Trailing { extra: 5, .. }
+            p.add_class("one more"),
+            Err(ClassesError::TooManyClasses { .. })
         ));
-        // Same length keeps the header length field right.
-        let edit = |from: &str, to: &str| {
-            assert_eq!(from.len(), to.len());
-            let at = bytes
-                .windows(from.len())
-                .position(|w| w == from.as_bytes())
-                .unwrap();
-            let mut out = bytes.clone();
-            out[at..at + to.len()].copy_from_slice(to.as_bytes());
-            out
-        };
-        let newer = edit("\"format_version\":1", "\"format_version\":9");
-        let e = Project::decode(&newer, "new.pinhole").unwrap_err();
-        assert!(matches!(e, ProjectError::Newer { found: 9, .. }), "{e}");
-        let lies = edit("\"samples\":3", "\"samples\":9");
-        assert!(matches!(
-            Project::decode(&lies, "x").unwrap_err(),
-            ProjectError::Truncated { .. }
-        ));
-        let dup = edit("\"cat\"", "\"mug\"");
-        assert!(matches!(
-            Project::decode(&dup, "x").unwrap_err(),
-            ProjectError::ClassNames { .. }
-        ));
-        assert!(matches!(
-            Project::decode(b"PINHOLE1 weights, not a project", "w.bin").unwrap_err(),
-            ProjectError::NotProject { .. }
-        ));
+        assert_eq!(p.check(), Ok(()));
+        let first = p.classes[0].samples[0].id;
+        assert!(p.remove_sample(mug, first));
+        assert!(!p.remove_sample(mug, first));
+        assert_eq!(p.remove_class(cat).unwrap().name, "cat");
+        assert!(p.remove_class(cat).is_none());
     }
 
     #[test]
-    fn counts_beyond_the_limits_are_refused_before_allocating() {
-        let header = serde_json::json!({
-            "format_version": 1,
-            "classes": [{"name": "a", "samples": 1_000_000_000usize}],
-            "head": null,
-        });
-        let bytes = frame(MAGIC, &header, &[]).unwrap();
-        assert!(matches!(
-            Project::decode(&bytes, "x").unwrap_err(),
-            ProjectError::TooManySamples { .. }
-        ));
-        let header = serde_json::json!({
-            "format_version": 1, "classes": [],
-            "head": {"bytes": u64::MAX, "report": TeachReport::default()},
-        });
-        let bytes = frame(MAGIC, &header, &[]).unwrap();
-        assert!(matches!(
-            Project::decode(&bytes, "x").unwrap_err(),
-            ProjectError::HeadTooLarge { .. }
-        ));
+    fn renumbering_keeps_order_and_leaves_old_ids_unused() {
+        let p = Project::with_classes(
+            vec!["a".into(), "b".into()],
+            vec![vec![vec![0; SAMPLE_BYTES]; 2], vec![vec![1; SAMPLE_BYTES]]],
+            TeachSettings::default(),
+        )
+        .unwrap();
+        assert_eq!(p.sample_ids(), [2, 3, 5]);
+        let q = p.clone().renumbered_after(10);
+        assert_eq!(q.classes[0].id, 11);
+        assert_eq!(q.sample_ids(), [12, 13, 15]);
+        assert_eq!(q.last_id, 15);
+        assert_eq!(q.class_names(), p.class_names());
     }
 }
