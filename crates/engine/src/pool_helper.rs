@@ -11,7 +11,7 @@ use super::EngineError;
 use super::backend;
 use super::inference::Inference;
 use super::worker::post_message;
-use pinhole_compute::data::{IMAGE_BYTES, IMAGE_SIDE};
+use pinhole_compute::data::{IMAGE_SIDE, PlanarImages};
 use pinhole_compute::model::packed::Activations;
 use pinhole_compute::model::{
     Classifier, FoldedClassifier, PackedAirbench, Preset, load_any_network,
@@ -138,7 +138,7 @@ async fn serve(mut requests: mpsc::UnboundedReceiver<HelperRequest>) {
             } => match &held {
                 Some(network) if network.generation == generation => HelperReply::Logits {
                     job,
-                    logits: planar_logits(&network.packed, &images).map(wire_floats),
+                    logits: Ok(wire_floats(planar_logits(&network.packed, &images))),
                 },
                 _ => HelperReply::Stale { job },
             },
@@ -149,7 +149,7 @@ async fn serve(mut requests: mpsc::UnboundedReceiver<HelperRequest>) {
             } => match &held {
                 Some(network) if network.generation == generation => HelperReply::Features {
                     job,
-                    features: planar_features(&network.packed, &images).map(wire_floats),
+                    features: Ok(wire_floats(planar_features(&network.packed, &images))),
                 },
                 _ => HelperReply::Stale { job },
             },
@@ -204,7 +204,7 @@ async fn serve(mut requests: mpsc::UnboundedReceiver<HelperRequest>) {
 
 /// A helper's share of a training batch as it arrived.
 struct TrainBatch<'a> {
-    images: &'a [u8],
+    images: &'a PlanarImages,
     labels: &'a [u8],
     /// Records per ghost batch, one after another.
     slices: &'a [u32],
@@ -227,7 +227,7 @@ async fn train_slices(
         _ => Classifier::new(preset, &device),
     };
     let values = bytes_f32(state).ok_or("a network state of whole f32 values")?;
-    let images = planar_images(batch.images)?;
+    let images = batch.images.images();
     let total: usize = batch.slices.iter().map(|&n| n as usize).sum();
     if total != images.len() || total != batch.labels.len() {
         return Err(format!(
@@ -286,53 +286,29 @@ pub fn state_digest(state: &[u8]) -> String {
     hash.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-/// 32×32 planar RGB images laid one after another, each as a record's pixels.
-fn planar_chunks(
-    images: &[u8],
-) -> Result<impl ExactSizeIterator<Item = &[u8; IMAGE_BYTES]>, String> {
-    if !images.len().is_multiple_of(IMAGE_BYTES) {
-        return Err(format!(
-            "images of {IMAGE_BYTES} bytes each, not {} bytes in all",
-            images.len()
-        ));
-    }
-    Ok(images
-        .chunks_exact(IMAGE_BYTES)
-        .map(|image| image.try_into().expect("chunks of IMAGE_BYTES")))
+/// The images as the packed kernels read them.
+fn planar_activations(images: &PlanarImages) -> Activations {
+    Activations::from_planar_rgb(images.images().iter().map(|i| i.as_slice()), IMAGE_SIDE)
 }
 
-/// 32×32 planar RGB images laid one after another, as records' pixels.
-pub fn planar_images(images: &[u8]) -> Result<Vec<[u8; IMAGE_BYTES]>, String> {
-    Ok(planar_chunks(images)?.copied().collect())
+/// The packed network's logits of `images`.
+pub fn planar_logits(packed: &PackedAirbench, images: &PlanarImages) -> Vec<f32> {
+    packed.logits(&planar_activations(images))
 }
 
-/// 32×32 planar RGB images laid one after another, as the packed kernels read them.
-fn planar_activations(images: &[u8]) -> Result<Activations, String> {
-    let images = planar_chunks(images)?.map(|image| image.as_slice());
-    Ok(Activations::from_planar_rgb(images, IMAGE_SIDE))
+/// The packed backbone's pooled features of `images` (`packed.feature_width()` per image).
+pub fn planar_features(packed: &PackedAirbench, images: &PlanarImages) -> Vec<f32> {
+    packed.features(&planar_activations(images))
 }
 
-/// Logits of 32×32 planar RGB images laid one after another.
-pub fn planar_logits(packed: &PackedAirbench, images: &[u8]) -> Result<Vec<f32>, String> {
-    Ok(packed.logits(&planar_activations(images)?))
-}
-
-/// Pooled features (`packed.feature_width()` per image) of 32×32 planar RGB images laid one
-/// after another.
-pub fn planar_features(packed: &PackedAirbench, images: &[u8]) -> Result<Vec<f32>, String> {
-    Ok(packed.features(&planar_activations(images)?))
-}
-
-/// Class probabilities of CIFAR-10 images laid one after another, as an evaluation's batches
-/// compute them.
+/// Class probabilities of CIFAR-10 images, as an evaluation's batches compute them.
 pub async fn slice_probabilities(
     model: &Classifier,
-    images: &[u8],
+    images: &PlanarImages,
     tta: bool,
     device: &Device,
 ) -> Result<SliceProbabilities, String> {
-    let images = planar_chunks(images)?;
-    let batch = image_probabilities_async(model, images, tta, device)
+    let batch = image_probabilities_async(model, images.images(), tta, device)
         .await
         .map_err(|e| e.to_string())?;
     Ok(SliceProbabilities {

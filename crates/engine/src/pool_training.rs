@@ -12,7 +12,7 @@ use super::EngineError;
 use super::cpu_pool::CpuPool;
 use super::pool_helper::state_digest;
 use super::worker::yield_now;
-use pinhole_compute::data::CifarRecord;
+use pinhole_compute::data::{CifarRecord, PlanarImages};
 use pinhole_compute::model::Classifier;
 use pinhole_compute::train::{
     SliceGradients, Trainer, ghost_slices, network_state, slice_gradients, trained_flags,
@@ -69,10 +69,7 @@ impl CpuPool {
                 .zip(&helpers)
                 .map(|(run, &helper)| {
                     let records = run[0].start..run[run.len() - 1].end;
-                    let images: Vec<u8> = prepared.images[records.clone()]
-                        .iter()
-                        .flat_map(|image| image.iter().copied())
-                        .collect();
+                    let images = PlanarImages::from_images(&prepared.images[records.clone()]);
                     let reply = self.send_slice(helper, |job| HelperRequest::TrainSlice {
                         job,
                         preset,

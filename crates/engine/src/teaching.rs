@@ -13,7 +13,7 @@ use super::cpu_pool::CpuPool;
 use super::model_store::ModelStore;
 use super::pool_helper::planar_features;
 use super::worker::{Reporter, now_ms};
-use pinhole_compute::data::{IMAGE_BYTES, images_to_tensor};
+use pinhole_compute::data::{IMAGE_BYTES, PlanarImages, images_to_tensor};
 use pinhole_compute::model::{
     Classifier, FoldedClassifier, PackedAirbench, Precision, save_network_as, to_device_async,
 };
@@ -125,10 +125,10 @@ async fn packed_features(
     views: &[Box<[u8; IMAGE_BYTES]>],
     device: &Device,
 ) -> Result<Tensor<2>, TeachError> {
-    let images: Vec<u8> = views.iter().flat_map(|v| v.iter().copied()).collect();
+    let images = PlanarImages::from_images(views.iter().map(|v| &**v));
     let values = match pooled {
         Some(generation) => pool.features(packed, generation, &images).await,
-        None => planar_features(packed, &images).map_err(TeachError::Features)?,
+        None => planar_features(packed, &images),
     };
     let width = packed.feature_width();
     if values.len() != views.len() * width {

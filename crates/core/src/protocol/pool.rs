@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Outcome;
+use crate::data::PlanarImages;
 use crate::model::Preset;
 
 /// Most workers in the pool (the coordinator included): each holds a copy of the engine
@@ -88,16 +89,14 @@ pub enum HelperRequest {
     Logits {
         job: u64,
         generation: u64,
-        #[serde(with = "serde_bytes")]
-        images: Vec<u8>,
+        images: PlanarImages,
     },
     /// The pooled features (what the head reads) of 32×32 planar RGB images: Teach's views,
     /// when the network's backbone is the one being taught on (the coordinator checks).
     Features {
         job: u64,
         generation: u64,
-        #[serde(with = "serde_bytes")]
-        images: Vec<u8>,
+        images: PlanarImages,
     },
     /// Class probabilities (softmax of Burn's forward pass, and of its test-time augmentation
     /// when `tta`) of CIFAR-10 images (3,072 planar bytes each): an evaluation's slice, computed
@@ -105,8 +104,7 @@ pub enum HelperRequest {
     Probabilities {
         job: u64,
         generation: u64,
-        #[serde(with = "serde_bytes")]
-        images: Vec<u8>,
+        images: PlanarImages,
         tta: bool,
     },
     /// The gradients of ghost batches of a training batch (data-parallel training): the helper
@@ -120,8 +118,7 @@ pub enum HelperRequest {
         state: Vec<u8>,
         trained: Vec<bool>,
         /// 3,072 planar bytes per image, augmented by the coordinator.
-        #[serde(with = "serde_bytes")]
-        images: Vec<u8>,
+        images: PlanarImages,
         #[serde(with = "serde_bytes")]
         labels: Vec<u8>,
         slices: Vec<u32>,

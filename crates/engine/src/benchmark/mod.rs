@@ -17,8 +17,8 @@ use super::insight::RecordSets;
 use super::model_store::export;
 use super::pool_helper::planar_logits;
 use super::worker::{Reporter, now_ms};
-use pinhole_compute::data::IMAGE_BYTES;
 use pinhole_compute::data::Split;
+use pinhole_compute::data::{IMAGE_BYTES, PlanarImages};
 use pinhole_compute::model::class_names::cifar_class_names;
 use pinhole_compute::model::{Classifier, FoldedClassifier, Preset, read_floats};
 use pinhole_core::protocol::{
@@ -83,7 +83,7 @@ pub async fn benchmark_inference(
                 let (latency_ms, total_ms) = timed_runs(
                     runs,
                     || async {
-                        planar_logits(packed, &single).map_err(EngineError::InvalidRequest)?;
+                        planar_logits(packed, &single);
                         Ok(())
                     },
                     || async {
@@ -160,16 +160,17 @@ where
 }
 
 /// `count` 32×32 planar RGB images of noise (a fixed sequence: speed does not depend on it).
-fn noise_images(count: usize) -> Vec<u8> {
+fn noise_images(count: usize) -> PlanarImages {
     let mut state = 0x9E37_79B9_u32;
-    (0..count * IMAGE_BYTES)
+    let bytes = (0..count * IMAGE_BYTES)
         .map(|_| {
             state ^= state << 13;
             state ^= state >> 17;
             state ^= state << 5;
             (state >> 24) as u8
         })
-        .collect()
+        .collect();
+    PlanarImages::new(bytes).expect("whole images")
 }
 
 /// Training steps per second of each preset.

@@ -5,7 +5,7 @@ use burn::tensor::Device;
 
 use crate::pool_helper::{planar_features, planar_logits};
 use crate::worker::yield_now;
-use pinhole_compute::data::{CifarRecord, IMAGE_BYTES, NUM_CLASSES};
+use pinhole_compute::data::{CifarRecord, NUM_CLASSES, PlanarImages};
 use pinhole_compute::model::{Classifier, PackedAirbench, ReadbackError};
 use pinhole_compute::train::{EvalBatch, class_probabilities_async};
 use pinhole_core::protocol::{
@@ -62,7 +62,7 @@ impl CpuPool {
         &self,
         packed: &PackedAirbench,
         generation: u64,
-        images: &[u8],
+        images: &PlanarImages,
     ) -> Vec<f32> {
         self.packed_rows(packed, generation, images, PackedOutput::Logits)
             .await
@@ -75,7 +75,7 @@ impl CpuPool {
         &self,
         packed: &PackedAirbench,
         generation: u64,
-        images: &[u8],
+        images: &PlanarImages,
     ) -> Vec<f32> {
         self.packed_rows(packed, generation, images, PackedOutput::Features)
             .await
@@ -85,14 +85,13 @@ impl CpuPool {
         &self,
         packed: &PackedAirbench,
         generation: u64,
-        images: &[u8],
+        images: &PlanarImages,
         output: PackedOutput,
     ) -> Vec<f32> {
-        let count = images.len() / IMAGE_BYTES;
-        let slices = split_batch(count, self.helpers_holding(generation).len() + 1);
-        let parts: Vec<&[u8]> = slices
-            .iter()
-            .map(|range| &images[range.start * IMAGE_BYTES..range.end * IMAGE_BYTES])
+        let slices = split_batch(images.len(), self.helpers_holding(generation).len() + 1);
+        let parts: Vec<PlanarImages> = slices
+            .into_iter()
+            .map(|range| images.slice(range))
             .collect();
         let width = match output {
             PackedOutput::Logits => packed.classes(),
@@ -103,7 +102,7 @@ impl CpuPool {
                 generation,
                 &parts,
                 |job, part| {
-                    let images = part.to_vec();
+                    let images = part.clone();
                     match output {
                         PackedOutput::Logits => HelperRequest::Logits {
                             job,
@@ -135,14 +134,13 @@ impl CpuPool {
                         _ => return None,
                     };
                     // A helper's answer of the wrong size is no answer: redone here.
-                    (values.len() == part.len() / IMAGE_BYTES * width).then_some(values)
+                    (values.len() == part.len() * width).then_some(values)
                 },
                 async |part| {
-                    let values = match output {
+                    Ok::<_, std::convert::Infallible>(match output {
                         PackedOutput::Logits => planar_logits(packed, part),
                         PackedOutput::Features => planar_features(packed, part),
-                    };
-                    Ok::<_, std::convert::Infallible>(values.unwrap_or_default())
+                    })
                 },
             )
             .await;
@@ -163,12 +161,6 @@ impl CpuPool {
         batches: &[&[CifarRecord]],
         tta: bool,
     ) -> Result<EvalBatch, ReadbackError> {
-        let images = |records: &[CifarRecord]| -> Vec<u8> {
-            records
-                .iter()
-                .flat_map(|r| r.pixels.iter().copied())
-                .collect()
-        };
         let parts = self
             .split(
                 generation,
@@ -176,7 +168,7 @@ impl CpuPool {
                 |job, records| HelperRequest::Probabilities {
                     job,
                     generation,
-                    images: images(records),
+                    images: PlanarImages::from_records(records),
                     tta,
                 },
                 |reply, records| match reply {
