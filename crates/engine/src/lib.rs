@@ -11,13 +11,18 @@
 //!   `training_jobs.rs` (start, pause, resume, stop, saved runs);
 //! - `insight/`: record sets, evaluation, data explorer, anatomy;
 //! - `benchmark/`: benchmarks, the training check, the layer-gradient check;
-//! - `cpu_pool.rs`: the CPU worker pool (helpers that hold the same network and take batch
-//!   work), `pool_helper.rs`: a helper's side; `pool_training.rs`: data-parallel training steps;
+//! - `cpu_pool/`: the CPU worker pool (helpers that hold the same network and take batch
+//!   work), its bookkeeping in `pool_roster.rs` (native too, unit-tested); `pool_helper.rs`: a
+//!   helper's side; `pool_training.rs`: data-parallel training steps;
 //! - `worker.rs` (post, clock, yield), `fetch.rs`, `shards.rs`, `checkpoint_store.rs`,
 //!   `backend.rs`, `shipped.rs`; `entry.rs` (the worker's start); `error.rs` (typed errors,
 //!   native too).
+//!
+//! Native too: `error.rs` and `pool_roster.rs`, whose rules `cargo test` checks without a
+//! browser.
 
 pub mod error;
+pub mod pool_roster;
 
 pub use error::EngineError;
 

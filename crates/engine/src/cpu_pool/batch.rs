@@ -25,19 +25,12 @@ impl CpuPool {
         bytes: Vec<u8>,
     ) -> Option<(String, Vec<u8>)> {
         let mut shared = self.shared.borrow_mut();
-        let Some(generation) = shared.current.as_ref().map(|c| c.generation) else {
-            return Some((name, bytes));
-        };
-        let Some(helper) = shared
-            .ready_helpers()
-            .into_iter()
-            .filter(|&(_, jobs)| jobs < HELPER_QUEUE)
-            .min_by_key(|&(_, jobs)| jobs)
-            .map(|(helper, _)| helper)
+        let (Some(generation), Some(helper)) =
+            (shared.roster.generation(), shared.roster.helper_with_room())
         else {
             return Some((name, bytes));
         };
-        let job = shared.job_id();
+        let job = shared.roster.job_id();
         let message = HelperRequest::Classify {
             job,
             generation,
@@ -49,9 +42,8 @@ impl CpuPool {
             id,
             request: Request::Classify { name, bytes },
         };
-        if let Some(helper) = shared.helpers.get_mut(&helper) {
-            helper.jobs.insert(job, Job::Classify(envelope));
-        }
+        // Just found in the roster, and nothing removed it since.
+        let _ = shared.roster.give(helper, job, Job::Classify(envelope));
         None
     }
 

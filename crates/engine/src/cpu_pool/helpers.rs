@@ -2,7 +2,6 @@
 //! to the waiting work, and when it is lost, its work redone by the engine.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -10,36 +9,18 @@ use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use crate::pool_helper::{HELPER_NAME, memory_bytes};
 use crate::worker::{finish, post, queue_in, queue_out};
-use pinhole_core::protocol::{Event, HelperReply, HelperRequest, PoolStatus};
+use pinhole_core::protocol::{Event, HelperReply, HelperRequest};
 
 use super::*;
 
 impl Shared {
-    pub(super) fn job_id(&mut self) -> u64 {
-        self.next_job += 1;
-        self.next_job
-    }
-
-    /// Helpers that hold the current network, with how many jobs each has.
-    pub(super) fn ready_helpers(&self) -> Vec<(usize, usize)> {
-        let generation = self.current.as_ref().map(|c| c.generation);
-        let mut ready: Vec<(usize, usize)> = self
-            .helpers
-            .iter()
-            .filter(|(_, h)| h.alive && generation.is_some() && h.loaded == generation)
-            .map(|(&id, h)| (id, h.jobs.len()))
-            .collect();
-        ready.sort();
-        ready
-    }
-
     pub(super) fn send(&self, id: usize, message: &HelperRequest) {
-        let Some(helper) = self.helpers.get(&id) else {
+        let Some(helper) = self.roster.member(id) else {
             return;
         };
         match serde_wasm_bindgen::to_value(message) {
             Ok(value) => {
-                if let Err(e) = helper.worker.post_message(&value) {
+                if let Err(e) = helper.handle.worker.post_message(&value) {
                     web_sys::console::error_2(&"could not post to a CPU worker".into(), &e);
                 }
             }
@@ -50,27 +31,17 @@ impl Shared {
     }
 
     pub(super) fn send_load(&mut self, id: usize) {
-        let Some(current) = &self.current else {
-            return;
-        };
-        if !self.helpers.get(&id).is_some_and(|h| h.alive) {
-            return;
+        if let Some(message) = self.roster.load_message(id) {
+            self.send(id, &message);
         }
-        let message = HelperRequest::Load {
-            generation: current.generation,
-            name: current.name.clone(),
-            weights: current.weights.clone(),
-        };
-        self.send(id, &message);
     }
 
     pub(super) fn on_reply(&mut self, id: usize, reply: HelperReply) {
         match reply {
             HelperReply::Alive => {
-                if let Some(helper) = self.helpers.get_mut(&id) {
-                    helper.alive = true;
+                if let Some(message) = self.roster.alive(id) {
+                    self.send(id, &message);
                 }
-                self.send_load(id);
             }
             HelperReply::Loaded {
                 generation,
@@ -84,14 +55,13 @@ impl Shared {
                             "a CPU worker could not hold the network: {problem}"
                         )),
                     );
-                } else if let Some(helper) = self.helpers.get_mut(&id) {
-                    helper.loaded = Some(generation);
-                    helper.memory_bytes = memory_bytes;
+                } else {
+                    self.roster.loaded(id, generation, memory_bytes);
                 }
                 self.post_status();
             }
             HelperReply::Classified { job, outcome } => {
-                if let Some(Job::Classify(envelope)) = self.take_job(id, job) {
+                if let Some(Job::Classify(envelope)) = self.roster.take_job(id, job) {
                     finish(envelope.id, outcome);
                 }
             }
@@ -99,12 +69,12 @@ impl Shared {
             | HelperReply::Features { job, .. }
             | HelperReply::Probabilities { job, .. }
             | HelperReply::TrainedSlice { job, .. } => {
-                if let Some(Job::Slice(sender)) = self.take_job(id, job) {
+                if let Some(Job::Slice(sender)) = self.roster.take_job(id, job) {
                     let _ = sender.send(reply);
                 }
             }
             HelperReply::Stale { job } => {
-                if let Some(job) = self.take_job(id, job) {
+                if let Some(job) = self.roster.take_job(id, job) {
                     self.redo(job);
                 }
             }
@@ -115,12 +85,8 @@ impl Shared {
         }
     }
 
-    pub(super) fn take_job(&mut self, id: usize, job: u64) -> Option<Job> {
-        self.helpers.get_mut(&id)?.jobs.remove(&job)
-    }
-
     /// The engine does a lost helper's job itself.
-    pub(super) fn redo(&self, job: Job) {
+    pub(super) fn redo(&self, job: Job<oneshot::Sender<HelperReply>>) {
         match job {
             Job::Classify(envelope) => {
                 queue_in();
@@ -136,16 +102,15 @@ impl Shared {
 
     /// Stops helper `id`; its work is redone by the engine. `problem` says why, for the page.
     pub(super) fn remove(&mut self, id: usize, problem: Option<String>) {
-        let Some(helper) = self.helpers.remove(&id) else {
+        let Some(helper) = self.roster.remove(id, problem) else {
             return;
         };
-        let Helper {
+        let (handle, jobs) = helper.into_jobs();
+        let Handle {
             worker,
-            jobs,
             _on_message,
             _on_error,
-            ..
-        } = helper;
+        } = handle;
         worker.set_onmessage(None);
         worker.terminate();
         // A lost helper's events may still be queued (its `error` after its `Died`): a dropped
@@ -153,36 +118,19 @@ impl Shared {
         // let the error reach the page. So its handlers stay, leaked (bytes per lost helper).
         _on_message.forget();
         _on_error.forget();
-        for (_, job) in jobs {
+        for job in jobs {
             self.redo(job);
-        }
-        if let Some(problem) = problem {
-            self.problem = Some(format!(
-                "{problem}; its work was redone by the engine, and the pool has {} of {} workers",
-                self.helpers.len() + 1,
-                self.wanted
-            ));
         }
     }
 
     pub(super) fn post_status(&self) {
-        let mut memory = vec![memory_bytes()];
-        let mut ids: Vec<&usize> = self.helpers.keys().collect();
-        ids.sort();
-        memory.extend(ids.iter().map(|id| self.helpers[id].memory_bytes));
         post(&Event::Pool {
-            status: PoolStatus {
-                wanted: self.wanted,
-                ready: 1 + self.ready_helpers().len(),
-                cores: self.cores,
-                memory_bytes: memory,
-                problem: self.problem.clone(),
-            },
+            status: self.roster.status(memory_bytes()),
         });
     }
 }
 
-pub(super) fn spawn(id: usize, shared: &Rc<RefCell<Shared>>) -> Result<Helper, String> {
+pub(super) fn spawn(id: usize, shared: &Rc<RefCell<Shared>>) -> Result<Handle, String> {
     let options = WorkerOptions::new();
     options.set_name(&format!("{HELPER_NAME}-{id}"));
     options.set_type(WorkerType::Classic);
@@ -231,12 +179,8 @@ pub(super) fn spawn(id: usize, shared: &Rc<RefCell<Shared>>) -> Result<Helper, S
     };
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    Ok(Helper {
+    Ok(Handle {
         worker,
-        alive: false,
-        loaded: None,
-        memory_bytes: 0,
-        jobs: HashMap::new(),
         _on_message: on_message,
         _on_error: on_error,
     })
