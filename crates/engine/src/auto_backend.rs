@@ -12,7 +12,7 @@ use futures::channel::oneshot;
 use super::EngineError;
 use super::backend;
 use super::benchmark::synthetic_records;
-use super::model_store::ModelStore;
+use super::models::Models;
 use super::worker::{now_ms, yield_now};
 use pinhole_compute::data::CifarRecord;
 use pinhole_compute::model::packed::Activations;
@@ -54,9 +54,9 @@ enum Stage {
 }
 
 impl AutoBackend {
-    /// Starts the background check when the store's choice is automatic.
-    pub fn start(store: &ModelStore) -> Self {
-        if !store.status.auto.as_ref().is_some_and(|a| a.pending) {
+    /// Starts the background check when the backend choice is automatic.
+    pub fn start(models: &Models) -> Self {
+        if !models.status.auto.as_ref().is_some_and(|a| a.pending) {
             return Self::default();
         }
         let (sender, probe) = oneshot::channel();
@@ -79,24 +79,24 @@ impl AutoBackend {
     }
 
     /// The check's answer, if it has come (without waiting).
-    pub fn poll_probe(&mut self, store: &mut ModelStore) {
+    pub fn poll_probe(&mut self, models: &mut Models) {
         let answer = match self.probe.as_mut().map(oneshot::Receiver::try_recv) {
             Some(Ok(Some(answer))) => Ok(answer),
             Some(Ok(None)) | None => return,
             Some(Err(oneshot::Canceled)) => Err(()),
         };
         self.probe = None;
-        self.probed(answer.unwrap_or_else(|()| Err(stopped())), store);
+        self.probed(answer.unwrap_or_else(|()| Err(stopped())), models);
     }
 
     /// The check answered: keep the device for later switches, and time it if the choice is
     /// still automatic.
-    pub fn probed(&mut self, answer: Result<Device, EngineError>, store: &mut ModelStore) {
+    pub fn probed(&mut self, answer: Result<Device, EngineError>, models: &mut Models) {
         self.probe = None;
-        let automatic = store.status.auto.is_some();
+        let automatic = models.status.auto.is_some();
         match answer {
             Ok(gpu) => {
-                store.offer_webgpu(Ok(gpu.clone()));
+                models.offer_webgpu(Ok(gpu.clone()));
                 if automatic {
                     self.timing = Some(Timing {
                         gpu,
@@ -106,11 +106,11 @@ impl AutoBackend {
             }
             Err(e) => {
                 let reason = e.to_string();
-                store.offer_webgpu(Err(reason.clone()));
-                if let Some(auto) = store.status.auto.as_mut() {
+                models.offer_webgpu(Err(reason.clone()));
+                if let Some(auto) = models.status.auto.as_mut() {
                     auto.pending = false;
                     auto.webgpu_problem = Some(reason);
-                    store.post_backend();
+                    models.post_backend();
                 }
             }
         }
@@ -118,33 +118,33 @@ impl AutoBackend {
 
     /// The visitor chose a backend: the background check's device is kept for the switch
     /// (waited for if it is still being checked), and nothing more is timed.
-    pub async fn end(&mut self, store: &mut ModelStore) {
+    pub async fn end(&mut self, models: &mut Models) {
         if let Some(probe) = self.probe.take() {
             let answer = probe.await.unwrap_or_else(|_| Err(stopped()));
-            store.offer_webgpu(answer.map_err(|e| e.to_string()));
+            models.offer_webgpu(answer.map_err(|e| e.to_string()));
         }
         self.timing = None;
     }
 
     /// One timing job; the last one gives training its backend and ends the choice's wait.
-    pub async fn tick(&mut self, store: &mut ModelStore) {
+    pub async fn tick(&mut self, models: &mut Models) {
         let Some(timing) = self.timing.take() else {
             return;
         };
-        if store.status.auto.is_none() {
+        if models.status.auto.is_none() {
             return;
         }
-        match timing.step(store).await {
+        match timing.step(models).await {
             Ok(next) => self.timing = next,
             Err(e) => {
                 web_sys::console::warn_1(&format!("WebGPU timing failed: {e}").into());
-                store.auto_inference(BackendKind::Cpu, &backend::cpu());
-                store.auto_training(BackendKind::Cpu, &backend::cpu());
-                if let Some(auto) = store.status.auto.as_mut() {
+                models.auto_inference(BackendKind::Cpu, &backend::cpu());
+                models.auto_training(BackendKind::Cpu, &backend::cpu());
+                if let Some(auto) = models.status.auto.as_mut() {
                     auto.pending = false;
                     auto.webgpu_problem = Some(format!("timing WebGPU failed: {e}"));
                 }
-                store.post_backend();
+                models.post_backend();
             }
         }
     }
@@ -152,19 +152,19 @@ impl AutoBackend {
 
 impl Timing {
     /// One stage; the timing left, or `None` when every job has its backend.
-    async fn step(self, store: &mut ModelStore) -> Result<Option<Timing>, EngineError> {
+    async fn step(self, models: &mut Models) -> Result<Option<Timing>, EngineError> {
         let Timing { gpu, stage } = self;
         let stage = match stage {
             Stage::Inference => {
                 let ms = [
-                    cpu_logits_ms(store).await?,
-                    webgpu_logits_ms(store, &gpu).await?,
+                    cpu_logits_ms(models).await?,
+                    webgpu_logits_ms(models, &gpu).await?,
                 ];
-                if let Some(auto) = store.status.auto.as_mut() {
+                if let Some(auto) = models.status.auto.as_mut() {
                     auto.inference_ms = Some(ms);
                 }
-                store.auto_inference(AutoChoice::faster(Some(ms)), &gpu);
-                store.post_backend();
+                models.auto_inference(AutoChoice::faster(Some(ms)), &gpu);
+                models.post_backend();
                 Some(Stage::WebGpuTraining {
                     trainer: None,
                     records: synthetic_records(TRAINING_BATCH),
@@ -189,12 +189,12 @@ impl Timing {
                 step_ms(&mut trainer, &records).await?;
                 yield_now().await;
                 let ms = [step_ms(&mut trainer, &records).await?, webgpu_ms];
-                store.auto_training(AutoChoice::faster(Some(ms)), &gpu);
-                if let Some(auto) = store.status.auto.as_mut() {
+                models.auto_training(AutoChoice::faster(Some(ms)), &gpu);
+                if let Some(auto) = models.status.auto.as_mut() {
                     auto.training_ms = Some(ms);
                     auto.pending = false;
                 }
-                store.post_backend();
+                models.post_backend();
                 None
             }
         };
@@ -213,13 +213,13 @@ fn median(mut times: Vec<f64>) -> f64 {
 
 /// One image's logits on the CPU as classify computes them (the packed kernels when they
 /// hold the network).
-async fn cpu_logits_ms(store: &ModelStore) -> Result<f64, EngineError> {
+async fn cpu_logits_ms(models: &Models) -> Result<f64, EngineError> {
     let cpu = backend::cpu();
     let pixels = vec![0.5f32; 3 * 32 * 32];
     let mut times = Vec::new();
     for _ in 0..=INFERENCE_RUNS {
         let start = now_ms();
-        match &store.packed {
+        match &models.packed {
             Some(packed) => {
                 let images = Activations::from_nchw(&pixels, [1, 3, 32, 32]);
                 std::hint::black_box(packed.logits(&images));
@@ -227,7 +227,7 @@ async fn cpu_logits_ms(store: &ModelStore) -> Result<f64, EngineError> {
             None => {
                 let image = Tensor::<4>::random([1, 3, 32, 32], Distribution::Default, &cpu);
                 // The network is on the CPU while the choice is being made.
-                read_floats(store.folded.forward(image), "the CPU's timing logits").await?;
+                read_floats(models.folded.forward(image), "the CPU's timing logits").await?;
             }
         }
         times.push(now_ms() - start);
@@ -239,8 +239,8 @@ async fn cpu_logits_ms(store: &ModelStore) -> Result<f64, EngineError> {
 
 /// One image's logits on WebGPU (a copy of the classifier's folded network); the first run
 /// compiles shaders and is not counted.
-async fn webgpu_logits_ms(store: &ModelStore, gpu: &Device) -> Result<f64, EngineError> {
-    let folded: FoldedClassifier = store.folded.clone().to_device(gpu);
+async fn webgpu_logits_ms(models: &Models, gpu: &Device) -> Result<f64, EngineError> {
+    let folded: FoldedClassifier = models.folded.clone().to_device(gpu);
     let mut times = Vec::new();
     for _ in 0..=INFERENCE_RUNS {
         let image = Tensor::<4>::random([1, 3, 32, 32], Distribution::Default, gpu);

@@ -16,7 +16,7 @@ use super::benchmark;
 use super::cpu_pool::CpuPool;
 use super::inference::Inference;
 use super::insight::Insight;
-use super::model_store::{ModelStore, export};
+use super::models::{Models, export};
 use super::teaching::{make_sample, teach_classes};
 use super::training_jobs::{Training, post_saved_run};
 use super::worker::{Reporter, finish, queue_out, yield_now};
@@ -27,7 +27,7 @@ use pinhole_core::protocol::{BackendKind, Envelope, Reply, Request, WeightsForma
 struct Engine {
     /// Whether the test-only fault requests are allowed (`Start { faults }`).
     faults: bool,
-    store: ModelStore,
+    models: Models,
     training: Training,
     insight: Insight,
     auto: AutoBackend,
@@ -57,11 +57,11 @@ pub async fn run(mut requests: UnboundedReceiver<Envelope>, requeue: UnboundedSe
             None => return,
         }
     };
-    let store = ModelStore::start(backend, notice, restore, Reporter::new(start_id)).await;
+    let models = Models::start(backend, notice, restore, Reporter::new(start_id)).await;
     let mut engine = Engine {
         faults,
-        auto: AutoBackend::start(&store),
-        store,
+        auto: AutoBackend::start(&models),
+        models,
         training: Training::default(),
         insight: Insight::default(),
         pool: CpuPool::new(workers, requeue),
@@ -76,7 +76,7 @@ pub async fn run(mut requests: UnboundedReceiver<Envelope>, requeue: UnboundedSe
         } else if engine.training.running() || engine.insight.evaluating() || engine.auto.timing() {
             // Between steps: let queued requests (Pause, Classify…) in, then work on.
             yield_now().await;
-            engine.auto.poll_probe(&mut engine.store);
+            engine.auto.poll_probe(&mut engine.models);
             match requests.try_recv() {
                 Ok(envelope) => Some(envelope),
                 Err(TryRecvError::Closed) => return,
@@ -91,7 +91,7 @@ pub async fn run(mut requests: UnboundedReceiver<Envelope>, requeue: UnboundedSe
                     let answer = answer.unwrap_or_else(|_| {
                         Err(EngineError::Device("the WebGPU check stopped".into()))
                     });
-                    engine.auto.probed(answer, &mut engine.store);
+                    engine.auto.probed(answer, &mut engine.models);
                     continue;
                 }
             }
@@ -113,7 +113,7 @@ pub async fn run(mut requests: UnboundedReceiver<Envelope>, requeue: UnboundedSe
             None if engine.training.running() => engine.training.tick(&engine.pool).await,
             // The backend timing only when nothing else runs: it would slow a run down and be
             // slowed down by it.
-            None => engine.auto.tick(&mut engine.store).await,
+            None => engine.auto.tick(&mut engine.models).await,
         }
     }
 }
@@ -122,27 +122,27 @@ impl Engine {
     /// Gives the CPU pool the classifier's network when it changed (or tells it to wait when
     /// the CPU does not classify).
     async fn sync_pool(&mut self) {
-        let store = &self.store;
-        if self.pool.generation() == Some(store.generation) {
+        let models = &self.models;
+        if self.pool.generation() == Some(models.generation) {
             return;
         }
-        if store.status.kind != BackendKind::Cpu {
+        if models.status.kind != BackendKind::Cpu {
             return self.pool.idle("WebGPU classifies: the CPU workers wait");
         }
-        if store.packed.is_none() {
+        if models.packed.is_none() {
             return self
                 .pool
                 .idle("this network runs on Burn's kernels, in the engine alone");
         }
         match export(
-            &store.model,
-            &store.classes,
+            &models.model,
+            &models.classes,
             WeightsFormat::Pinhole,
             "model",
         )
         .await
         {
-            Ok((name, bytes)) => self.pool.load(store.generation, name, bytes),
+            Ok((name, bytes)) => self.pool.load(models.generation, name, bytes),
             Err(e) => self.pool.idle(&format!(
                 "the network could not be copied to the CPU workers: {e}"
             )),
@@ -156,16 +156,16 @@ impl Engine {
         reporter: Reporter,
         request: Request,
     ) -> Option<Result<Reply, EngineError>> {
-        let store = &mut self.store;
-        let (device, kind) = (store.device.clone(), store.status.kind);
+        let models = &mut self.models;
+        let (device, kind) = (models.device.clone(), models.status.kind);
         // Batch work: training, evaluation and their checks.
-        let (batch_device, batch_kind) = (store.training_device.clone(), store.status.training);
+        let (batch_device, batch_kind) = (models.training_device.clone(), models.status.training);
         let inference = Inference {
-            model: &store.model,
-            folded: &store.folded,
-            packed: store.packed.as_ref(),
-            classes: &store.classes,
-            device: &store.device,
+            model: &models.model,
+            folded: &models.folded,
+            packed: models.packed.as_ref(),
+            classes: &models.classes,
+            device: &models.device,
         };
         Some(match request {
             Request::Start { .. } => Err(EngineError::InvalidRequest(
@@ -211,18 +211,18 @@ impl Engine {
                 saliency,
             } => inference.frame(width, height, rgba, saliency).await,
             Request::SwitchBackend { backend } => {
-                self.auto.end(store).await;
-                store.switch(backend).await;
+                self.auto.end(models).await;
+                models.switch(backend).await;
                 Ok(Reply::Done)
             }
             Request::SelectModel { preset } => {
-                store.select(preset, reporter).await.map(|()| Reply::Done)
+                models.select(preset, reporter).await.map(|()| Reply::Done)
             }
             Request::ImportWeights { name, bytes } => {
-                store.import(name, bytes).map(|()| Reply::Done)
+                models.import(name, bytes).map(|()| Reply::Done)
             }
             Request::UseTrainedModel => match self.training.trained() {
-                Ok((model, name, card)) => store
+                Ok((model, name, card)) => models
                     .take_trained(model, name, card)
                     .await
                     .map(|()| Reply::Done),
@@ -234,7 +234,7 @@ impl Engine {
                         .training
                         .trained()
                         .map(|(model, ..)| (model, cifar_class_names())),
-                    false => Ok((store.model.clone(), store.classes.clone())),
+                    false => Ok((models.model.clone(), models.classes.clone())),
                 };
                 let what = if trained { "trained" } else { "model" };
                 match model {
@@ -316,24 +316,24 @@ impl Engine {
                 )
                 .await
             }
-            Request::Evaluate { .. } if !is_cifar(&store.classes) => {
+            Request::Evaluate { .. } if !is_cifar(&models.classes) => {
                 Err(EngineError::Unavailable(format!(
                     "the network in use knows your classes ({}), not CIFAR-10's: switch back to a CIFAR-10 network to evaluate it on CIFAR-10 records",
-                    store.classes.join(", ")
+                    models.classes.join(", ")
                 )))
             }
             Request::Evaluate { set, limit, tta } => {
-                let name = store.model_name();
+                let name = models.model_name();
                 // The classifier's network, where batch work runs (an async read-back when it
                 // leaves WebGPU).
                 let model = match kind == batch_kind {
-                    true => Ok(store.model.clone()),
-                    false => to_device_async(&store.model, &batch_device).await,
+                    true => Ok(models.model.clone()),
+                    false => to_device_async(&models.model, &batch_device).await,
                 };
                 // The CPU workers take batches when they hold this very network.
                 let pool = (batch_kind == BackendKind::Cpu
-                    && self.pool.generation() == Some(store.generation))
-                .then(|| (self.pool.clone(), store.generation));
+                    && self.pool.generation() == Some(models.generation))
+                .then(|| (self.pool.clone(), models.generation));
                 let started = match model {
                     Ok(model) => {
                         self.insight
@@ -364,7 +364,7 @@ impl Engine {
                     .await
             }
             Request::Inspect { image } => {
-                let model = store.model.clone();
+                let model = models.model.clone();
                 self.insight.inspect(image, &model, &device, reporter).await
             }
             Request::MakeSample { name, bytes } => make_sample(name, &bytes),
@@ -372,7 +372,7 @@ impl Engine {
                 classes,
                 samples,
                 settings,
-            } => teach_classes(store, &self.pool, classes, samples, settings, reporter).await,
+            } => teach_classes(models, &self.pool, classes, samples, settings, reporter).await,
             Request::ConvertWeights {
                 name,
                 bytes,

@@ -13,7 +13,7 @@ use pinhole_compute::model::{
 use pinhole_compute::vision::{preprocess, preprocess_rgba};
 use pinhole_core::protocol::{Heatmap, Reply};
 
-/// The network and where it runs, borrowed from the model store for one request.
+/// The network and where it runs, borrowed from the engine's models for one request.
 pub struct Inference<'a> {
     pub model: &'a Classifier,
     /// `model` folded: the logits without gradients.

@@ -2,7 +2,7 @@
 //! `protocol::Envelope`s one at a time and answers each with progress and one outcome.
 //!
 //! One file per job; `dispatch.rs` hands each request to its owner:
-//! - `model_store.rs`: devices and backends, the shipped list, the classifier's network and its
+//! - `models/`: devices and backends, the shipped list, the classifier's network and its
 //!   card (start, switch, select, import, export, use trained); `auto_backend.rs`: the
 //!   automatic choice (CPU at once, WebGPU checked and timed in the background, each job on
 //!   the faster);
@@ -39,7 +39,7 @@ cfg_if::cfg_if! {
         mod fetch;
         mod inference;
         mod insight;
-        mod model_store;
+        mod models;
         mod pool_helper;
         mod pool_training;
         mod shards;

@@ -10,7 +10,7 @@ use serde_bytes::ByteBuf;
 use super::EngineError;
 use super::backend;
 use super::cpu_pool::CpuPool;
-use super::model_store::ModelStore;
+use super::models::Models;
 use super::pool_helper::planar_features;
 use super::worker::{Reporter, now_ms};
 use pinhole_compute::data::{IMAGE_BYTES, PlanarImages, images_to_tensor};
@@ -32,7 +32,7 @@ pub fn make_sample(name: String, bytes: &[u8]) -> Result<Reply, EngineError> {
 
 /// Teaches `classes` from `samples`; progress reports the features, then each point of the fit.
 pub async fn teach_classes(
-    store: &mut ModelStore,
+    models: &mut Models,
     pool: &CpuPool,
     classes: Vec<String>,
     samples: Vec<Vec<ByteBuf>>,
@@ -42,19 +42,19 @@ pub async fn teach_classes(
     settings
         .check()
         .map_err(|e| EngineError::InvalidRequest(e.to_string()))?;
-    let backbone = store.backbone(settings.backbone, &reporter).await?;
+    let backbone = models.backbone(settings.backbone, &reporter).await?;
     let borrowed: Vec<Vec<&[u8]>> = samples
         .iter()
         .map(|class| class.iter().map(|s| s.as_slice()).collect())
         .collect();
-    let device = store.device.clone();
+    let device = models.device.clone();
     // On the CPU (where the classifier is packed) the backbone runs on the packed kernels too.
-    let packed = store.packed.as_ref().and_then(|_| pack(&backbone));
+    let packed = models.packed.as_ref().and_then(|_| pack(&backbone));
     // The pool's workers hold the classifier's network: theirs are the backbone's features when
     // it is the backbone or a head taught on it.
-    let pooled = match (&packed, &store.packed) {
+    let pooled = match (&packed, &models.packed) {
         (Some(backbone), Some(classifier)) if classifier.same_features_as(backbone) => {
-            Some(store.generation)
+            Some(models.generation)
         }
         _ => None,
     };
@@ -89,7 +89,7 @@ pub async fn teach_classes(
     )
     .await?;
     taught.report.features_by = match (&packed, workers) {
-        (None, _) => format!("Burn on {}", store.status.kind.label()),
+        (None, _) => format!("Burn on {}", models.status.kind.label()),
         (Some(_), 1) => "the CPU kernels".into(),
         (Some(_), n) => format!("the CPU kernels on {n} workers"),
     };

@@ -14,7 +14,7 @@ use super::EngineError;
 use super::backend::{self, INIT_SEED};
 use super::cpu_pool::CpuPool;
 use super::insight::RecordSets;
-use super::model_store::export;
+use super::models::export;
 use super::pool_helper::planar_logits;
 use super::worker::{Reporter, now_ms};
 use pinhole_compute::data::Split;

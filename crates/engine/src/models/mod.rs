@@ -1,4 +1,4 @@
-//! The model store: the device and backend, the shipped weights, and the classifier's network
+//! The engine's models: the device and backend, the shipped weights, and the classifier's network
 //! with its weights file and card. Everything that changes which network classifies, or where
 //! it runs, goes through here, and each change is pushed to the page (`Backend`, `Model`).
 //!
@@ -25,7 +25,9 @@ use pinhole_core::protocol::{
     ModelInfo, Restore, WeightsFormat,
 };
 
-pub struct ModelStore {
+/// The networks the engine holds (the classifier's, its card, the Teach backbones) and the
+/// devices they run on. ("Store" in Pinhole means IndexedDB: `checkpoint_store.rs`.)
+pub struct Models {
     /// Where the classifier's network runs (`status.kind`).
     pub device: Device,
     /// Where training and evaluation run (`status.training`).
@@ -56,7 +58,7 @@ pub struct ModelStore {
 
 const CPU_DETAIL: &str = "Burn flex (WebAssembly SIMD)";
 
-impl ModelStore {
+impl Models {
     /// The backend, then the default shipped network. `requested` WebGPU waits for its
     /// self-test (the CPU if it fails); with no request the engine starts on the CPU at once and
     /// `status.auto` is pending: the dispatcher checks and times WebGPU in the background
@@ -70,7 +72,7 @@ impl ModelStore {
     ) -> Self {
         let cpu = backend::cpu();
         let initial = Classifier::new(Preset::Fast, &cpu);
-        let mut store = ModelStore {
+        let mut models = Models {
             device: cpu.clone(),
             training_device: cpu.clone(),
             status: BackendStatus {
@@ -97,55 +99,55 @@ impl ModelStore {
         match requested {
             Some(BackendKind::WebGpu) => {
                 reporter.step("Checking WebGPU…", 0, 0);
-                store.use_backend(BackendKind::WebGpu).await;
+                models.use_backend(BackendKind::WebGpu).await;
             }
             Some(BackendKind::Cpu) => {}
             None if !backend::has_navigator_gpu() => {
                 // Nothing to check: the reason is shown at once.
-                store.use_backend(BackendKind::WebGpu).await;
+                models.use_backend(BackendKind::WebGpu).await;
             }
             None => {
-                store.status.auto = Some(AutoChoice {
+                models.status.auto = Some(AutoChoice {
                     pending: true,
                     ..AutoChoice::default()
                 });
             }
         }
         if notice.is_some() {
-            store.status.notice = notice;
+            models.status.notice = notice;
         }
-        store.post_backend();
+        models.post_backend();
         let index = ShippedIndex::fetch().await;
         let problem = index.as_ref().err().map(|e| {
             format!("Could not read the list of shipped weights ({e}); the model is untrained.")
         });
-        store.shipped = index.unwrap_or_default();
+        models.shipped = index.unwrap_or_default();
         let preset = restore
             .preset
-            .filter(|p| store.shipped.get(*p).is_some())
-            .unwrap_or_else(|| store.shipped.default_preset());
+            .filter(|p| models.shipped.get(*p).is_some())
+            .unwrap_or_else(|| models.shipped.default_preset());
         // A failure is in the model's notice; the engine starts all the same.
-        let _ = store.select(preset, reporter).await;
+        let _ = models.select(preset, reporter).await;
         // The visitor's own network from the engine that stopped, if it still loads.
         if let Some(kept) = restore.network {
             let KeptNetwork { name, bytes, card } = kept;
-            match store.import(name, bytes) {
+            match models.import(name, bytes) {
                 Ok(()) => {
-                    store.card = card;
-                    store.post_model();
-                    store.post_kept(true);
+                    models.card = card;
+                    models.post_model();
+                    models.post_kept(true);
                 }
                 Err(e) => {
-                    store.notice = Some(format!("Your network could not be restored: {e}"));
-                    store.post_model();
+                    models.notice = Some(format!("Your network could not be restored: {e}"));
+                    models.post_model();
                 }
             }
         }
         if let Some(problem) = problem {
-            store.notice = Some(problem);
-            store.post_model();
+            models.notice = Some(problem);
+            models.post_model();
         }
-        store
+        models
     }
 
     /// The shipped weights of `preset`, or an untrained network when none ship. When the

@@ -9,7 +9,7 @@ use pinhole_core::protocol::{BackendKind, BackendStatus, Event};
 
 use super::*;
 
-impl ModelStore {
+impl Models {
     /// Moves every job to another backend (the visitor's switch: the automatic choice ends).
     pub async fn switch(&mut self, kind: BackendKind) {
         self.use_backend(kind).await;
