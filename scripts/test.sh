@@ -57,6 +57,13 @@ trap - EXIT
 tail -n 3 "$trunk_log"
 stage "the CIFAR-10 shard set the page serves (as make serve writes it)"
 cargo run --locked -p pinhole-cli --bin pinhole -- shard --data "${CIFAR10_DATA:-../shared/data/cifar10}" --out dist/data/cifar10
+stage "speed and size guards: wasm gzip budgets, the engine's SIMD, packed kernels against Burn"
+# Ratios and counts measured in this run (scripts/guards.py; budgets in scripts/budgets.json).
+# One core for Burn's flex as for the packed kernels: the page's worker has one.
+RAYON_NUM_THREADS=1 cargo run --locked -q -p pinhole-cli --bin pinhole -- \
+  bench-infer --data "${CIFAR10_DATA:-../shared/data/cifar10}" --presets fast,full --runs 10 \
+  >"$CARGO_TARGET_DIR/bench-infer.json"
+python3 scripts/guards.py "$CARGO_TARGET_DIR/bench-infer.json" "$CARGO_TARGET_DIR/guards.json"
 stage "end-to-end tests in headless Chromium"
 (cd tests/e2e && node --test --test-concurrency=1 *.test.mjs)
 echo "== all tests passed in $(( $(date +%s) - start )) s"

@@ -47,17 +47,6 @@ pub fn run(args: BenchInferArgs) -> Result<(), String> {
             .pack()
             .transpose()
             .map_err(|e| e.to_string())?;
-        let time = |forward: &dyn Fn(usize) -> Result<(), String>, images: usize| {
-            forward(images)?; // warm-up
-            let mut times = Vec::new();
-            for _ in 0..args.runs.max(1) {
-                let start = Instant::now();
-                forward(images)?;
-                times.push(start.elapsed().as_secs_f64() * 1000.0);
-            }
-            times.sort_by(f64::total_cmp);
-            Ok::<_, String>(times[times.len() / 2])
-        };
         let burn_forward = |model: &dyn Fn(Tensor<4>) -> Tensor<2>, images: usize| {
             let images = if images == 1 { &single } else { &many };
             futures::executor::block_on(read_floats(model(images.clone()), "logits"))
@@ -82,14 +71,33 @@ pub fn run(args: BenchInferArgs) -> Result<(), String> {
         if packed.is_some() {
             forms.push(("packed", &packed_forward));
         }
-        for (form, forward) in forms {
-            let latency = time(forward, 1)?;
-            let batch_ms = time(forward, batch)?;
+        // Round-robin over the forms, run by run, so that a slower or busier moment of a shared
+        // machine falls on every form alike: their ratios hold within one run.
+        let mut times = vec![(Vec::new(), Vec::new()); forms.len()];
+        for (_, forward) in &forms {
+            forward(1)?; // warm-up
+            forward(batch)?;
+        }
+        for _ in 0..args.runs.max(1) {
+            for ((_, forward), (single_ms, batch_ms)) in forms.iter().zip(&mut times) {
+                for (images, into) in [(1, &mut *single_ms), (batch, &mut *batch_ms)] {
+                    let start = Instant::now();
+                    forward(images)?;
+                    into.push(start.elapsed().as_secs_f64() * 1000.0);
+                }
+            }
+        }
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        for ((form, _), (single_ms, batch_ms)) in forms.iter().zip(times) {
+            let batch_ms = median(batch_ms);
             let line = serde_json::json!({
                 "backend": args.backend.name(),
                 "preset": preset.name(),
                 "form": form,
-                "latency_ms": latency,
+                "latency_ms": median(single_ms),
                 "batch": batch,
                 "images_per_second": batch as f64 / (batch_ms / 1000.0),
             });

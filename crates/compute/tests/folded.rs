@@ -9,6 +9,11 @@ use burn::tensor::{Device, Tensor};
 use pinhole_compute::model::packed::Activations;
 use pinhole_compute::model::{Classifier, FoldedClassifier, Preset, load_weights, read_floats};
 
+/// How far the folded and packed logits may be from the network's, relative to the logits' scale:
+/// f32 rounding in another order (measured 0.9e-6 to 1.9e-6 on the shipped networks; the bound
+/// leaves 5× for other CPUs' summation order). docs/benchmarks.md states the same bound.
+const BOUND: f32 = 1e-5;
+
 /// Largest |Δ| between two sets of logits over the logits' own largest magnitude.
 fn relative_gap(expected: &[f32], got: &[f32]) -> f32 {
     assert_eq!(expected.len(), got.len());
@@ -35,7 +40,7 @@ fn logits(model: &Classifier, device: &Device) -> (Vec<f32>, Vec<f32>) {
     let packed_logits = packed.logits(&Activations::from_nchw(&pixels, shape));
     let gap = relative_gap(&expected, &packed_logits);
     println!("packed logits within {gap:e} of the network's (relative)");
-    assert!(gap <= 1e-4, "packed: relative gap {gap:e}");
+    assert!(gap <= BOUND, "packed: relative gap {gap:e}");
     (expected, got)
 }
 
@@ -65,7 +70,7 @@ fn the_shipped_networks_fold_to_the_same_logits() {
         let (expected, got) = logits(&shipped(preset, &device), &device);
         let gap = relative_gap(&expected, &got);
         println!("{preset}: folded logits within {gap:e} of the network's (relative)");
-        assert!(gap <= 1e-4, "{preset}: relative gap {gap:e}");
+        assert!(gap <= BOUND, "{preset}: relative gap {gap:e}");
         // The same predictions, record by record.
         let argmax = |l: &[f32]| {
             l.chunks(10)
@@ -83,7 +88,7 @@ fn an_untrained_baseline_folds_to_the_same_logits() {
     let model = Classifier::new(Preset::Baseline, &device);
     let (expected, got) = folded_logits(&model, &device);
     let gap = relative_gap(&expected, &got);
-    assert!(gap <= 1e-4, "baseline: relative gap {gap:e}");
+    assert!(gap <= BOUND, "baseline: relative gap {gap:e}");
 }
 
 #[test]
@@ -105,7 +110,7 @@ fn a_norm_with_negative_scales_before_a_max_pool_still_folds_exactly() {
     let model = Classifier::Airbench(net);
     let (expected, got) = logits(&model, &device);
     let gap = relative_gap(&expected, &got);
-    assert!(gap <= 1e-4, "negative scales: relative gap {gap:e}");
+    assert!(gap <= BOUND, "negative scales: relative gap {gap:e}");
     // Folding the norm before the pool regardless of sign would be wrong: check the test can
     // tell, by comparing against the network with all scales positive.
     let positive = shipped(Preset::Fast, &device);
@@ -128,7 +133,7 @@ fn a_folded_network_keeps_a_taught_head() {
     let (expected, got) = logits(&model, &device);
     assert_eq!(got.len(), 400);
     let gap = relative_gap(&expected, &got);
-    assert!(gap <= 1e-4, "taught head: relative gap {gap:e}");
+    assert!(gap <= BOUND, "taught head: relative gap {gap:e}");
     let folded = FoldedClassifier::fold(&model, &device, &device);
     let images = common::test_images(8, &device);
     let block = futures::executor::block_on;
@@ -136,9 +141,9 @@ fn a_folded_network_keeps_a_taught_head() {
     let shape = images.dims();
     let pixels = futures::executor::block_on(read_floats(images.clone(), "images")).unwrap();
     let b = block(read_floats(folded.features(images), "folded features")).unwrap();
-    assert!(relative_gap(&a, &b) <= 1e-4);
+    assert!(relative_gap(&a, &b) <= BOUND);
     let packed = folded.pack().unwrap().unwrap();
     assert_eq!(packed.classes(), 4);
     let c = packed.features(&Activations::from_nchw(&pixels, shape));
-    assert!(relative_gap(&a, &c) <= 1e-4);
+    assert!(relative_gap(&a, &c) <= BOUND);
 }
