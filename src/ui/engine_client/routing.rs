@@ -112,6 +112,10 @@ impl EngineClient {
             }
             Asked::TrainingControl | Asked::ModelChange | Asked::CancelEvaluation => {
                 if let Err(failure) = outcome {
+                    if asked == Asked::ModelChange {
+                        // A taught head that could not be put into use is not in use.
+                        self.teach_change(|view| view.model_change_failed());
+                    }
                     let mut what = what.to_string();
                     if let Some(first) = what.get_mut(0..1) {
                         first.make_ascii_uppercase();

@@ -265,6 +265,17 @@ impl TeachView {
         Persist::Meta
     }
 
+    /// A change of network failed while the head was being put into use: the head is not in
+    /// use (the engine keeps its network), and a reload must not try it again.
+    pub fn model_change_failed(&mut self) -> Vec<Persist> {
+        if !self.awaiting_use {
+            return Vec::new();
+        }
+        self.awaiting_use = false;
+        self.project.in_use = false;
+        vec![Persist::Meta]
+    }
+
     /// The engine reported its classifier (a `Model` event): the head is in use exactly when
     /// that classifier is this head. Another network chosen anywhere in the page (Train's
     /// preset, an import, a trained network) ends the head's use, so a reload does not put the

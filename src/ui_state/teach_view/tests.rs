@@ -217,3 +217,27 @@ fn another_network_chosen_anywhere_ends_the_heads_use_for_good() {
     );
     assert!(!reloaded.project.in_use);
 }
+
+/// A head whose import fails (a storage or device fault) is not in use, and a network chosen
+/// afterwards is not waited past: otherwise a reload would try the broken head again.
+#[test]
+fn a_head_that_could_not_be_put_into_use_is_not_in_use() {
+    let mut view = TeachView::starter();
+    view.teaching_started(3);
+    view.teaching_answered(
+        3,
+        Ok(Reply::Taught {
+            file_name: "head.bin".into(),
+            weights: vec![1, 2, 3],
+            report: Box::default(),
+        }),
+    );
+    view.set_in_use(true);
+    assert_eq!(view.model_change_failed(), vec![Persist::Meta]);
+    assert!(!view.project.in_use && !view.meta().in_use);
+    // No longer waiting: nothing more to change, and a later report is read as it is.
+    assert!(view.model_change_failed().is_empty());
+    let cifar = pinhole_core::model::class_names::cifar_class_names();
+    assert!(view.model_changed(&cifar, Some("full.bin")).is_empty());
+    assert!(!view.project.in_use);
+}
