@@ -5,6 +5,7 @@
 //! This is the Burn half; the Burn-free half (`pinhole_core::vision`) is re-exported here, so
 //! `pinhole_compute::vision` names the whole of it.
 
+mod large_jpeg;
 mod mosaic;
 mod preprocess;
 mod sample;

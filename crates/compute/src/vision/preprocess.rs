@@ -75,9 +75,9 @@ pub fn decode(bytes: &[u8], name: &str) -> Result<DynamicImage, VisionError> {
             name: name_owned(),
             reason: e.to_string(),
         })?;
-    if reader.format().is_none() {
+    let Some(format) = reader.format() else {
         return Err(VisionError::UnknownFormat { name: name_owned() });
-    }
+    };
     // A decoder that stops at its memory limit (on 32-bit wasm some headers overflow its size
     // arithmetic before ours runs) met a size, not a corrupt file.
     let corrupt = |e: image::ImageError| match e {
@@ -94,6 +94,12 @@ pub fn decode(bytes: &[u8], name: &str) -> Result<DynamicImage, VisionError> {
     let pixels = u64::from(width) * u64::from(height);
     let decoded = decoder.total_bytes();
     if pixels > MAX_IMAGE_PIXELS || decoded > MAX_DECODED_BYTES {
+        // A phone's 50–200 MP photo: decoded smaller by the DCT, within the same cap.
+        if format == image::ImageFormat::Jpeg
+            && let Some(factor) = super::large_jpeg::reduction(width, height)
+        {
+            return super::large_jpeg::decode_reduced(bytes, name, width, height, factor);
+        }
         return Err(VisionError::TooLarge {
             name: name_owned(),
             width,
