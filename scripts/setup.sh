@@ -16,6 +16,8 @@ log() { printf '\033[1m[setup %ss]\033[0m %s\n' "$(( $(date +%s) - started ))" "
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+# Firefox for tests/e2e/firefox.test.mjs (puppeteer-core drives it over WebDriver BiDi).
+command -v firefox-esr >/dev/null || need_apt+=(firefox-esr)
 [ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ] || ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || need_apt+=(mesa-vulkan-drivers)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
@@ -29,8 +31,8 @@ if ! rustup target list --installed | grep -q wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/binaryen ] || [ ! -d tests/e2e/node_modules/axe-core ]; then
-  log "npm ci (playwright-core, binaryen, axe-core)"
+if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/binaryen ] || [ ! -d tests/e2e/node_modules/axe-core ] || [ ! -d tests/e2e/node_modules/puppeteer-core ]; then
+  log "npm ci (playwright-core, puppeteer-core, binaryen, axe-core)"
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
