@@ -5,7 +5,6 @@
 // and ask no other origin for anything.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import puppeteer from 'puppeteer-core';
@@ -50,7 +49,7 @@ const resultCard = (page, name) => page.$eval(`[data-testid="result"][data-name=
   };
 });
 
-test('Firefox: the page starts on the CPU, classifies as the CLI does, keeps a Teach project across a reload, and asks no other origin', { skip: !existsSync(FIREFOX) && `no Firefox at ${FIREFOX}` }, async () => {
+test('Firefox: the page starts on the CPU, classifies as the CLI does, keeps a Teach project across a reload, and asks no other origin', async () => {
   const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
   try {
     const page = await browser.newPage();

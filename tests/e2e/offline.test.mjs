@@ -1,14 +1,19 @@
-// Offline and updates, from the sub-path the tests serve at. After one visit the page opens,
-// classifies, explains and trains (on the shards the engine cached) with the site unreachable;
+// Offline, installing and updates, from the sub-path the tests serve at. The page is installable
+// (Chromium's own check, the manifest's fields and every icon). After one visit it opens,
+// classifies, explains, trains (on the shards the engine cached) and teaches with the site
+// unreachable;
 // the UI starts only the engine of its own build; a new deploy is offered as a reload, and after
 // it the old build's cache is gone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { chromium } from 'playwright-core';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { serve, launch, waitReady, cifarTestRecord, png, tempFiles, upload, card, dist } from './lib.mjs';
 import { records, shardSet, routes, startTraining, waitTraining } from './training.mjs';
+import { openTeach, makeClasses, classFiles, train } from './teaching.mjs';
 
 const small = shardSet([
   { file: 'train-000.bin', split: 'train', bytes: records('data_batch_1.bin', 0, 128) },
@@ -54,7 +59,63 @@ async function visit(browser) {
 
 const cacheNames = (page) => page.evaluate(() => caches.keys());
 
-test('after one visit the page opens, classifies, explains and trains with the site unreachable', async () => {
+/** Width and height from a PNG's IHDR. */
+const pngSize = (bytes) => [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+
+test('the page is installable: Chromium finds no installability error, the manifest has what installing needs, every icon is what it says', async () => {
+  // A real profile: Chromium installs nothing from an incognito context (Playwright's default).
+  const profile = mkdtempSync(join(tmpdir(), 'pinhole-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--no-first-run', '--disable-dev-shm-usage', '--disable-background-networking'],
+  });
+  try {
+    const page = context.pages()[0] ?? await context.newPage();
+    const problems = [];
+    page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    await page.goto(`${site.url}?backend=cpu`);
+    await waitReady(page, 180_000);
+    await page.waitForSelector('[data-testid="offline-status"][data-state="offline-ready"]', { timeout: 120_000 });
+    // The service worker controls the page once it is reloaded (installability needs one).
+    await page.reload();
+    await waitReady(page, 180_000);
+    assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null), 'the page is controlled');
+    const cdp = await context.newCDPSession(page);
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    assert.deepEqual(installabilityErrors, [], 'Chromium can install the page');
+    const href = await page.getAttribute('link[rel="manifest"]', 'href');
+    const manifestUrl = new URL(href, page.url()).href;
+    const manifest = await (await page.request.get(manifestUrl)).json();
+    for (const field of ['name', 'short_name', 'start_url', 'scope', 'id', 'background_color', 'theme_color']) {
+      assert.ok(manifest[field], `the manifest has ${field}`);
+    }
+    assert.equal(manifest.display, 'standalone');
+    // The start URL and scope stay under the sub-path the site is served from.
+    assert.ok(new URL(manifest.start_url, manifestUrl).href.startsWith(site.url), manifest.start_url);
+    assert.ok(new URL(manifest.scope, manifestUrl).href.startsWith(site.url), manifest.scope);
+    const sizes = [];
+    for (const icon of manifest.icons) {
+      const response = await page.request.get(new URL(icon.src, manifestUrl).href);
+      assert.equal(response.status(), 200, icon.src);
+      assert.equal(response.headers()['content-type'], icon.type, icon.src);
+      if (icon.type === 'image/png') {
+        const [w, h] = pngSize(await response.body());
+        assert.equal(`${w}x${h}`, icon.sizes, `${icon.src} is the size it says`);
+        sizes.push(`${icon.sizes} ${icon.purpose}`);
+      }
+    }
+    for (const needed of ['192x192 any', '512x512 any', '512x512 maskable']) {
+      assert.ok(sizes.includes(needed), `an icon ${needed}: ${sizes}`);
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+});
+
+test('after one visit the page opens, classifies, explains, trains and teaches with the site unreachable', async () => {
   const browser = await launch({ webgpu: false });
   try {
     const { context, page, problems, workers, requests } = await visit(browser);
@@ -110,6 +171,12 @@ test('after one visit the page opens, classifies, explains and trains with the s
     await startTraining(page, { manifest: 'data/small/manifest.json', batch: 32, epochs: 1 });
     const run = await waitTraining(page, (t) => t.state === 'finished');
     assert.equal(run.epochs.length, 1, 'an epoch with its test accuracy, trained offline');
+    // Teach works offline too: the shipped backbone comes from the cache, the samples from files.
+    await openTeach(page);
+    await makeClasses(page, classFiles(0, 4, 'offline'));
+    const taught = await train(page);
+    assert.ok(taught.accuracy !== null, 'a head taught offline, with its held-out accuracy');
+
     // Whatever the browser tried while offline (update checks), nothing failed in the page.
     assert.deepEqual(problems.filter((p) => !/ServiceWorker|sw\.js|Failed to fetch|ERR_INTERNET_DISCONNECTED/.test(p)), []);
     await context.close();
