@@ -1,7 +1,8 @@
 // The page in Firefox (Debian's firefox-esr, driven by puppeteer-core over WebDriver BiDi): most
 // visitors do not use Chromium. It must start, choose its backend (Firefox ESR on Linux has no
-// WebGPU, so the CPU), classify with the same logits as the native CLI, refuse a bad file by
-// name, keep its Teach project across a reload (IndexedDB), come back from its service worker,
+// WebGPU, so the CPU), classify uploads with the same logits as the native CLI, refuse a bad file
+// by name, classify Firefox's fake camera stream live, keep a Teach project across a reload
+// (IndexedDB) and teach a head, train a short run, come back from its service worker offline,
 // and ask no other origin for anything.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,11 +10,18 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import puppeteer from 'puppeteer-core';
 import { serve, cifarTestRecord, png, tempFiles, repo, defaultShipped, artifactsDir } from './lib.mjs';
+import { records, shardSet, routes } from './training.mjs';
 
 const FIREFOX = process.env.PINHOLE_FIREFOX ?? '/usr/bin/firefox-esr';
 
+// A small shard set for a short training run.
+const small = shardSet([
+  { file: 'train-000.bin', split: 'train', bytes: records('data_batch_1.bin', 0, 128) },
+  { file: 'test-000.bin', split: 'test', bytes: records('test_batch.bin', 0, 50) },
+]);
+
 let site;
-before(async () => { site = await serve(); });
+before(async () => { site = await serve(routes('data/small', small)); });
 after(async () => { await site?.close(); });
 
 /** Largest |Δ| over the largest |logit|: f32 in another order (packed wasm vs Burn natively). */
@@ -49,8 +57,12 @@ const resultCard = (page, name) => page.$eval(`[data-testid="result"][data-name=
   };
 });
 
-test('Firefox: the page starts on the CPU, classifies as the CLI does, keeps a Teach project across a reload, and asks no other origin', async () => {
-  const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
+test('Firefox: the page starts on the CPU, classifies uploads as the CLI does and the camera live, teaches, trains, works offline, and asks no other origin', async () => {
+  const browser = await puppeteer.launch({
+    browser: 'firefox', executablePath: FIREFOX, headless: true,
+    // Firefox's own fake camera (a moving test pattern), granted without a prompt.
+    extraPrefsFirefox: { 'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true },
+  });
   try {
     const page = await browser.newPage();
     const problems = [];
@@ -92,6 +104,14 @@ test('Firefox: the page starts on the CPU, classifies as the CLI does, keeps a T
     assert.equal(bad.state, 'failed');
     assert.ok(bad.error.includes('notes.png') && /not an image/.test(bad.error), bad.error);
 
+    // The camera: Firefox's fake stream is classified frame after frame, then released.
+    await page.click('[data-testid="camera-toggle"]');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="live-stats"]')?.dataset.frames ?? 0) >= 5, { timeout: 120_000 });
+    const live = await page.$eval('[data-testid="live-top"]', (e) => e.dataset.top1);
+    assert.ok(live, 'a live top-1');
+    await page.click('[data-testid="camera-toggle"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="webcam"]')?.dataset.running !== 'true', { timeout: 30_000 });
+
     // Teach: a class renamed and given two samples is kept in IndexedDB across a reload.
     await page.goto(`${site.url}#/teach`);
     await ready(page);
@@ -110,6 +130,38 @@ test('Firefox: the page starts on the CPU, classifies as the CLI does, keeps a T
     await page.reload();
     await ready(page);
     await page.waitForSelector(`${renamed}[data-samples="2"]`, { timeout: 60_000 });
+
+    // A head taught on the two classes (three samples of the second).
+    const second = '[data-testid="teach-class"]:nth-child(2)';
+    const more = tempFiles(Object.fromEntries([3, 4, 5].map((i) => [`c${i}.png`, png(cifarTestRecord(i).rgb)])));
+    await (await page.$(`${second} [data-testid="class-files"]`)).uploadFile(...Object.values(more));
+    await page.waitForSelector(`${second}[data-samples="3"]`, { timeout: 60_000 });
+    await page.click('[data-testid="teach-train"]');
+    await page.waitForSelector('[data-testid="teach"][data-teaching="false"] [data-testid="teach-result"]', { timeout: 300_000 });
+    assert.equal(await page.$('[data-testid="teach-error"]'), null, 'teaching succeeded');
+
+    // A short training run on the small shard set.
+    await page.goto(`${site.url}#/train`);
+    await ready(page);
+    const field = async (testid, value) => {
+      await page.$eval(`[data-testid="${testid}"]`, (el, v) => {
+        el.value = v;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        el.dispatchEvent(new Event('change', { bubbles: true }));
+      }, String(value));
+    };
+    await page.select('[data-testid="train-preset"]', 'fast');
+    await field('manifest-url', 'data/small/manifest.json');
+    await field('train-batch', 32);
+    await field('train-epochs', 1);
+    await page.click('[data-testid="train-start"]');
+    await page.waitForFunction(() => {
+      const state = document.querySelector('[data-testid="training"]')?.dataset.state;
+      if (state === 'failed') throw new Error(document.querySelector('[data-testid="training-message"]')?.textContent);
+      return state === 'finished';
+    }, { timeout: 300_000 });
+    const epochs = await page.$$eval('[data-testid="epoch-row"]', (rows) => rows.map((r) => Number(r.dataset.testAccuracy)));
+    assert.equal(epochs.length, 1, 'one epoch with its test accuracy');
 
     // The service worker took the page over: it opens again with the site down.
     await page.waitForFunction(() => navigator.serviceWorker?.controller != null, { timeout: 60_000 });
