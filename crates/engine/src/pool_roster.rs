@@ -95,10 +95,6 @@ impl<H, S> Roster<H, S> {
         self.helpers.get(&id)
     }
 
-    pub fn helper_count(&self) -> usize {
-        self.helpers.len()
-    }
-
     /// Helpers that hold the current network, with how many jobs each has, in id order.
     pub fn ready_helpers(&self) -> Vec<(usize, usize)> {
         let Some(generation) = self.generation() else {

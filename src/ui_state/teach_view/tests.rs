@@ -164,14 +164,8 @@ fn storage_and_project_files_hold_the_whole_project() {
     assert!(new.iter().all(|(id, _)| !old.contains(id)));
 }
 
-/// The bug this guards (read from the code, 2026-12-07): the Train page changed the network
-/// without telling the Teach project, whose stored `in_use` stayed true, so a reload
-/// imported the taught head over the visitor's later choice.
-#[test]
-fn another_network_chosen_anywhere_ends_the_heads_use_for_good() {
-    let mut view = TeachView::starter();
-    let a = view.project.classes[0].id;
-    view.add_sample(a, sample(4)).unwrap();
+/// A head taught as `head.bin` (weights `[1, 2, 3]`).
+fn teach_head(view: &mut TeachView) {
     view.teaching_started(3);
     view.teaching_answered(
         3,
@@ -181,6 +175,17 @@ fn another_network_chosen_anywhere_ends_the_heads_use_for_good() {
             report: Box::default(),
         }),
     );
+}
+
+/// The bug this guards (read from the code, 2026-12-07): the Train page changed the network
+/// without telling the Teach project, whose stored `in_use` stayed true, so a reload
+/// imported the taught head over the visitor's later choice.
+#[test]
+fn another_network_chosen_anywhere_ends_the_heads_use_for_good() {
+    let mut view = TeachView::starter();
+    let a = view.project.classes[0].id;
+    view.add_sample(a, sample(4)).unwrap();
+    teach_head(&mut view);
     let own = vec!["mug".to_string(), "pen".to_string()];
     let cifar = pinhole_core::model::class_names::cifar_class_names();
 
@@ -223,15 +228,7 @@ fn another_network_chosen_anywhere_ends_the_heads_use_for_good() {
 #[test]
 fn a_head_that_could_not_be_put_into_use_is_not_in_use() {
     let mut view = TeachView::starter();
-    view.teaching_started(3);
-    view.teaching_answered(
-        3,
-        Ok(Reply::Taught {
-            file_name: "head.bin".into(),
-            weights: vec![1, 2, 3],
-            report: Box::default(),
-        }),
-    );
+    teach_head(&mut view);
     view.set_in_use(true);
     assert_eq!(view.model_change_failed(), vec![Persist::Meta]);
     assert!(!view.project.in_use && !view.meta().in_use);

@@ -121,7 +121,11 @@ fn a_lost_helper_returns_all_its_work_and_the_page_is_told() {
 #[test]
 fn the_pool_fits_its_size_and_the_memory_cap() {
     let mut roster = pool(4);
-    assert_eq!(roster.helper_count(), 3);
+    assert_eq!(
+        roster.status(0).memory_bytes.len(),
+        4,
+        "the engine and three helpers"
+    );
     // The device's memory allows two workers: the highest ids stop first, and the page is told.
     let fit = roster.fit(2, Some(4 << 30), 300_000_000);
     assert_eq!(fit.spawn, Vec::<usize>::new());
